@@ -1,0 +1,117 @@
+"""Fold stream events into a snapshot of one response. No I/O: tested from SSE transcripts.
+
+The snapshot is updated in place (like the SDK's own accumulator) but only by :meth:`apply`, and text
+is kept as a list of chunks joined on demand, so a long reply costs O(n), not O(n^2), to collect.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from ._events import (
+    BlockStarted,
+    BlockStopped,
+    MessageDelta,
+    MessageStarted,
+    MessageStopped,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    ToolInputDelta,
+    Usage,
+)
+
+
+class MalformedStream(Exception):
+    """The stream broke the event grammar (a delta for a block that never started, bad tool JSON)."""
+
+
+@dataclass
+class Block:
+    index: int
+    kind: str
+    tool_id: str | None = None
+    tool_name: str | None = None
+    stopped: bool = False
+    _parts: list[str] = field(default_factory=list)
+    _joined: str = ""
+    _joined_parts: int = 0
+
+    def append(self, text: str) -> None:
+        self._parts.append(text)
+
+    @property
+    def content(self) -> str:
+        """The block's text (or raw tool-input JSON, or thinking), joined lazily and cached."""
+        if self._joined_parts != len(self._parts):
+            self._joined = "".join(self._parts)
+            self._parts[:] = [self._joined]
+            self._joined_parts = 1
+        return self._joined
+
+    def tool_input(self) -> dict[str, object]:
+        """The parsed input of a finished tool_use block."""
+        raw = self.content.strip() or "{}"
+        try:
+            value = json.loads(raw)
+        except ValueError as exc:
+            raise MalformedStream(f"tool {self.tool_name!r} sent arguments that are not valid JSON") from exc
+        if not isinstance(value, dict):
+            raise MalformedStream(f"tool {self.tool_name!r} sent arguments that are not a JSON object")
+        return value
+
+
+@dataclass
+class Snapshot:
+    """One response as far as it has arrived."""
+
+    message_id: str | None = None
+    model: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    stop_reason: str | None = None
+    started: bool = False  # message_start seen
+    stopped: bool = False  # message_stop seen: the only proof the response is complete
+    blocks: dict[int, Block] = field(default_factory=dict)
+    output_chars: int = 0  # characters of all deltas so far: a cheap progress measure
+    output_deltas: int = 0
+
+    @property
+    def text(self) -> str:
+        return "".join(b.content for _, b in sorted(self.blocks.items()) if b.kind == "text")
+
+    def tool_uses(self) -> list[Block]:
+        return [b for _, b in sorted(self.blocks.items()) if b.kind == "tool_use"]
+
+    def apply(self, event: StreamEvent) -> None:
+        """Fold one event in. Raises :class:`MalformedStream` for an event the grammar forbids."""
+        match event:
+            case TextDelta(index=index, text=text) | ThinkingDelta(index=index, text=text):
+                self._block(index).append(text)
+                self.output_chars += len(text)
+                self.output_deltas += 1
+            case ToolInputDelta(index=index, partial_json=partial):
+                self._block(index).append(partial)
+                self.output_chars += len(partial)
+                self.output_deltas += 1
+            case MessageStarted(message_id=message_id, model=model, usage=usage):
+                self.message_id, self.model, self.usage, self.started = message_id, model, usage, True
+            case BlockStarted(index=index, kind=kind, tool_id=tool_id, tool_name=tool_name):
+                self.blocks[index] = Block(index, kind, tool_id, tool_name)
+            case BlockStopped(index=index):
+                self._block(index).stopped = True
+            case MessageDelta(stop_reason=stop_reason, usage=usage):
+                self.stop_reason = stop_reason
+                self.usage = self.usage.merged(usage)
+            case MessageStopped():
+                self.stopped = True
+
+    def _block(self, index: int) -> Block:
+        try:
+            return self.blocks[index]
+        except KeyError:
+            raise MalformedStream(f"the stream sent a delta for block {index}, which never started") from None
+
+    def estimated_output_tokens(self) -> int:
+        """A live estimate until the API's count arrives: at least one token per delta, ~4 chars each."""
+        return max(self.output_deltas, round(self.output_chars / 4))

@@ -1,0 +1,53 @@
+"""Session defaults shared by every surface. ``%config LLMMagics.<name> = value`` writes here too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._request import check_model, check_non_negative_int, check_positive_int, check_seconds, check_system
+
+_VALIDATORS: dict[str, Callable[[Any], Any]] = {
+    "model": check_model,
+    "max_tokens": lambda v: check_positive_int(v, "max_tokens"),
+    "system": check_system,
+    "idle_timeout": lambda v: check_seconds(v, "idle_timeout"),
+    "max_retries": lambda v: check_non_negative_int(v, "max_retries"),
+}
+
+# Haiku 5.5 is the default: the cheapest and fastest current model, which suits teaching and prototyping.
+DEFAULT_VALUES: dict[str, Any] = {
+    "model": "claude-haiku-5-5",
+    "max_tokens": 1024,
+    "system": None,
+    "idle_timeout": 60.0,  # seconds without a byte before a stream counts as stalled (the SDK's is 600)
+    "max_retries": 3,  # retries before the first token, for 429/529/5xx and connection failures
+}
+
+
+class Defaults:
+    """Validated defaults: assigning a bad value raises a one-line InputError and keeps the old one."""
+
+    model: str
+    max_tokens: int
+    system: str | None
+    idle_timeout: float
+    max_retries: int
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        for name, value in DEFAULT_VALUES.items():
+            setattr(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in _VALIDATORS:
+            raise AttributeError(f"nbstream has no setting named {name!r}")
+        object.__setattr__(self, name, _VALIDATORS[name](value))
+
+    def __repr__(self) -> str:
+        return "Defaults(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in _VALIDATORS) + ")"
+
+
+defaults = Defaults()

@@ -1,0 +1,55 @@
+"""The built-in offline model: the simulator on 127.0.0.1, reached by the real SDK over real HTTP.
+
+``use_offline()`` (or ``%llm_offline``, or ``NBSTREAM_OFFLINE=1`` in the environment) starts it in a
+background thread of this process and routes every call there; its output is labelled as simulated.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from ._source import Endpoint
+
+OFFLINE_KEY = "sk-offline-simulator"  # the simulator accepts any key; this one marks the route
+_lock = threading.Lock()
+_endpoint: Endpoint | None = None
+_simulator: Any = None
+_chosen = False  # an explicit use_offline()/use_api() wins over NBSTREAM_OFFLINE
+
+
+def current_endpoint() -> Endpoint | None:
+    """Where calls go: the offline simulator when chosen, else None (the SDK reads the environment)."""
+    if not _chosen and os.environ.get("NBSTREAM_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        use_offline()
+    return _endpoint
+
+
+def use_offline(*, ttft: float | None = None, rate: float | None = None) -> str:
+    """Send every call to the offline simulator (started on first use); returns its base URL.
+
+    ``ttft`` (seconds to first token) and ``rate`` (tokens per second) change its pace.
+    """
+    global _endpoint, _simulator, _chosen
+    with _lock:
+        _chosen = True
+        if _simulator is None:
+            from .simulator import Simulator
+
+            _simulator = Simulator().start()
+        settings = {k: v for k, v in (("ttft", ttft), ("rate", rate)) if v is not None}
+        if settings:
+            _simulator.configure(**settings)
+        _endpoint = Endpoint(_simulator.base_url, OFFLINE_KEY)
+        return _simulator.base_url
+
+
+def use_api() -> None:
+    """Send calls to the Anthropic API again (as configured by ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL)."""
+    global _endpoint, _chosen
+    _endpoint, _chosen = None, True
+
+
+def offline_active() -> bool:
+    return _endpoint is not None

@@ -1,0 +1,301 @@
+"""One call's lifecycle: queue, attempts, retries before the first token, streaming, the end.
+
+A :class:`Run` owns the status machine and the clock. It folds each event into its snapshot and tells
+its observers (widget, panel, printer, call log) about every event and status change; they read what
+they need from the run. ``await run`` always returns a :class:`Result`: a cancel, a failure or a
+broken stream is a status, never an exception.
+
+Cancellation: :meth:`Run.cancel` may be called from any thread (a widget's comm handler can run on a
+subshell thread); it cancels the run's own task on its loop. Leaving the stream's ``async with`` closes
+the HTTP response, so the server sees the connection end at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+from . import _pricing, _source
+from ._accumulate import MalformedStream, Snapshot
+from ._events import (
+    FINAL_STATUSES,
+    Failure,
+    Result,
+    SourceError,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    ToolInputDelta,
+    Usage,
+)
+from ._limiter import Limiter
+from ._request import Request
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    """Not a stream event: the run's status moved (observers redraw headers on it)."""
+
+    status: str
+
+
+Observer = Callable[["Run", "StreamEvent | StatusChanged"], None]
+
+log = logging.getLogger("nbstream")
+
+# Calls outside a panel share this: no cap, but one backoff when the API says slow down.
+shared_limiter = Limiter()
+_DELTA_TYPES = (TextDelta, ToolInputDelta, ThinkingDelta)
+
+
+def backoff_delay(retries_done: int) -> float:
+    """Exponential backoff with jitter, as the SDK does it: ~0.5 s, 1 s, 2 s ... capped at 8 s."""
+    return min(0.5 * 2**retries_done, 8.0) * (1 - 0.25 * random.random())
+
+
+class Run:
+    def __init__(
+        self,
+        request: Request,
+        *,
+        endpoint: _source.Endpoint | None = None,
+        limiter: Limiter | None = None,
+    ) -> None:
+        from ._offline import current_endpoint
+
+        self.request = request
+        self.endpoint = endpoint if endpoint is not None else current_endpoint()
+        self.limiter = limiter or shared_limiter
+        self.status: str = "queued"
+        self.snapshot = Snapshot()
+        self.failure: Failure | None = None
+        self.result: Result | None = None
+        self.retry_in = 0.0
+        self.attempts = 0
+        self.simulated = False
+        self.request_id: str | None = None
+        # monotonic clock marks, for ttft, rates and the panel's waterfall
+        self.created_at = time.monotonic()
+        self.started_at: float | None = None  # first request sent
+        self.attempt_started_at: float | None = None
+        self.first_token_at: float | None = None
+        self.ended_at: float | None = None
+        self.wall_started_at = time.time()
+        self._observers: list[Observer] = []
+        self._task: asyncio.Task[Result] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # --- control -----------------------------------------------------------------------------
+
+    def observe(self, observer: Observer) -> None:
+        self._observers.append(observer)
+
+    def start(self) -> asyncio.Task[Result]:
+        """Start on the running loop (idempotent) and return the task."""
+        if self._task is None:
+            self._loop = asyncio.get_running_loop()
+            self._task = self._loop.create_task(self._execute(), name=f"nbstream run {self.request.model}")
+        return self._task
+
+    def __await__(self) -> Generator[Any, None, Result]:
+        return self.start().__await__()
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    def cancel(self) -> None:
+        """Stop the call (thread-safe). The partial text, its tokens and cost are kept."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._cancel_on_loop()
+        else:
+            loop.call_soon_threadsafe(self._cancel_on_loop)
+
+    def _cancel_on_loop(self) -> None:
+        # Runs on the run's loop, so checking `done` here cannot race with the run finishing.
+        if self._task is not None and not self.done:
+            self._task.cancel()
+
+    # --- the lifecycle -----------------------------------------------------------------------
+
+    async def _execute(self) -> Result:
+        try:
+            _source.check_credentials(self.endpoint)
+            while True:
+                failure = await self._attempt()
+                if failure is None:
+                    return self._finish("done")
+                if not self._retryable(failure):
+                    return self._finish("cut_off" if self.snapshot.output_deltas else "failed", failure)
+                delay = failure.retry_after if failure.retry_after is not None else backoff_delay(self.attempts - 1)
+                if failure.kind in ("rate_limited", "overloaded"):
+                    self.limiter.backoff(delay)
+                self.failure = failure
+                self.retry_in = delay
+                self._set_status("retrying")
+                await asyncio.sleep(delay)
+                self.retry_in = 0.0
+        except asyncio.CancelledError:
+            # A user cancel, a kernel interrupt (which cancels the awaiting cell and so this task), or
+            # shutdown: all end the same way. The task completes with the cancelled result.
+            return self._finish("cancelled")
+        except SourceError as exc:
+            return self._finish("failed", exc.failure)
+
+    async def _attempt(self) -> Failure | None:
+        """One HTTP request. Returns None when the response completed, else what went wrong."""
+        self.attempts += 1
+        self.snapshot = snapshot = Snapshot()
+        async with self.limiter.slot():
+            now = time.monotonic()
+            self.attempt_started_at = now
+            if self.started_at is None:
+                self.started_at = now
+            self._set_status("waiting")
+            try:
+                async with _source.open_stream(
+                    self.request.params(), endpoint=self.endpoint, idle_timeout=self.request.idle_timeout
+                ) as stream:
+                    self.simulated, self.request_id = stream.simulated, stream.request_id
+                    async for event in stream.events:
+                        snapshot.apply(event)
+                        first = self.first_token_at is None and isinstance(event, _DELTA_TYPES)
+                        if first:  # status first, so the frame carrying the first token says "streaming"
+                            self.first_token_at = time.monotonic()
+                            self.status = "streaming"
+                            self.limiter.succeeded()
+                        self._notify(event)
+                        if first:
+                            self._notify(StatusChanged("streaming"))
+            except SourceError as exc:
+                return exc.failure
+            except MalformedStream as exc:
+                return Failure("malformed", f"The API sent a malformed stream: {exc}.", mid_stream=True)
+        if not snapshot.stopped:
+            # A clean end of the body without message_stop is a cut-off stream, never a finished one.
+            return Failure(
+                "truncated", "The stream ended before the API said the message was complete.",
+                retryable=True, mid_stream=True,
+            )
+        return None
+
+    def _retryable(self, failure: Failure) -> bool:
+        # Never retried silently once output has arrived: the partial text would be lost and re-billed.
+        return failure.retryable and not self.snapshot.output_deltas and self.attempts <= self.request.max_retries
+
+    def _set_status(self, status: str) -> None:
+        if status != self.status:
+            self.status = status
+            self._notify(StatusChanged(status))
+
+    def _notify(self, event: StreamEvent | StatusChanged) -> None:
+        for observer in self._observers:
+            try:
+                observer(self, event)
+            except Exception:  # a broken view must not break the call (or lose its result)
+                log.exception("nbstream: an observer of %s failed", self.request.model)
+
+    def _finish(self, status: str, failure: Failure | None = None) -> Result:
+        # Synchronous from here to the return: a cancel arriving now sees `done` and does nothing.
+        self.ended_at = time.monotonic()
+        self.failure = failure
+        self.retry_in = 0.0
+        usage = self.usage()
+        self.result = Result(
+            text=self.snapshot.text,
+            status=status,
+            model=self.snapshot.model or self.request.model,
+            usage=usage,
+            stop_reason=self.snapshot.stop_reason,
+            ttft=self.ttft(),
+            duration=(self.ended_at - self.started_at) if self.started_at is not None else None,
+            cost=_pricing.cost(self.request.model, usage),
+            error=self._error_text(status, failure),
+            prompt=self.request.prompt,
+            system=self.request.system,
+            message_id=self.snapshot.message_id,
+            request_id=self.request_id,
+            simulated=self.simulated,
+            started_at=self.wall_started_at,
+            attempts=self.attempts,
+        )
+        self._set_status(status)
+        return self.result
+
+    def _error_text(self, status: str, failure: Failure | None) -> str | None:
+        if status == "cancelled":
+            return "Cancelled; the partial text was kept." if self.snapshot.output_deltas else "Cancelled."
+        if failure is None:
+            return None
+        line = failure.one_line()
+        if self.attempts > 1 and failure.retryable and not failure.mid_stream:
+            line = f"{line} (gave up after {self.attempts} attempts)"
+        return line
+
+    # --- live figures --------------------------------------------------------------------------
+
+    def usage(self) -> Usage:
+        """The API's usage when the response completed, else input as reported plus estimated output."""
+        snap = self.snapshot
+        if snap.stopped:
+            return snap.usage
+        if not snap.started and not snap.output_deltas:
+            return Usage()
+        return Usage(
+            input_tokens=snap.usage.input_tokens,
+            output_tokens=snap.estimated_output_tokens(),
+            cache_creation_input_tokens=snap.usage.cache_creation_input_tokens,
+            cache_read_input_tokens=snap.usage.cache_read_input_tokens,
+            cache_creation_1h_tokens=snap.usage.cache_creation_1h_tokens,
+            service_tier=snap.usage.service_tier,
+            estimated=True,
+        )
+
+    def ttft(self) -> float | None:
+        if self.first_token_at is None or self.attempt_started_at is None:
+            return None
+        return self.first_token_at - self.attempt_started_at
+
+    def stats(self) -> dict[str, Any]:
+        """The figures a view shows; the same keys as the widget's ``stats`` trait."""
+        now = self.ended_at or time.monotonic()
+        usage = self.usage()
+        elapsed = now - self.started_at if self.started_at is not None else 0.0
+        generating = now - self.first_token_at if self.first_token_at is not None else 0.0
+        return {
+            "output_tokens": usage.output_tokens,
+            "tokens_exact": not usage.estimated,
+            "input_tokens": usage.input_tokens if self.snapshot.started else None,
+            "cache_read_tokens": usage.cache_read_input_tokens,
+            "cache_write_tokens": usage.cache_creation_input_tokens,
+            "ttft": self.ttft(),
+            "elapsed": elapsed,
+            "rate": usage.output_tokens / generating if generating > 0.2 else None,
+            "cost": _pricing.cost(self.request.model, usage),
+            "cost_exact": not usage.estimated,
+        }
+
+    def timeline(self) -> dict[str, float | None]:
+        """Clock marks relative to creation, for waterfalls: queued -> waiting -> generating -> end."""
+
+        def rel(mark: float | None) -> float | None:
+            return None if mark is None else mark - self.created_at
+
+        return {
+            "started": rel(self.started_at),
+            "attempt_started": rel(self.attempt_started_at),
+            "first_token": rel(self.first_token_at),
+            "ended": rel(self.ended_at),
+        }

@@ -1,0 +1,301 @@
+"""The one module that talks to the Anthropic SDK.
+
+It opens a stream with the official async client (real HTTP, always), translates the SDK's events
+into nbstream's events, and turns every SDK and ``httpx2`` exception into a :class:`Failure`:
+
+- before the response starts: ``APIStatusError`` subclasses (the real HTTP status), ``APIConnectionError``
+  and ``APITimeoutError``;
+- mid-stream: an SSE ``error`` event arrives as a bare ``APIStatusError`` with status 200 (classified by
+  its ``type``, never by class), a dropped or stalled connection as a raw ``httpx2`` exception, a bad
+  frame as ``ValueError`` (or worse, from a malformed server).
+
+The SDK's own retries are off (``max_retries=0``): the run retries itself, so it can show
+"retrying in N s" and share one backoff across a panel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import time
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import anthropic
+import httpx2
+
+from ._events import (
+    BlockStarted,
+    BlockStopped,
+    Failure,
+    MessageDelta,
+    MessageStarted,
+    MessageStopped,
+    SourceError,
+    StreamEvent,
+    TextDelta,
+    ThinkingDelta,
+    ToolInputDelta,
+    Usage,
+)
+
+SIMULATOR_HEADER = "x-nbstream-simulator"
+NO_KEY_HINT = (
+    "Set ANTHROPIC_API_KEY, or run %llm_offline (or nbstream.use_offline()) to use the built-in offline model."
+)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An explicit server and key (the offline simulator). None means: let the SDK read the environment."""
+
+    base_url: str
+    api_key: str
+
+    def __repr__(self) -> str:  # never show the key
+        return f"Endpoint(base_url={self.base_url!r})"
+
+
+@dataclass
+class OpenStream:
+    """A stream whose response has started: its events, and what the response headers said."""
+
+    events: AsyncIterator[StreamEvent]
+    request_id: str | None
+    simulated: bool
+
+
+# One client per (event loop, credentials), so connections are pooled across calls.
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, anthropic.AsyncAnthropic]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _client(endpoint: Endpoint | None) -> anthropic.AsyncAnthropic:
+    loop = asyncio.get_running_loop()
+    if endpoint is not None:
+        key: tuple = ("explicit", endpoint.base_url, endpoint.api_key)
+    else:  # the SDK reads these itself; re-create the client when the user changes them
+        key = tuple(
+            os.environ.get(name)
+            for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_PROFILE")
+        )
+    per_loop = _clients.setdefault(loop, {})
+    client = per_loop.get(key)
+    if client is None:
+        kwargs: dict[str, Any] = {"max_retries": 0}
+        if endpoint is not None:
+            kwargs.update(base_url=endpoint.base_url, api_key=endpoint.api_key)
+        try:
+            client = anthropic.AsyncAnthropic(**kwargs)
+        except anthropic.AnthropicError as exc:  # e.g. a profile directory without a profile
+            raise SourceError(
+                Failure("no_credentials", f"The Anthropic client could not be set up: {_first_line(exc)}.")
+            ) from None
+        if client.api_key is None and client.auth_token is None and client.credentials is None:
+            raise SourceError(Failure("no_credentials", "No Anthropic API key found.", hint=NO_KEY_HINT))
+        per_loop[key] = client
+    return client
+
+
+def check_credentials(endpoint: Endpoint | None) -> None:
+    """Raise SourceError(no_credentials) now, before anything is sent, if no key can be found."""
+    _client(endpoint)
+
+
+@asynccontextmanager
+async def open_stream(
+    params: dict[str, Any], *, endpoint: Endpoint | None, idle_timeout: float
+) -> AsyncIterator[OpenStream]:
+    """POST /v1/messages with ``stream: true``; yield once the response has started.
+
+    ``idle_timeout`` is the longest silence allowed between bytes (the transport's read timeout):
+    a stall mid-stream then ends as ``stalled`` and the connection is closed. Leaving the block (end,
+    error or cancellation) closes the HTTP response, which closes the connection mid-stream.
+    """
+    client = _client(endpoint)
+    timeout = httpx2.Timeout(connect=10.0, read=idle_timeout, write=30.0, pool=30.0)
+    model = str(params.get("model", ""))
+    try:
+        raw = await client.messages.create(**params, stream=True, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a Failure; cancellation passes
+        raise SourceError(classify(exc, model=model, idle_timeout=idle_timeout)) from None
+    headers = raw.response.headers
+    try:
+        yield OpenStream(
+            events=_translated(raw, model=model, idle_timeout=idle_timeout),
+            request_id=headers.get("request-id"),
+            simulated=headers.get(SIMULATOR_HEADER) == "1",
+        )
+    finally:
+        await raw.close()
+
+
+async def _translated(raw: Any, *, model: str, idle_timeout: float) -> AsyncIterator[StreamEvent]:
+    iterator = raw.__aiter__()
+    while True:
+        try:
+            event = await iterator.__anext__()
+        except StopAsyncIteration:
+            return
+        except Exception as exc:  # noqa: BLE001
+            raise SourceError(classify(exc, model=model, idle_timeout=idle_timeout, mid_stream=True)) from None
+        ours = translate(event)
+        if ours is not None:
+            yield ours
+
+
+def translate(event: Any) -> StreamEvent | None:
+    """One SDK raw stream event in nbstream's words; None for what nbstream does not use."""
+    kind = event.type
+    if kind == "content_block_delta":
+        delta = event.delta
+        if delta.type == "text_delta":
+            return TextDelta(event.index, delta.text)
+        if delta.type == "input_json_delta":
+            return ToolInputDelta(event.index, delta.partial_json)
+        if delta.type == "thinking_delta":
+            return ThinkingDelta(event.index, delta.thinking)
+        return None  # signatures, citations, future delta types
+    if kind == "message_start":
+        message = event.message
+        return MessageStarted(message.id, message.model, usage_from_sdk(message.usage))
+    if kind == "content_block_start":
+        block = event.content_block
+        return BlockStarted(event.index, block.type, getattr(block, "id", None), getattr(block, "name", None))
+    if kind == "content_block_stop":
+        return BlockStopped(event.index)
+    if kind == "message_delta":
+        return MessageDelta(event.delta.stop_reason, usage_from_sdk(event.usage))
+    if kind == "message_stop":
+        return MessageStopped()
+    return None  # unknown event types are ignored: forward compatible
+
+
+def usage_from_sdk(usage: Any) -> Usage:
+    creation = getattr(usage, "cache_creation", None)
+    return Usage(
+        input_tokens=getattr(usage, "input_tokens", None) or 0,
+        output_tokens=getattr(usage, "output_tokens", None) or 0,
+        cache_creation_input_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
+        cache_read_input_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
+        cache_creation_1h_tokens=(getattr(creation, "ephemeral_1h_input_tokens", None) or 0) if creation else 0,
+        service_tier=getattr(usage, "service_tier", None),
+        inference_geo=getattr(usage, "inference_geo", None),
+    )
+
+
+# --- failures --------------------------------------------------------------------------------
+
+_STATUS_KINDS = {
+    400: ("bad_request", False),
+    401: ("auth", False),
+    402: ("billing", False),
+    403: ("permission", False),
+    404: ("not_found", False),
+    408: ("timeout", True),
+    409: ("server_error", True),
+    413: ("too_large", False),
+    422: ("unprocessable", False),
+    429: ("rate_limited", True),
+    529: ("overloaded", True),
+}
+_MID_STREAM_KINDS = {"overloaded_error": "overloaded", "rate_limit_error": "rate_limited"}
+
+
+def _hint(kind: str, model: str) -> str | None:
+    return {
+        "auth": "Check that ANTHROPIC_API_KEY holds a valid key.",
+        "permission": "Your key is not allowed to use this model or feature.",
+        "billing": "Check your plan and billing settings.",
+        "not_found": f"Check the model name ({model!r}).",
+        "too_large": "Shorten the prompt.",
+    }.get(kind)
+
+
+def classify(exc: BaseException, *, model: str = "", idle_timeout: float = 0.0, mid_stream: bool = False) -> Failure:
+    """Map any exception from the SDK or its transport to a Failure."""
+    if isinstance(exc, SourceError):
+        return exc.failure
+    if isinstance(exc, anthropic.APIStatusError):
+        return _status_failure(exc, model=model, mid_stream=mid_stream)
+    if isinstance(exc, anthropic.APITimeoutError):
+        return Failure("timeout", f"No response within {idle_timeout:g} s.", retryable=True)
+    if isinstance(exc, anthropic.APIConnectionError):
+        cause = exc.__cause__ or exc
+        return Failure("connection", f"Could not reach the API: {_first_line(cause)}.", retryable=True)
+    if isinstance(exc, httpx2.TimeoutException):
+        return Failure(
+            "stalled",
+            f"Stalled: no data for {idle_timeout:g} s, so the connection was closed.",
+            retryable=True,
+            mid_stream=True,
+        )
+    if isinstance(exc, httpx2.TransportError):
+        return Failure("connection_lost", "Connection lost mid-stream.", retryable=True, mid_stream=True)
+    if isinstance(exc, TypeError) and "authentication method" in str(exc):
+        return Failure("no_credentials", "No Anthropic API key found.", hint=NO_KEY_HINT)
+    if mid_stream and isinstance(exc, (ValueError, AssertionError, AttributeError, IndexError, KeyError)):
+        return Failure("malformed", "The API sent a malformed event.", mid_stream=True)
+    return Failure("api_error", f"Unexpected error: {type(exc).__name__}: {_first_line(exc)}", mid_stream=mid_stream)
+
+
+def _status_failure(exc: anthropic.APIStatusError, *, model: str, mid_stream: bool) -> Failure:
+    body = exc.body
+    error = body.get("error") if isinstance(body, dict) else None
+    api_type = error.get("type") if isinstance(error, dict) else None
+    api_message = error.get("message") if isinstance(error, dict) else None
+    request_id = exc.request_id or (body.get("request_id") if isinstance(body, dict) else None)
+    if exc.status_code == 200 or mid_stream:  # an SSE error event after the 200
+        kind = _MID_STREAM_KINDS.get(str(api_type), "api_error")
+        detail = f"{api_type}: {api_message}" if api_type else _first_line(body if body else exc)
+        return Failure(
+            kind, f"The API reported {detail} mid-stream.", retryable=True, api_type=api_type,
+            request_id=request_id, mid_stream=True, status_code=200,
+        )
+    status = exc.status_code
+    kind, retryable = _STATUS_KINDS.get(status, ("server_error", status >= 500))
+    should_retry = exc.response.headers.get("x-should-retry")
+    if should_retry in ("true", "false"):
+        retryable = should_retry == "true"
+    if api_message:
+        message = f"{status} {api_type}: {api_message}"
+    elif isinstance(body, str) and body.lstrip().startswith("<"):
+        message = f"{status} error: the server answered with an HTML page."
+    else:
+        message = f"{status} error: {_first_line(body or exc)}"
+    return Failure(
+        kind, message, retryable=retryable, retry_after=retry_after(exc.response.headers),
+        status_code=status, api_type=api_type, request_id=request_id, hint=_hint(kind, model),
+    )
+
+
+def retry_after(headers: Any) -> float | None:
+    """Seconds the server asked us to wait (``retry-after-ms`` first, then ``retry-after``)."""
+    value = headers.get("retry-after-ms")
+    if value:
+        try:
+            return max(0.0, float(value) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _first_line(value: object) -> str:
+    text = str(value).strip().splitlines()
+    return " ".join(text[0].split())[:300] if text else ""

@@ -1,0 +1,184 @@
+"""The static copy of an answer: Markdown and HTML that outlive the kernel, and are harmless.
+
+After a stream ends, the cell's output also holds this copy, so the answer can be read after reopening
+the notebook without a kernel, in nbconvert HTML, on GitHub and in headless runs. Model output is
+untrusted and JupyterLab renders a live session's outputs as trusted, without sanitising (see
+``shared/reference/platform-findings.md``), so both forms are made safe here:
+
+- ``text/html``: rendered by markdown-it-py with raw HTML disabled and links validated, then sanitised
+  by nh3 (ammonia) with a strict allowlist. JupyterLab, nbconvert and GitHub prefer this form.
+- ``text/markdown``: the source with raw HTML neutralised (every ``<`` outside code is escaped), images
+  turned into links, and, if the text has any link to a scheme other than http, https or mailto, every
+  link bracket escaped, so no Markdown renderer can turn it into markup, a script link or a tracker.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import nh3
+from markdown_it import MarkdownIt
+
+from . import _format
+from ._events import Result
+
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_ALLOWED_TAGS = {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "em", "strong", "s", "del", "code",
+    "pre", "blockquote", "hr", "br", "table", "thead", "tbody", "tr", "th", "td", "div",
+}
+_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def is_safe_url(url: str) -> bool:
+    """Only absolute http(s) and mailto links, or a fragment, survive."""
+    url = url.strip()
+    if url.startswith("#"):
+        return True
+    match = _SCHEME.match(url)
+    return bool(match) and match.group(1).lower() in SAFE_SCHEMES
+
+
+class _LinkCheck:
+    """markdown-it's link validator, recording whether any link was refused."""
+
+    def __init__(self) -> None:
+        self.refused = False
+
+    def __call__(self, url: str) -> bool:
+        ok = is_safe_url(url)
+        self.refused |= not ok
+        return ok
+
+
+def _parser(check: _LinkCheck) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    md.validateLink = check  # type: ignore[method-assign]
+
+    def image_as_link(_self: Any, tokens: Any, idx: int, _options: Any, _env: Any) -> str:
+        # A remote image is a tracking pixel: show a link to it instead of loading it.
+        token = tokens[idx]
+        src = html.escape(token.attrGet("src") or "", quote=True)
+        alt = html.escape(token.content or "image")
+        return f'<a href="{src}">{alt}</a>'
+
+    md.add_render_rule("image", image_as_link)
+    return md
+
+
+def _keep_language_class(tag: str, attr: str, value: str) -> str | None:
+    if attr == "class":
+        return value if tag == "code" and re.fullmatch(r"language-[\w+-]{1,40}", value) else None
+    return value
+
+
+def render_html(markdown_text: str) -> str:
+    """Markdown to sanitised HTML (no raw HTML, no script links, no images loaded)."""
+    rendered = _parser(_LinkCheck()).render(markdown_text)
+    return nh3.clean(
+        rendered,
+        tags=_ALLOWED_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes={"a": {"href", "title"}, "code": {"class"}},
+        attribute_filter=_keep_language_class,
+        url_schemes=set(SAFE_SCHEMES),
+        link_rel="noopener noreferrer nofollow",
+        set_tag_attribute_values={"a": {"target": "_blank"}},
+    )
+
+
+def has_unsafe_links(markdown_text: str) -> bool:
+    check = _LinkCheck()
+    _parser(check).parse(markdown_text)
+    return check.refused
+
+
+_FENCE_OPEN = re.compile(r"( {0,3})(`{3,}|~{3,})")
+
+
+def safe_markdown(markdown_text: str) -> str:
+    """The same Markdown with raw HTML (and, if any link is unsafe, link syntax) neutralised."""
+    escape_brackets = has_unsafe_links(markdown_text)
+    out: list[str] = []
+    fence: str | None = None
+    for line in markdown_text.splitlines(keepends=True):
+        if fence is not None:
+            out.append(line)
+            stripped = line.strip()
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = None
+            continue
+        opened = _FENCE_OPEN.match(line)
+        if opened:
+            fence = opened.group(2)
+            out.append(line)
+            continue
+        out.append(_escape_outside_code_spans(line, escape_brackets))
+    return "".join(out)
+
+
+def _escape_outside_code_spans(line: str, escape_brackets: bool) -> str:
+    out: list[str] = []
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "\\" and i + 1 < n:  # an existing escape: keep the pair as it is
+            out.append(line[i : i + 2])
+            i += 2
+            continue
+        if ch == "`":
+            j = i
+            while j < n and line[j] == "`":
+                j += 1
+            run = line[i:j]
+            close = _closing_run(line, j, run)
+            if close is not None:  # a code span: its content is literal already
+                out.append(line[i : close + len(run)])
+                i = close + len(run)
+            else:
+                out.append(run)
+                i = j
+            continue
+        if ch == "<" or (escape_brackets and ch in "[]") or (ch == "!" and line.startswith("[", i + 1)):
+            out.append("\\" + ch)  # "\!" before "[": an image becomes a plain link, never loaded
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _closing_run(line: str, start: int, run: str) -> int | None:
+    pos = start
+    while (pos := line.find(run, pos)) != -1:
+        end = pos + len(run)
+        if (end >= len(line) or line[end] != "`") and line[pos - 1] != "`":
+            return pos
+        while pos < len(line) and line[pos] == "`":
+            pos += 1
+    return None
+
+
+_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+
+
+def _escape_markdown_inline(text: str) -> str:
+    return _MD_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+
+def static_copy_bundle(result: Result) -> dict[str, str]:
+    """The mimebundle of the static copy: text/markdown, text/html and text/plain."""
+    footer = _format.summary(result)
+    if result.error and result.status != "done":
+        footer = f"{footer} · {result.error}"
+    body_md = safe_markdown(result.text) if result.text else ""
+    body_html = render_html(result.text) if result.text else ""
+    md = (body_md.rstrip() + "\n\n---\n" if body_md else "") + f"*{_escape_markdown_inline(footer)}*\n"
+    status = html.escape(result.status, quote=True)
+    page = (
+        f'<div class="nbstream-static" data-status="{status}">{body_html}'
+        f'<hr><p><em>{html.escape(footer)}</em></p></div>'
+    )
+    plain = (result.text.rstrip() + "\n\n" if result.text else "") + footer
+    return {"text/markdown": md, "text/html": page, "text/plain": plain}

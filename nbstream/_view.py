@@ -1,0 +1,85 @@
+"""What every nbstream widget shares: the built front end, and intents handled on the kernel's loop.
+
+The browser is a view: state lives in Python, the front end renders it and sends intents (cancel,
+retry, resync) as custom messages. A comm handler may run on the main thread or on a subshell thread
+(ipykernel 7 with JupyterLab's comms over subshells), so every intent hops onto the loop that owns the
+widget before it touches any state. Synced traits never hold secrets or text that grows per token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pathlib
+from collections.abc import Callable
+from typing import Any
+
+import anywidget
+import traitlets
+
+log = logging.getLogger("nbstream")
+
+_BUNDLE = pathlib.Path(__file__).parent / "static" / "widget.js"
+_MISSING_BUNDLE = """export default { render({ el }) {
+  el.textContent = "nbstream: the front end is not built. From a clone, run `make js` (or `make test`).";
+} }"""
+
+
+def frontend_esm() -> pathlib.Path | str:
+    return _BUNDLE if _BUNDLE.is_file() else _MISSING_BUNDLE
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (widgets can render); False in terminal IPython or plain Python."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+class NbstreamWidget(anywidget.AnyWidget):
+    _esm = frontend_esm()
+    _view = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+        self._intents: dict[str, Callable[[dict[str, Any]], None]] = {}
+        self.displayed = False
+        self.on_msg(self._receive)
+
+    def handle_intent(self, name: str, handler: Callable[[dict[str, Any]], None]) -> None:
+        self._intents[name] = handler
+
+    def _receive(self, _widget: object, content: Any, _buffers: object) -> None:
+        # May run on any thread: hand the intent to the widget's loop.
+        if not isinstance(content, dict):
+            return
+        handler = self._intents.get(str(content.get("type")))
+        if handler is None:
+            return
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            self._safely(handler, content)
+        else:
+            loop.call_soon_threadsafe(self._safely, handler, content)
+
+    @staticmethod
+    def _safely(handler: Callable[[dict[str, Any]], None], content: dict[str, Any]) -> None:
+        try:
+            handler(content)
+        except Exception:  # a view's intent must never take the kernel's loop down
+            log.exception("nbstream: handling %r from the front end failed", content.get("type"))
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self.displayed = True
+        self.on_displayed()
+        return super()._repr_mimebundle_(**kwargs)
+
+    def on_displayed(self) -> None:
+        """Hook: the widget was just shown in an output."""

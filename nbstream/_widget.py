@@ -1,0 +1,162 @@
+"""StreamWidget: one call, streamed live into a cell.
+
+    w = StreamWidget("Explain TCP to a ten-year-old", model="haiku").display()
+    result = await w          # or w.cancel()
+
+Tokens travel to the browser as coalesced deltas (the first at once, then at most ~20 frames a second),
+never as the whole growing text. At the end the full text is synced once (for late or reloaded views)
+and, when the widget was displayed, a static copy of the answer is written below it so the answer
+outlives the kernel; the widget then hides its own copy of the text so the answer shows once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Generator
+from typing import Any
+
+import traitlets
+from IPython.display import display as ipython_display
+
+from ._events import FINAL_STATUSES, Result, TextDelta
+from ._frames import FrameScheduler
+from ._request import make_request
+from ._run import Run, StatusChanged
+from ._static_copy import static_copy_bundle
+from ._view import NbstreamWidget
+
+
+class StreamWidget(NbstreamWidget):
+    """A live view of one call: rendered Markdown, token counter, TTFT, tokens/s, cost, Cancel."""
+
+    _view = traitlets.Unicode("stream").tag(sync=True)
+    status = traitlets.Unicode("queued").tag(sync=True)
+    """waiting, retrying, streaming, then done, cancelled, failed or cut_off."""
+    model = traitlets.Unicode("").tag(sync=True)
+    simulated = traitlets.Bool(False).tag(sync=True)
+    stats = traitlets.Dict().tag(sync=True)
+    """output_tokens, tokens_exact, input_tokens, cache_read/write_tokens, ttft, elapsed, rate, cost."""
+    error = traitlets.Unicode("").tag(sync=True)
+    notice = traitlets.Unicode("").tag(sync=True)
+    retry_in = traitlets.Float(0.0).tag(sync=True)
+    text = traitlets.Unicode("").tag(sync=True)
+    """The full text: empty while streaming (it travels as deltas), set once at the end."""
+    show_text = traitlets.Bool(True).tag(sync=True)
+    can_retry = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(
+        self,
+        prompt: str,
+        *,
+        model: str | None = None,
+        system: str | None = None,
+        max_tokens: int | None = None,
+        idle_timeout: float | None = None,
+        max_retries: int | None = None,
+    ) -> None:
+        # Validate first: bad input raises here, before a widget exists or anything is sent.
+        request = make_request(
+            prompt, model=model, system=system, max_tokens=max_tokens,
+            idle_timeout=idle_timeout, max_retries=max_retries,
+        )
+        super().__init__(model=request.model)
+        self.run = Run(request)
+        self.run.observe(self._on_run)
+        self._frames = FrameScheduler(self._send_frame)
+        self._pending: list[str] = []
+        self._seq = 0
+        self._frame_status = ""
+        self._static_copy_id = f"nbstream-{uuid.uuid4().hex}"
+        self.handle_intent("cancel", lambda _msg: self.cancel())
+        self.handle_intent("resync", lambda _msg: self._resync())
+
+    # --- the public surface ------------------------------------------------------------------
+
+    def display(self) -> StreamWidget:
+        """Show the widget in the current cell and start streaming; returns at once."""
+        ipython_display(self)
+        return self
+
+    def start(self) -> StreamWidget:
+        """Start streaming without showing anything (``await`` the widget for the result)."""
+        self.run.start()
+        return self
+
+    def cancel(self) -> None:
+        """Stop the generation (thread-safe): the HTTP stream is closed, the partial text kept."""
+        self.run.cancel()
+
+    @property
+    def result(self) -> Result | None:
+        """The result once the call has ended, else None."""
+        return self.run.result
+
+    def __await__(self) -> Generator[Any, None, Result]:
+        return self.run.__await__()
+
+    def close(self) -> None:
+        # A closed widget must not leave its stream running.
+        self.run.cancel()
+        self._frames.cancel()
+        super().close()
+
+    def on_displayed(self) -> None:
+        try:
+            self.run.start()
+        except RuntimeError:  # no running event loop: it starts when awaited
+            pass
+
+    # --- run -> view ---------------------------------------------------------------------------
+
+    def _on_run(self, run: Run, event: object) -> None:
+        if type(event) is TextDelta:
+            self._pending.append(event.text)
+            self._frames.poke(urgent=self._seq == 0)  # the first token goes out at once
+        elif type(event) is StatusChanged:
+            if event.status in FINAL_STATUSES:
+                self._finish()
+            else:
+                self._frames.flush_now()
+                with self.hold_sync():
+                    self.status = event.status
+                    self.simulated = run.simulated
+                    self.retry_in = run.retry_in
+                    self.notice = run.failure.one_line() if event.status == "retrying" and run.failure else ""
+
+    def _send_frame(self) -> None:
+        delta = "".join(self._pending)
+        self._pending.clear()
+        status = self.run.status
+        if not delta and status == self._frame_status:
+            return
+        self._seq += 1
+        self._frame_status = status
+        self.send({"type": "frame", "seq": self._seq, "delta": delta, "stats": self.run.stats(), "status": status})
+
+    def _resync(self) -> None:
+        """A view missed frames (dropped by the server's rate limit) or was reloaded: send the text so far."""
+        self._frames.flush_now()
+        self.send({"type": "snapshot", "seq": self._seq, "text": self.run.snapshot.text})
+
+    def _finish(self) -> None:
+        result = self.run.result
+        assert result is not None
+        self._frames.flush_now()
+        static_copy = self.displayed and _can_display()
+        if static_copy:
+            ipython_display(static_copy_bundle(result), raw=True, display_id=self._static_copy_id)
+        with self.hold_sync():
+            self.text = result.text
+            self.stats = self.run.stats()
+            self.error = result.error or ""
+            self.notice = ""
+            self.retry_in = 0.0
+            self.simulated = result.simulated
+            self.show_text = not static_copy
+            self.status = result.status
+
+
+def _can_display() -> bool:
+    from ._view import in_notebook
+
+    return in_notebook()

@@ -1,0 +1,75 @@
+import pytest
+
+from nbstream._accumulate import MalformedStream, Snapshot
+from nbstream._events import BlockStarted, MessageDelta, MessageStarted, TextDelta, ToolInputDelta, Usage
+from nbstream._source import translate
+from sse import sdk_events
+
+
+def fold(name: str) -> Snapshot:
+    snapshot = Snapshot()
+    for event in sdk_events(name):
+        ours = translate(event)
+        if ours is not None:
+            snapshot.apply(ours)
+    return snapshot
+
+
+def test_plain_text_transcript_folds_to_the_full_reply_with_the_apis_usage():
+    snap = fold("text.sse")
+    assert snap.text == "Hello! How can I help you today?"
+    assert snap.stopped and snap.stop_reason == "end_turn"
+    assert snap.usage.input_tokens == 25
+    assert snap.usage.output_tokens == 12  # message_delta's cumulative count replaces the placeholder 1
+
+
+def test_parallel_tool_calls_keep_each_blocks_input_apart():
+    snap = fold("tools2.sse")
+    tools = snap.tool_uses()
+    assert [t.tool_id for t in tools] == ["toolu_01A09q90qw90lq917835lq9", "toolu_01B8kQ2mKr7wZs4hT9xYpLc3"]
+    assert [t.tool_input() for t in tools] == [
+        {"city": "Paris", "unit": "celsius"},
+        {"city": "Tokyo", "unit": "celsius"},
+    ]
+    assert snap.text == "I'll check both cities at once."
+    assert snap.stop_reason == "tool_use"
+    assert snap.usage.cache_read_input_tokens == 1830
+
+
+def test_a_stream_that_breaks_off_is_not_marked_complete():
+    snap = fold("overloaded_midstream.sse")
+    assert snap.text == "Once upon a"
+    assert not snap.stopped
+    assert snap.stop_reason is None
+
+
+def test_usage_from_message_delta_replaces_rather_than_adds():
+    snap = Snapshot()
+    snap.apply(MessageStarted("m", "claude-haiku-5-5", Usage(input_tokens=10, output_tokens=1, cache_read_input_tokens=5)))
+    snap.apply(MessageDelta("end_turn", Usage(input_tokens=10, output_tokens=30)))
+    assert snap.usage.output_tokens == 30
+    assert snap.usage.input_tokens == 10
+    assert snap.usage.cache_read_input_tokens == 5  # absent from the delta: message_start's value survives
+
+
+def test_a_delta_for_a_block_that_never_started_is_malformed():
+    snap = Snapshot()
+    with pytest.raises(MalformedStream):
+        snap.apply(TextDelta(3, "x"))
+
+
+def test_bad_tool_json_is_reported_as_malformed():
+    snap = Snapshot()
+    snap.apply(BlockStarted(0, "tool_use", "t1", "search"))
+    snap.apply(ToolInputDelta(0, '{"q": '))
+    with pytest.raises(MalformedStream, match="search"):
+        snap.blocks[0].tool_input()
+
+
+def test_long_text_is_collected_in_linear_time():
+    snap = Snapshot()
+    snap.apply(BlockStarted(0, "text"))
+    for _ in range(200_000):
+        snap.apply(TextDelta(0, "abcd"))
+    assert len(snap.text) == 800_000
+    assert snap.estimated_output_tokens() == 200_000
