@@ -13,12 +13,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._config import defaults
-from ._errors import InputError, Interrupted, NbstreamError
-from ._events import Result, Usage
-from ._magics import last
-from ._offline import use_api, use_offline
-from ._widget import StreamWidget
+import importlib
+
+# Names load on first use (PEP 562), so `python -m nbstream.simulator` never imports the SDK or IPython.
+_EXPORTS = {
+    "InputError": "._errors",
+    "Interrupted": "._errors",
+    "NbstreamError": "._errors",
+    "Result": "._events",
+    "StreamWidget": "._widget",
+    "Usage": "._events",
+    "defaults": "._config",
+    "last": "._magics",
+    "use_api": "._offline",
+    "use_offline": "._offline",
+}
 
 __version__ = "0.1.0"
 
@@ -50,3 +59,16 @@ def unload_ipython_extension(shell: Any) -> None:
     from ._magics import unload_ipython_extension as unload
 
     unload(shell)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nbstream' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shlex
 from typing import Any
 
 from IPython import get_ipython
@@ -104,7 +105,12 @@ class LLMMagics(Magics):
 
 
 def _parse(line: str) -> Any:
-    args = parse_argstring(LLMMagics.llm, line)
+    # POSIX quoting (IPython's parse_argstring keeps the quotes: --system "Be terse" would send them).
+    try:
+        argv = shlex.split(line)
+    except ValueError as exc:
+        raise InputError(f"could not read the options: {exc}") from None
+    args = LLMMagics.llm.parser.parse_args(argv)
     if args.out is not None and not _IDENTIFIER.match(args.out):
         raise InputError(f"--out needs a variable name, got {args.out!r}")
     return args

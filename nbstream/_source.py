@@ -94,7 +94,7 @@ def _client(endpoint: Endpoint | None) -> anthropic.AsyncAnthropic:
             client = anthropic.AsyncAnthropic(**kwargs)
         except anthropic.AnthropicError as exc:  # e.g. a profile directory without a profile
             raise SourceError(
-                Failure("no_credentials", f"The Anthropic client could not be set up: {_first_line(exc)}.")
+                Failure("no_credentials", f"The Anthropic client could not be set up: {_first_line(exc).rstrip('.')}.")
             ) from None
         if client.api_key is None and client.auth_token is None and client.credentials is None:
             raise SourceError(Failure("no_credentials", "No Anthropic API key found.", hint=NO_KEY_HINT))
@@ -227,7 +227,7 @@ def classify(exc: BaseException, *, model: str = "", idle_timeout: float = 0.0, 
         return Failure("timeout", f"No response within {idle_timeout:g} s.", retryable=True)
     if isinstance(exc, anthropic.APIConnectionError):
         cause = exc.__cause__ or exc
-        return Failure("connection", f"Could not reach the API: {_first_line(cause)}.", retryable=True)
+        return Failure("connection", f"Could not reach the API: {_first_line(cause).rstrip('.')}.", retryable=True)
     if isinstance(exc, httpx2.TimeoutException):
         return Failure(
             "stalled",

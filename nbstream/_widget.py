@@ -65,7 +65,6 @@ class StreamWidget(NbstreamWidget):
         self._frames = FrameScheduler(self._send_frame)
         self._pending: list[str] = []
         self._seq = 0
-        self._frame_status = ""
         self._static_copy_id = f"nbstream-{uuid.uuid4().hex}"
         self.handle_intent("cancel", lambda _msg: self.cancel())
         self.handle_intent("resync", lambda _msg: self._resync())
@@ -124,14 +123,13 @@ class StreamWidget(NbstreamWidget):
                     self.notice = run.failure.one_line() if event.status == "retrying" and run.failure else ""
 
     def _send_frame(self) -> None:
+        # Frames carry text; status changes travel as trait updates.
+        if not self._pending:
+            return
         delta = "".join(self._pending)
         self._pending.clear()
-        status = self.run.status
-        if not delta and status == self._frame_status:
-            return
         self._seq += 1
-        self._frame_status = status
-        self.send({"type": "frame", "seq": self._seq, "delta": delta, "stats": self.run.stats(), "status": status})
+        self.send({"type": "frame", "seq": self._seq, "delta": delta, "stats": self.run.stats(), "status": self.run.status})
 
     def _resync(self) -> None:
         """A view missed frames (dropped by the server's rate limit) or was reloaded: send the text so far."""

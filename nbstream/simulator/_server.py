@@ -1,0 +1,424 @@
+"""The Simulator: routing, authentication, the request log, control endpoints, and a thread to run it in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import hashlib
+import ipaddress
+import json
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Self, TypeVar
+
+from ._http import ClientGone, Connection, HTTPServer, Request
+from ._messages import (
+    JSON_CONTENT_TYPE,
+    APIError,
+    Exchange,
+    Settings,
+    count_tokens,
+    create_message,
+    error_body,
+    new_request_id,
+    send_error,
+)
+
+__all__ = ["App", "RequestLog", "Simulator", "check_loopback"]
+
+log = logging.getLogger("nbstream.simulator")
+
+_T = TypeVar("_T")
+_Route = Callable[[Exchange, Any], Awaitable[None]]
+# (method, path) -> handler. Batches (/v1/messages/batches...) will be added here.
+_ROUTES: dict[tuple[str, str], _Route] = {
+    ("POST", "/v1/messages"): create_message,
+    ("POST", "/v1/messages/count_tokens"): count_tokens,
+}
+_KEEP: Any = object()
+
+
+def check_loopback(host: str) -> str:
+    """`host` if it is a loopback address ("localhost" becomes 127.0.0.1); ValueError otherwise."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return host
+    except ValueError:
+        pass
+    raise ValueError(f"the simulator only listens on loopback addresses (such as 127.0.0.1), not {host!r}")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Request log
+
+
+class _Record:
+    """A live log entry: the server thread updates it, readers take snapshots under the same lock."""
+
+    __slots__ = ("_data", "_lock")
+
+    def __init__(self, lock: threading.Lock, data: dict[str, Any]) -> None:
+        self._lock = lock
+        self._data = data
+
+    def update(self, **fields: Any) -> None:
+        with self._lock:
+            self._data.update(fields)
+
+
+class RequestLog:
+    # A simulator left running all day (a class, a demo) must not grow without bound; tests never get close.
+    MAX_RECORDS = 10_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: list[dict[str, Any]] = []
+
+    def new(self, **fields: Any) -> _Record:
+        with self._lock:
+            self._records.append(fields)
+            if len(self._records) > self.MAX_RECORDS:
+                del self._records[: len(self._records) - self.MAX_RECORDS]
+        return _Record(self._lock, fields)
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        # Deep copies, so that a snapshot a test holds never changes under it.
+        with self._lock:
+            return copy.deepcopy(self._records)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records = []
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The application (runs on one event loop)
+
+
+class App:
+    """The simulator's state and request handling, independent of the thread it runs in."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._lock = threading.Lock()
+        self._settings = settings
+        self._attempts: dict[str, int] = {}
+        self.log = RequestLog()
+        self._http = HTTPServer(self._handle, self._refuse)
+
+    @property
+    def settings(self) -> Settings:
+        with self._lock:
+            return self._settings
+
+    def configure(self, *, ttft: Any = _KEEP, rate: Any = _KEEP, tokens: Any = _KEEP) -> Settings:
+        """Change the defaults for requests that arrive from now on; raises ValueError for bad values."""
+        with self._lock:
+            current = self._settings
+            self._settings = Settings(
+                ttft=current.ttft if ttft is _KEEP else ttft,
+                rate=current.rate if rate is _KEEP else rate,
+                tokens=current.tokens if tokens is _KEEP else tokens,
+            )
+            return self._settings
+
+    def reset(self) -> None:
+        """Forget the request log and the attempt counts behind `times=N`."""
+        with self._lock:
+            self._attempts.clear()
+        self.log.clear()
+
+    async def start(self, host: str, port: int) -> int:
+        return await self._http.start(check_loopback(host), port)
+
+    async def close(self) -> None:
+        await self._http.close()
+
+    def _next_attempt(self, request: Request) -> int:
+        # A client retry resends the same bytes, so the body's digest identifies "the same request".
+        key = hashlib.sha256(
+            request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
+        ).hexdigest()
+        with self._lock:
+            self._attempts[key] = attempt = self._attempts.get(key, 0) + 1
+        return attempt
+
+    # -- dispatch --------------------------------------------------------------------------------------------
+
+    async def _handle(self, conn: Connection, request: Request) -> None:
+        if request.path.startswith("/_sim/"):
+            await self._control(conn, request)
+            return
+        request_id = new_request_id()
+        try:
+            body: Any = json.loads(request.body) if request.body else None
+        except ValueError:
+            body = None
+            bad_json = True
+        else:
+            bad_json = False
+        attempt = self._next_attempt(request)
+        is_dict = isinstance(body, dict)
+        record = self.log.new(
+            id=request_id,
+            method=request.method,
+            path=request.path,
+            model=body.get("model") if is_dict else None,
+            stream=bool(is_dict and body.get("stream") is True),
+            directive={},
+            body=body,
+            attempt=attempt,
+            connection=conn.number,
+            received_at=request.received_at,
+            headers_sent_at=None,
+            first_token_at=None,
+            ended_at=None,
+            tokens_sent=0,
+            outcome=None,
+            client_closed_at=None,
+            status=None,
+            error=None,
+            stop_reason=None,
+            input_tokens=None,
+        )
+        exchange = Exchange(conn, request, record, request_id, self.settings, attempt)
+        try:
+            route = _ROUTES.get((request.method, request.path))
+            if route is None:
+                if any(path == request.path for _, path in _ROUTES):
+                    raise APIError(
+                        405,
+                        f"Method {request.method} not allowed for {request.path}",
+                        type="invalid_request_error",
+                    )
+                raise APIError(404, f"Not found: {request.method} {request.path}")
+            _authenticate(request)
+            if bad_json:
+                raise APIError(400, "request body is not valid JSON")
+            await route(exchange, body)
+        except APIError as error:
+            await send_error(exchange, error)
+        except ClientGone:
+            exchange.client_gone(faulted=False)
+        except Exception as exc:  # a simulator bug must still answer, like a real server's 500
+            log.exception("simulator error while handling %s %s", request.method, request.path)
+            with contextlib.suppress(Exception):
+                await send_error(exchange, APIError(500, f"simulator error: {exc!r}"))
+
+    async def _refuse(self, conn: Connection, status: int, message: str) -> None:
+        kind = "request_too_large" if status == 413 else "invalid_request_error"
+        request_id = new_request_id()
+        headers = {
+            "content-type": JSON_CONTENT_TYPE,
+            "request-id": request_id,
+            "x-nbstream-simulator": "1",
+            "connection": "close",
+        }
+        with contextlib.suppress(ClientGone):
+            await conn.send(status, headers, json.dumps(error_body(kind, message, request_id)).encode())
+
+    async def _control(self, conn: Connection, request: Request) -> None:
+        """`/_sim/*`: the request log, reset and configuration (not logged themselves)."""
+        status, result = 200, None
+        route = (request.method, request.path)
+        try:
+            if route == ("GET", "/_sim/requests"):
+                result = self.log.snapshot()
+            elif route == ("POST", "/_sim/reset"):
+                self.reset()
+                result = {"ok": True}
+            elif route == ("GET", "/_sim/config"):
+                result = self.settings.as_dict()
+            elif route == ("POST", "/_sim/config"):
+                changes = json.loads(request.body or b"{}")
+                if not isinstance(changes, dict) or set(changes) - {"ttft", "rate", "tokens"}:
+                    raise ValueError("send a JSON object with any of the keys ttft, rate, tokens")
+                result = self.configure(**changes).as_dict()
+            else:
+                status, result = (
+                    404,
+                    error_body("not_found_error", f"Not found: {request.method} {request.path}", None),
+                )
+        except ValueError as exc:
+            status, result = 400, error_body("invalid_request_error", str(exc), None)
+        request_id = new_request_id()
+        if isinstance(result, dict) and result.get("type") == "error":
+            result["request_id"] = request_id
+        headers = {"content-type": JSON_CONTENT_TYPE, "request-id": request_id, "x-nbstream-simulator": "1"}
+        await conn.send(status, headers, json.dumps(result).encode())
+
+
+def _authenticate(request: Request) -> None:
+    key = request.headers.get("x-api-key")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if not key and scheme.lower() == "bearer":
+        key = token.strip()
+    if not key:
+        raise APIError(401, "missing API key: send an Authorization: Bearer <key> or x-api-key: <key> header")
+    if key.startswith("sk-bad"):
+        raise APIError(401, "invalid x-api-key")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The thread wrapper
+
+
+class Simulator:
+    """A loopback Messages API server for tests, benchmarks, demos and offline teaching.
+
+    ``with Simulator(ttft=0.05, rate=500) as sim:`` starts it on its own event loop in a daemon thread; point
+    the SDK at ``sim.base_url``. See the package docstring for per-request directives.
+    """
+
+    def __init__(
+        self,
+        ttft: float = 0.4,
+        rate: float = 80.0,
+        tokens: int | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self._host = check_loopback(host)
+        self._port = port
+        self._app = App(Settings(ttft=ttft, rate=rate, tokens=tokens))
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Start serving (in a daemon thread) and return once the socket is listening."""
+        if self._thread is not None:
+            raise RuntimeError("the simulator is already running")
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            try:
+                self._port = loop.run_until_complete(self._app.start(self._host, self._port))
+            except BaseException as exc:  # noqa: BLE001 - e.g. the port is taken: re-raised by start()
+                failure.append(exc)
+                loop.close()
+                ready.set()
+                return
+            self._loop = loop
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.run_until_complete(self._app.close())
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="nbstream-simulator", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self._thread.join()
+            self._thread = None
+            raise failure[0]
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, closing every open connection. Safe to call twice."""
+        thread, loop = self._thread, self._loop
+        if thread is None or loop is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        self._thread = self._loop = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self._thread is not None else "stopped"
+        return f"<Simulator {state} at {self.base_url} {self.settings}>"
+
+    # -- addresses and settings ------------------------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self._port}"
+
+    @property
+    def settings(self) -> Settings:
+        return self._app.settings
+
+    def configure(self, *, ttft: Any = _KEEP, rate: Any = _KEEP, tokens: Any = _KEEP) -> Settings:
+        """Change ttft/rate/tokens for later requests (``tokens=None``: natural length)."""
+        return self._app.configure(ttft=ttft, rate=rate, tokens=tokens)
+
+    # -- the request log -------------------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """A snapshot of the request log, oldest first (see the package docstring for the fields)."""
+        return self._app.log.snapshot()
+
+    def reset(self) -> None:
+        """Clear the request log and the attempt counts used by ``times=N``."""
+        self._app.reset()
+
+    def wait_for(
+        self, predicate: Callable[[list[dict[str, Any]]], _T], timeout: float = 5.0, interval: float = 0.01
+    ) -> _T:
+        """Poll ``predicate(sim.requests)`` until it returns something truthy, and return that.
+
+        Blocks the calling thread: from async code, use :meth:`wait_for_async` so the client's loop can run.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            records = self.requests
+            result = predicate(records)
+            if result:
+                return result
+            if time.monotonic() >= deadline:
+                raise TimeoutError(
+                    f"simulator log did not match within {timeout} s; log: {_summary(records)}"
+                )
+            time.sleep(interval)
+
+    async def wait_for_async(
+        self, predicate: Callable[[list[dict[str, Any]]], _T], timeout: float = 5.0, interval: float = 0.01
+    ) -> _T:
+        """:meth:`wait_for` for async code: sleeps with ``asyncio.sleep`` between polls."""
+        deadline = time.monotonic() + timeout
+        while True:
+            records = self.requests
+            result = predicate(records)
+            if result:
+                return result
+            if time.monotonic() >= deadline:
+                raise TimeoutError(
+                    f"simulator log did not match within {timeout} s; log: {_summary(records)}"
+                )
+            await asyncio.sleep(interval)
+
+
+def _summary(records: list[dict[str, Any]]) -> str:
+    return (
+        "; ".join(
+            f"{r['path']} status={r['status']} outcome={r['outcome']} tokens={r['tokens_sent']}"
+            for r in records
+        )
+        or "(empty)"
+    )

@@ -1,0 +1,58 @@
+"""The quickstart notebook, executed headless (nbclient, as nbconvert --execute and papermill do) on the
+offline model, leaves complete outputs: final widget state, and static copies that need no kernel."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+pytestmark = pytest.mark.kernel
+NOTEBOOKS = pathlib.Path(__file__).parents[2] / "notebooks"
+SECRET = "sk-ant-test-never-saved-4c1d"
+
+
+@pytest.fixture
+def offline_env(monkeypatch):
+    for name in ("ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)  # present, but the offline model never uses it
+    monkeypatch.setenv("NBSTREAM_OFFLINE", "1")
+    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
+
+
+def execute(name: str, tmp_path: pathlib.Path):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    return nb
+
+
+def test_quickstart_executes_headless_with_final_state_and_static_copies(offline_env, tmp_path):
+    nb = execute("quickstart.ipynb", tmp_path)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not any("Traceback" in o.get("text", "") for o in outputs)
+
+    llm_cell = next(c for c in nb.cells if c.source.startswith("%%llm"))
+    static = [o for o in llm_cell.outputs if "nbstream-static" in o.get("data", {}).get("text/html", "")]
+    assert len(static) == 1
+    assert 'data-status="done"' in static[0].data["text/html"] and "simulated" in static[0].data["text/html"]
+    assert "TCP" in static[0].data["text/markdown"] or len(static[0].data["text/markdown"]) > 200
+
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    streams = [m["state"] for m in state.values() if m["state"].get("_view") == "stream"]
+    assert len(streams) == 3
+    assert {s["status"] for s in streams} == {"done", "cancelled"}
+    assert all(s["text"] for s in streams)  # the saved state is final, not a stale snapshot
+
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "done end_turn" in printed and "cancelled" in printed and "tokens kept" in printed
+
+    saved = json.dumps(nb)
+    assert SECRET not in saved
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert SECRET not in html and "nbstream-static" in html
