@@ -1,0 +1,110 @@
+// Formatting of the numbers shown in a stream's header. Pure.
+
+/** @typedef {"queued" | "waiting" | "retrying" | "streaming" | "done" | "cancelled" | "failed" | "cut_off"} Status */
+
+/** The statuses that end a stream. Any other status (also an unknown one) means it is in progress. */
+export const FINAL_STATUSES = new Set(["done", "cancelled", "failed", "cut_off"]);
+
+/** @param {unknown} status */
+export function isActive(status) {
+  return !FINAL_STATUSES.has(/** @type {string} */ (status));
+}
+
+/**
+ * Whether the elapsed time runs (in progress and no longer queued).
+ *
+ * @param {unknown} status
+ */
+export function isRunning(status) {
+  return isActive(status) && status !== "queued";
+}
+
+const STATUS_LABELS = {
+  queued: "queued",
+  waiting: "waiting",
+  retrying: "retrying",
+  streaming: "streaming",
+  done: "done",
+  cancelled: "cancelled",
+  failed: "failed",
+  cut_off: "cut off",
+};
+
+/**
+ * Human label of a status value.
+ *
+ * @param {string} status
+ */
+export function statusLabel(status) {
+  return /** @type {Record<string, string>} */ (STATUS_LABELS)[status] ?? String(status || "");
+}
+
+/** @param {unknown} x */
+function isNum(x) {
+  return typeof x === "number" && Number.isFinite(x);
+}
+
+/**
+ * An integer with thousands separators: 1234567 → "1,234,567".
+ *
+ * @param {number} n
+ */
+export function formatInt(n) {
+  const r = Math.round(n);
+  const sign = r < 0 ? "-" : "";
+  return sign + String(Math.abs(r)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/**
+ * "~1,234 tokens" while estimated, "1,234 tokens" when exact.
+ *
+ * @param {number | null | undefined} n
+ * @param {boolean} [exact]
+ */
+export function formatTokens(n, exact = false) {
+  const v = isNum(n) ? Math.max(0, /** @type {number} */ (n)) : 0;
+  return `${exact ? "" : "~"}${formatInt(v)} ${Math.round(v) === 1 ? "token" : "tokens"}`;
+}
+
+/**
+ * Seconds: "0.41 s", "12.3 s", "1 min 5 s", "1 h 2 min". "" for null.
+ *
+ * @param {number | null | undefined} s
+ */
+export function formatSeconds(s) {
+  if (!isNum(s)) return "";
+  const v = Math.max(0, /** @type {number} */ (s));
+  if (v < 0.995) return `${v.toFixed(2)} s`;
+  if (v < 59.95) return `${v.toFixed(1)} s`;
+  const total = Math.round(v);
+  if (total < 3600) return `${Math.floor(total / 60)} min ${total % 60} s`;
+  return `${Math.floor(total / 3600)} h ${Math.floor((total % 3600) / 60)} min`;
+}
+
+/**
+ * Tokens per second: "83 tok/s", "8.5 tok/s". "" for null.
+ *
+ * @param {number | null | undefined} r
+ */
+export function formatRate(r) {
+  if (!isNum(r)) return "";
+  const v = Math.max(0, /** @type {number} */ (r));
+  return v < 9.95 ? `${v.toFixed(1)} tok/s` : `${formatInt(v)} tok/s`;
+}
+
+/**
+ * US dollars: "$0.0021", "$1.23", "~$0.0021" while estimated, "cost unknown" for null.
+ *
+ * @param {number | null | undefined} c
+ * @param {boolean} [exact]
+ */
+export function formatCost(c, exact = false) {
+  if (!isNum(c)) return "cost unknown";
+  const v = Math.max(0, /** @type {number} */ (c));
+  const p = exact ? "" : "~";
+  if (v === 0) return `${p}$0.00`;
+  if (v < 0.0001) return `${p}<$0.0001`;
+  if (v < 1) return `${p}$${v.toFixed(4)}`;
+  const [whole, cents] = v.toFixed(2).split(".");
+  return `${p}$${formatInt(Number(whole))}.${cents}`;
+}

@@ -1,0 +1,124 @@
+// nbstream front end: the anywidget module.
+//
+// The default export is a factory. anywidget calls it once per widget model and
+// then calls `initialize` once for that model and `render` once per view, so the
+// closure below is per-model state. (Properties stored on the `model` object do
+// not work for this: anywidget hands `initialize` and `render` different model
+// proxies.)
+//
+// Dispatch is on the synced trait `_view`: "stream" is one streaming reply.
+
+import css from "./style.css";
+import { createStreamState } from "./stream_state.js";
+import { createStreamView } from "./stream_view.js";
+
+const STYLE_ID = "nbstream-style";
+
+/**
+ * Add the stylesheet to a document once (updated in place if it changed, e.g. after a reload of the module).
+ *
+ * @param {Document} doc
+ */
+export function injectStyle(doc) {
+  const existing = doc.getElementById(STYLE_ID);
+  if (existing) {
+    if (existing.textContent !== css) existing.textContent = css;
+    return;
+  }
+  const style = doc.createElement("style");
+  style.id = STYLE_ID;
+  style.textContent = css;
+  (doc.head ?? doc.documentElement).appendChild(style);
+}
+
+/**
+ * @typedef {import("./stream_state.js").ModelLike} ModelLike
+ * @typedef {import("./stream_state.js").StreamState} StreamState
+ */
+
+/**
+ * @param {HTMLElement} el
+ * @param {string} message
+ */
+function renderUnsupported(el, message) {
+  const div = el.ownerDocument.createElement("div");
+  div.className = "nbstream nbstream-unsupported";
+  div.textContent = message;
+  el.replaceChildren(div);
+  return () => div.remove();
+}
+
+/**
+ * Create the widget definition for one model.
+ *
+ * @param {{env?: import("./stream_view.js").ViewEnv}} [options]  test hooks
+ */
+export function createWidget(options = {}) {
+  /** @type {StreamState | null} */
+  let stream = null;
+
+  /** @param {ModelLike} model */
+  function streamFor(model) {
+    stream ??= createStreamState(model, { now: options.env?.now });
+    return stream;
+  }
+
+  return {
+    /**
+     * Once per model: start collecting frames, so views created later still see them.
+     *
+     * @param {{model: ModelLike, signal?: AbortSignal}} ctx
+     */
+    initialize({ model, signal }) {
+      const view = model.get("_view") ?? "stream";
+      if (view !== "stream") return undefined;
+      const state = streamFor(model);
+      const dispose = () => {
+        state.dispose();
+        if (stream === state) stream = null;
+      };
+      signal?.addEventListener("abort", dispose, { once: true });
+      return dispose;
+    },
+
+    /**
+     * Once per view.
+     *
+     * @param {{model: ModelLike, el: HTMLElement, signal?: AbortSignal}} ctx
+     */
+    render({ model, el, signal }) {
+      const doc = el.ownerDocument;
+      injectStyle(doc);
+      const kind = model.get("_view") ?? "stream";
+      if (kind !== "stream") {
+        return renderUnsupported(el, `nbstream: this version of the front end cannot show a "${kind}" view.`);
+      }
+
+      const state = streamFor(model);
+      const view = createStreamView({
+        doc,
+        source: state,
+        onCancel: () => state.send("cancel"),
+        onRetry: () => state.send("retry"),
+        env: options.env,
+      });
+      el.replaceChildren(view.el);
+      const unsubscribe = state.subscribe(view.invalidate);
+      view.invalidate();
+      state.resyncIfBehind();
+
+      let cleaned = false;
+      const cleanup = () => {
+        if (cleaned) return;
+        cleaned = true;
+        unsubscribe();
+        view.destroy();
+        view.el.remove();
+      };
+      signal?.addEventListener("abort", cleanup, { once: true });
+      return cleanup;
+    },
+  };
+}
+
+export default () => createWidget();

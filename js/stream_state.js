@@ -1,0 +1,240 @@
+// Per-model state of one stream: the text accumulated from sequenced deltas,
+// the latest status and stats, and the resync protocol.
+//
+// It lives at model level (created in `initialize`) because custom messages go
+// to the model: a view created later must still see every delta that arrived.
+// Views subscribe to it and redraw on their next animation frame.
+
+import { isActive, isRunning } from "./format.js";
+
+/**
+ * @typedef {object} Stats
+ * @property {number} [output_tokens]
+ * @property {boolean} [tokens_exact]
+ * @property {number | null} [input_tokens]
+ * @property {number} [cache_read_tokens]
+ * @property {number} [cache_write_tokens]
+ * @property {number | null} [ttft]
+ * @property {number} [elapsed]
+ * @property {number | null} [rate]
+ * @property {number | null} [cost]
+ * @property {boolean} [cost_exact]
+ */
+
+/**
+ * The minimal model surface used here (anywidget's model proxy, or a test fake).
+ * @typedef {object} ModelLike
+ * @property {(name: string) => any} get
+ * @property {(name: string, cb: (...args: any[]) => void) => void} on
+ * @property {(name: string, cb: (...args: any[]) => void) => void} off
+ * @property {(content: any) => void} send
+ */
+
+/**
+ * Everything a view needs to draw one stream.
+ * @typedef {object} StreamSnapshot
+ * @property {string} status
+ * @property {string} model
+ * @property {boolean} simulated
+ * @property {Stats} stats
+ * @property {number} statsAt      local time (ms) when `stats` arrived
+ * @property {string} error
+ * @property {string} notice
+ * @property {number} retryIn      seconds, as last received
+ * @property {number} retryAt      local time (ms) when `retryIn` arrived
+ * @property {string} text
+ * @property {boolean} final       the text will not grow any more
+ * @property {boolean} showText
+ * @property {boolean} canRetry
+ */
+
+/** If a resync got no snapshot within this time, the next gap asks again. */
+const RESYNC_RETRY_MS = 3000;
+
+const TRAITS = ["status", "stats", "text", "model", "simulated", "error", "notice", "retry_in", "show_text", "can_retry"];
+
+/** @param {unknown} x */
+function num(x) {
+  return typeof x === "number" && Number.isFinite(x) ? x : 0;
+}
+
+/**
+ * @param {ModelLike} model
+ * @param {{now?: () => number}} [options]
+ */
+export function createStreamState(model, options = {}) {
+  const now = options.now ?? (() => globalThis.performance.now());
+
+  let text = String(model.get("text") ?? "");
+  let lastSeq = 0;
+  let awaitingSnapshot = false;
+  let resyncAt = -Infinity;
+  let initialResyncSent = false;
+  let status = String(model.get("status") ?? "waiting");
+  /** @type {Stats} */
+  let stats = model.get("stats") ?? {};
+  let statsAt = now();
+  let retryIn = num(model.get("retry_in"));
+  let retryAt = now();
+  let disposed = false;
+
+  /** @type {Set<() => void>} */
+  const subscribers = new Set();
+
+  function notify() {
+    for (const fn of Array.from(subscribers)) fn();
+  }
+
+  /** @param {string} next */
+  function setStatus(next) {
+    // The local clock extrapolates `stats.elapsed` from when the stream started running.
+    if (!isRunning(status) && isRunning(next)) statsAt = now();
+    status = next;
+  }
+
+  /** @param {number} have */
+  function sendResync(have) {
+    awaitingSnapshot = true;
+    resyncAt = now();
+    model.send({ type: "resync", have });
+  }
+
+  /** @param {any} msg */
+  function onFrame(msg) {
+    const seq = msg.seq;
+    if (!Number.isInteger(seq) || seq <= lastSeq) return; // stale or duplicate
+    if (model.get("text")) {
+      // The final text is set, so the stream is over: a late frame changes nothing.
+      if (seq === lastSeq + 1) lastSeq = seq;
+      return;
+    }
+    if (msg.stats && typeof msg.stats === "object") {
+      stats = msg.stats;
+      statsAt = now();
+    }
+    if (typeof msg.status === "string" && msg.status) setStatus(msg.status);
+    if (seq === lastSeq + 1) {
+      lastSeq = seq;
+      if (typeof msg.delta === "string") text += msg.delta;
+    } else if (!awaitingSnapshot || now() - resyncAt > RESYNC_RETRY_MS) {
+      // Frames were dropped on the way: ignore this delta and ask for the text so far.
+      sendResync(lastSeq);
+    }
+    notify();
+  }
+
+  /** @param {any} msg */
+  function onSnapshot(msg) {
+    if (typeof msg.text !== "string") return;
+    text = msg.text;
+    if (Number.isInteger(msg.seq) && msg.seq >= 0) lastSeq = msg.seq;
+    awaitingSnapshot = false;
+    notify();
+  }
+
+  /** @param {any} msg */
+  function onCustom(msg) {
+    if (!msg || typeof msg !== "object") return;
+    if (msg.type === "frame") onFrame(msg);
+    else if (msg.type === "snapshot") onSnapshot(msg);
+  }
+
+  /** @type {Array<[string, (...args: any[]) => void]>} */
+  const handlers = [["msg:custom", onCustom]];
+
+  for (const name of TRAITS) {
+    /** @type {() => void} */
+    let handler;
+    if (name === "status") {
+      handler = () => {
+        setStatus(String(model.get("status") ?? ""));
+        notify();
+      };
+    } else if (name === "stats") {
+      handler = () => {
+        stats = model.get("stats") ?? {};
+        statsAt = now();
+        notify();
+      };
+    } else if (name === "text") {
+      handler = () => {
+        const t = String(model.get("text") ?? "");
+        if (t) text = t; // non-empty final text replaces what the deltas built
+        notify();
+      };
+    } else if (name === "retry_in") {
+      handler = () => {
+        retryIn = num(model.get("retry_in"));
+        retryAt = now();
+        notify();
+      };
+    } else {
+      handler = notify;
+    }
+    handlers.push([`change:${name}`, handler]);
+  }
+  for (const [name, fn] of handlers) model.on(name, fn);
+
+  return {
+    /** @returns {StreamSnapshot} */
+    snapshot() {
+      return {
+        status,
+        model: String(model.get("model") ?? ""),
+        simulated: !!model.get("simulated"),
+        stats,
+        statsAt,
+        error: String(model.get("error") ?? ""),
+        notice: String(model.get("notice") ?? ""),
+        retryIn,
+        retryAt,
+        text,
+        final: !isActive(status),
+        showText: model.get("show_text") !== false,
+        canRetry: !!model.get("can_retry"),
+      };
+    },
+
+    /** @param {() => void} fn @returns {() => void} unsubscribe */
+    subscribe(fn) {
+      subscribers.add(fn);
+      return () => subscribers.delete(fn);
+    },
+
+    /** Number of views subscribed (for tests and debugging). */
+    get subscriberCount() {
+      return subscribers.size;
+    },
+
+    /** The seq of the last frame applied. */
+    get lastSeq() {
+      return lastSeq;
+    },
+
+    /**
+     * A page that was reloaded mid-stream starts with no text and no frames.
+     * Ask the kernel once for the text so far.
+     */
+    resyncIfBehind() {
+      if (initialResyncSent || disposed) return;
+      initialResyncSent = true;
+      if (isRunning(status) && text === "" && lastSeq === 0) {
+        model.send({ type: "resync", have: 0 });
+      }
+    },
+
+    /** @param {string} type */
+    send(type) {
+      if (!disposed) model.send({ type });
+    },
+
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const [name, fn] of handlers) model.off(name, fn);
+      subscribers.clear();
+    },
+  };
+}
+
+/** @typedef {ReturnType<typeof createStreamState>} StreamState */
