@@ -17,25 +17,39 @@ STATUS_LABELS = {
 
 
 def seconds(value: float | None) -> str:
+    """0.41 s, 12.3 s, 1 min 5 s, 1 h 2 min (the same rules as js/format.js)."""
     if value is None:
         return "-"
-    if value < 10:
+    value = max(0.0, value)
+    if value < 0.995:
         return f"{value:.2f} s"
-    if value < 60:
+    if value < 59.95:
         return f"{value:.1f} s"
-    minutes, secs = divmod(round(value), 60)
-    return f"{minutes} min {secs} s"
+    total = round(value)
+    if total < 3600:
+        return f"{total // 60} min {total % 60} s"
+    return f"{total // 3600} h {total % 3600 // 60} min"
+
+
+def rate(value: float) -> str:
+    return f"{value:.1f} tok/s" if value < 9.95 else f"{value:,.0f} tok/s"
 
 
 def dollars(value: float | None, *, estimated: bool = False) -> str:
+    """$0.0021, $1.23, <$0.0001, with ~ while estimated; "cost unknown" for None."""
     if value is None:
         return "cost unknown"
-    text = f"${value:.4f}" if value < 0.01 else f"${value:.2f}" if value >= 1 else f"${value:.3f}"
-    return ("~" if estimated else "") + text
+    prefix = "~" if estimated else ""
+    value = max(0.0, value)
+    if value == 0:
+        return f"{prefix}$0.00"
+    if value < 0.0001:
+        return f"{prefix}<$0.0001"
+    return f"{prefix}${value:.4f}" if value < 1 else f"{prefix}${value:,.2f}"
 
 
 def tokens(count: int, *, estimated: bool = False) -> str:
-    return f"{'~' if estimated else ''}{count:,} tokens"
+    return f"{'~' if estimated else ''}{count:,} {'token' if count == 1 else 'tokens'}"
 
 
 def summary(result: Result) -> str:
@@ -54,7 +68,7 @@ def summary(result: Result) -> str:
     if result.duration is not None:
         generating = result.duration - (result.ttft or 0)
         if result.ttft is not None and generating > 0.2:
-            parts.append(f"{usage.output_tokens / generating:,.0f} tok/s")
+            parts.append(rate(usage.output_tokens / generating))
         parts.append(seconds(result.duration))
     parts.append(dollars(result.cost, estimated=usage.estimated))
     if result.simulated:

@@ -1,0 +1,153 @@
+"""%%llm and StreamWidget in a real JupyterLab, in Debian's Chromium, against the simulator."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from nbstream.simulator import Simulator
+
+pytestmark = pytest.mark.browser
+
+ROOT = ".nbstream"
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    with Simulator(ttft=0.1, rate=80) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def lab_server(lab_server_factory, simulator):
+    return lab_server_factory(env={"ANTHROPIC_BASE_URL": simulator.base_url, "ANTHROPIC_API_KEY": "sk-browser-test"})
+
+
+def widget(lab, cell: int):
+    return lab.output(cell).locator(ROOT)
+
+
+def wait_status(lab, cell: int, status: str, timeout: float = 30_000) -> None:
+    widget(lab, cell).and_(lab.page.locator(f'[data-status="{status}"]')).wait_for(timeout=timeout)
+
+
+def tokens(lab, cell: int) -> int:
+    return int(widget(lab, cell).get_attribute("data-tokens") or 0)
+
+
+def test_a_cell_streams_live_and_cancel_stops_it_keeping_the_partial_text(lab, simulator):
+    simulator.reset()
+    lab.open_notebook(["%load_ext nbstream", "%%llm\nTell me a long story about TCP. [[sim: tokens=3000 rate=40]]"])
+    lab.run_cell(0)
+    lab.run_cell(1, wait=False)
+
+    wait_status(lab, 1, "streaming")
+    lab.page.wait_for_function(
+        "el => +el.dataset.tokens >= 10", arg=widget(lab, 1).element_handle(), timeout=20_000
+    )
+    first = tokens(lab, 1)
+    time.sleep(0.5)
+    assert tokens(lab, 1) > first  # the counter moves while tokens arrive
+    box = widget(lab, 1)
+    assert box.locator(".nbstream-text h2, .nbstream-text p").count() > 0  # rendered Markdown
+    assert "tok/s" in box.locator(".nbstream-rate").inner_text()
+    assert "TTFT" in box.locator(".nbstream-ttft").inner_text() or box.locator(".nbstream-ttft").inner_text()
+    assert box.locator(".nbstream-simulated").is_visible()
+
+    clicked_at = time.monotonic()
+    lab.page.get_by_role("button", name=re.compile("Cancel")).click()
+    wait_status(lab, 1, "cancelled", timeout=10_000)
+    lab.wait_cell(1, timeout=10)
+
+    record = simulator.wait_for(lambda rs: rs[-1]["client_closed_at"] and rs[-1], timeout=5)
+    assert record["outcome"] == "client_closed"
+    assert record["client_closed_at"] - clicked_at < 1.0  # the server saw the connection end
+
+    # The partial text stays on screen, once: the static copy below, marked cancelled.
+    static = lab.output(1).locator('.nbstream-static[data-status="cancelled"]')
+    static.wait_for(timeout=10_000)
+    kept = static.inner_text()
+    assert len(kept) > 40 and "cancelled" in kept
+    first_words = kept.split("\n")[0][:30]
+    assert lab.output_text(1).count(first_words) == 1
+    assert not lab.was_set("__pwned")
+
+
+def test_the_answer_shows_once_and_survives_save_shutdown_and_reload(lab, simulator):
+    lab.open_notebook(["%load_ext nbstream", "%%llm --out answer\nExplain the TCP handshake. [[sim: tokens=80 rate=400 seed=7]]"])
+    lab.run_cell(0)
+    lab.run_cell(1)
+    wait_status(lab, 1, "done")
+    static = lab.output(1).locator('.nbstream-static[data-status="done"]')
+    static.wait_for(timeout=10_000)
+    answer = static.locator("p, li").first.inner_text()[:40]
+    assert answer and lab.output_text(1).count(answer) == 1  # shown once while live
+
+    lab.save()
+    lab.shutdown_kernel()
+    lab.reload()
+    lab.output(1).locator(".nbstream-static").wait_for(timeout=20_000)
+    assert answer in lab.output_text(1)  # still readable with no kernel and no saved widget state
+
+
+def test_the_waiting_indicator_shows_until_the_first_token(lab):
+    lab.open_notebook(["%load_ext nbstream", "%%llm\nhi [[sim: ttft=2 tokens=20 rate=100]]"])
+    lab.run_cell(0)
+    lab.run_cell(1, wait=False)
+    wait_status(lab, 1, "waiting")
+    assert widget(lab, 1).locator(".nbstream-waiting").is_visible()
+    wait_status(lab, 1, "done")
+    box = widget(lab, 1)
+    assert not box.locator(".nbstream-waiting").is_visible()
+    assert box.locator(".nbstream-tokens").inner_text().startswith("20 tokens")  # exact usage at the end
+    assert "$" in box.locator(".nbstream-cost").inner_text()
+    assert re.search(r"\d", box.locator(".nbstream-ttft").inner_text())
+
+
+def test_a_rate_limit_shows_retrying_then_streams(lab, simulator):
+    lab.open_notebook(["%load_ext nbstream", "%%llm\nhi [[sim: status=429 retry_after=2 times=1 tokens=10]]"])
+    lab.run_cell(0)
+    lab.run_cell(1, wait=False)
+    wait_status(lab, 1, "retrying")
+    assert "retrying in" in widget(lab, 1).inner_text()
+    wait_status(lab, 1, "done")
+
+
+def test_an_api_error_is_a_failed_state_not_a_traceback(lab):
+    lab.open_notebook(["%load_ext nbstream", "%%llm --model gpt-4\nhi"])
+    lab.run_cell(0)
+    lab.run_cell(1)
+    wait_status(lab, 1, "failed")
+    text = lab.output_text(1)
+    assert "not_found_error" in text and "Check the model name" in text
+    assert "Traceback" not in text
+
+
+def test_stream_widget_display_leaves_the_kernel_free(lab):
+    lab.open_notebook([
+        "from nbstream import StreamWidget\nw = StreamWidget('A poem [[sim: tokens=300 rate=60]]').display()",
+        "print('meanwhile', 6 * 7)",
+        "r = await w\nprint(r.status)",
+    ])
+    lab.run_cell(0)
+    wait_status(lab, 0, "streaming")
+    lab.run_cell(1)
+    assert "meanwhile 42" in lab.output_text(1)
+    assert widget(lab, 0).get_attribute("data-status") == "streaming"  # still going while cell 1 ran
+    lab.run_cell(2, timeout=30)
+    assert "done" in lab.output_text(2)
+
+
+def test_the_kernel_interrupt_cancels_a_streaming_cell(lab, simulator):
+    simulator.reset()
+    lab.open_notebook(["%load_ext nbstream", "%%llm\nA long story [[sim: tokens=3000 rate=40]]"])
+    lab.run_cell(0)
+    lab.run_cell(1, wait=False)
+    wait_status(lab, 1, "streaming")
+    lab.interrupt_kernel()
+    wait_status(lab, 1, "cancelled", timeout=10_000)
+    lab.wait_cell(1, timeout=10)
+    assert "Interrupted" in lab.output_text(1) and "Traceback" not in lab.output_text(1)
+    simulator.wait_for(lambda rs: rs[-1]["outcome"] == "client_closed", timeout=5)
