@@ -32,17 +32,17 @@ _EXPORTS = {
 __version__ = "0.1.0"
 
 __all__ = [
+    "__version__",
+    "defaults",
     "InputError",
     "Interrupted",
+    "last",
+    "load_ipython_extension",
     "NbstreamError",
     "Result",
     "StreamWidget",
-    "Usage",
-    "__version__",
-    "defaults",
-    "last",
-    "load_ipython_extension",
     "unload_ipython_extension",
+    "Usage",
     "use_api",
     "use_offline",
 ]

@@ -23,6 +23,7 @@ __all__ = [
     "directive_texts",
     "parse_directive_text",
     "parse_directives",
+    "strip_directives",
 ]
 
 # `[^\]]*` rather than `.*?`: a directive never spans a `]`, so a missing `]]` cannot swallow the prompt.
@@ -95,6 +96,7 @@ class Directive:
     error: str = "overloaded_error"
     crlf: bool = False
     chunk: int | None = None
+    echo: bool = False  # reply with the prompt itself (directives removed): exact text for tests and demos
     # Keys as written, in order, for the request log (only what the prompt actually said).
     given: tuple[str, ...] = ()
 
@@ -167,6 +169,7 @@ _KEYS: dict[str, tuple[Callable[[str], Any], str]] = {
     "error": (_one_of(ERROR_TYPES), f"one of {_choices(ERROR_TYPES)}"),
     "crlf": (_boolean, "1 or 0"),
     "chunk": (_integer(1), "an integer >= 1"),
+    "echo": (_boolean, "1 or 0"),
 }
 
 
@@ -204,6 +207,11 @@ def _block_texts(content: Any) -> Iterator[str]:
                 and isinstance(block.get("text"), str)
             ):
                 yield block["text"]
+
+
+def strip_directives(text: str) -> str:
+    """The text with every ``[[sim: ...]]`` removed."""
+    return _DIRECTIVE_RE.sub("", text).strip()
 
 
 def _pairs_in(text: str) -> Iterator[tuple[str, str]]:

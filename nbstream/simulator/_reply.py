@@ -14,8 +14,8 @@ import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, NamedTuple, Protocol
 
-from ._directives import Directive
-from ._text import compose, natural_length, seed_for
+from ._directives import Directive, strip_directives
+from ._text import compose, natural_length, seed_for, tokenize
 
 __all__ = ["Block", "Reply", "Step", "TextBlock", "Usage", "estimate_input_tokens", "plan_reply"]
 
@@ -203,7 +203,7 @@ def plan_reply(body: Mapping[str, Any], directive: Directive, default_tokens: in
     length = directive.tokens if directive.tokens is not None else default_tokens
     if length is None:
         length = natural_length(seed)
-    tokens = compose(seed, length)
+    tokens = tokenize(strip_directives(_last_user_text(body))) if directive.echo else compose(seed, length)
     max_tokens = int(body["max_tokens"])
     stop_reason, stop_sequence = "end_turn", None
     cut, sequence = _cut_at_stop_sequence(tokens, body.get("stop_sequences"))

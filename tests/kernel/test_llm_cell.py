@@ -208,3 +208,43 @@ def test_the_api_key_never_reaches_the_front_end(kernel_factory, simulator):
     everything = json.dumps([m["content"] for m in run.messages], default=str)
     assert secret not in everything
     assert "authorization" not in everything.lower()
+
+
+def test_background_returns_at_once_and_out_holds_an_awaitable_widget(kernel):
+    start = kernel.ok("%%llm --background --out job\nA poem [[sim: tokens=200 rate=100]]")
+    assert widget_state(start)["status"] in ("queued", "waiting", "streaming")
+    assert kernel.ok("print(job.result is None)").stream_text().strip() == "True"
+    done = kernel.ok("r = await job\nprint(r.status, r is job.result)")
+    assert done.stream_text().split() == ["done", "True"]
+
+
+def test_help_lists_the_options(kernel):
+    run = kernel.ok("%%llm?")
+    shown = json.dumps(run.reply.get("payload", [])) + json.dumps(run.displays())
+    for option in ("--model", "--system", "--max-tokens", "--out", "--background"):
+        assert option in shown
+
+
+def test_config_sets_the_defaults_and_the_system_prompt_is_sent(kernel, simulator):
+    kernel.ok('%config LLMMagics.model = "sonnet"\n%config LLMMagics.max_tokens = 77')
+    kernel.ok('%%llm -s "You are terse."\nhi [[sim: tokens=3]]')
+    body = simulator.requests[-1]["body"]
+    assert (body["model"], body["max_tokens"], body["system"]) == ("claude-sonnet-5-5", 77, "You are terse.")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("%config LLMMagics.max_tokens = 0", "max_tokens must be a positive whole number, got 0"),
+        ("%config LLMMagics.max_tokens = 'lots'", "max_tokens must be a positive whole number, got 'lots'"),
+        ("%config LLMMagics.model = ''", "model must be a model name"),
+        ("%config LLMMagics.idle_timeout = -1", "idle_timeout must be a positive number of seconds"),
+        ("%config LLMMagics.max_retries = 1.5", "max_retries must be a whole number"),
+        ("%config LLMMagics.system = 3", "system must be text"),
+    ],
+)
+def test_a_bad_config_value_is_one_line_and_keeps_the_old_one(kernel, line, message):
+    run = kernel.run(line)
+    shown = [line for e in run.errors() for line in e["traceback"]] or run.stream_text("stderr").strip().splitlines()
+    assert len(shown) == 1 and message in shown[0], shown
+    assert kernel.ok("import nbstream; print(nbstream.defaults.max_tokens)").stream_text().strip() == "1024"
