@@ -23,20 +23,22 @@ from traitlets import validate
 from . import _offline
 from ._config import DEFAULT_VALUES, defaults
 from ._errors import InputError, Interrupted
-from ._events import Result
 from ._request import make_request
 from ._run import Run
 from ._templating import fill
 from ._terminal import TerminalPrinter
 from ._view import in_notebook
+from ._format import summary
+from ._limiter import Limiter
+from ._panel import DEFAULT_CONCURRENCY, ParallelPanel, build_rows
 from ._widget import StreamWidget
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_last: Result | StreamWidget | None = None
+_last: object = None
 
 
-def last() -> Result | StreamWidget | None:
-    """The last ``%%llm`` result (or, for ``--background``, its widget); also ``_llm`` in the notebook."""
+def last() -> Any:
+    """The last ``%%llm`` result (a list for a panel; the widget or panel for ``--background``); also ``_llm``."""
     return _last
 
 
@@ -70,6 +72,10 @@ class LLMMagics(Magics):
     @argument("--background", action="store_true", help="return at once; the reply streams in the background")
     @argument("--idle-timeout", type=float, help="seconds without data before a stream counts as stalled")
     @argument("--raw", action="store_true", help="send the prompt as written, without {name} substitution")
+    @argument("--parallel", action="store_true", help="one call per prompt; prompts are separated by lines of ---")
+    @argument("--models", metavar="A,B", help="run the prompt on each of these models side by side")
+    @argument("-n", type=int, default=1, metavar="N", help="run each prompt N times")
+    @argument("--concurrency", type=int, metavar="K", help="at most K calls in flight (default 5)")
     @cell_magic
     def llm(self, line: str, cell: str) -> Any:
         """Stream the model's reply to the cell's text into the cell.
@@ -77,6 +83,9 @@ class LLMMagics(Magics):
         ``{name}`` in the prompt is replaced by the notebook variable ``name`` (``{{`` and ``}}`` are
         literal braces; nothing else is evaluated). The result object (text, status, usage, cost, ttft,
         duration, ...) goes to ``--out VAR`` and always to ``_llm``.
+
+        ``--parallel``, ``--models`` and ``-n`` combine into a panel of rows streaming at once
+        (``--models a,b -n 3`` is six rows); ``--out`` then holds the list of results, in row order.
         """
         try:
             asyncio.get_running_loop()
@@ -113,7 +122,46 @@ def _parse(line: str) -> Any:
     args = LLMMagics.llm.parser.parse_args(argv)
     if args.out is not None and not _IDENTIFIER.match(args.out):
         raise InputError(f"--out needs a variable name, got {args.out!r}")
+    if args.n < 1:
+        raise InputError(f"-n must be a positive whole number, got {args.n}")
+    if args.concurrency is not None and args.concurrency < 1:
+        raise InputError(f"--concurrency must be a positive whole number, got {args.concurrency}")
     return args
+
+
+def split_prompts(body: str) -> list[str]:
+    """``--parallel``: the cell's prompts, separated by lines holding only ``---``."""
+    prompts: list[list[str]] = [[]]
+    for line in body.splitlines(keepends=True):
+        if line.strip() == "---":
+            prompts.append([])
+        else:
+            prompts[-1].append(line)
+    texts = ["".join(lines).strip("\n") for lines in prompts]
+    for number, text in enumerate(texts, start=1):
+        if not text.strip():
+            raise InputError(f"prompt {number} of the --parallel cell is empty")
+    return texts
+
+
+def panel_rows(prompts: list[str], models: list[str | None], n: int) -> list[dict[str, Any]]:
+    """Every prompt on every model, n times each; labels name only what varies between rows."""
+    rows = []
+    for p, prompt in enumerate(prompts, start=1):
+        for model in models:
+            for k in range(1, n + 1):
+                parts = []
+                if len(prompts) > 1:
+                    parts.append(f"prompt {p}")
+                if len(models) > 1:
+                    parts.append(str(model))
+                if n > 1:
+                    parts.append(f"#{k}")
+                row: dict[str, Any] = {"prompt": prompt, "label": " · ".join(parts) or "#1"}
+                if model is not None:
+                    row["model"] = model
+                rows.append(row)
+    return rows
 
 
 async def run_cell(line: str, body: str, *, background: bool = False) -> None:
@@ -127,6 +175,9 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     options = {
         "model": args.model, "system": system, "max_tokens": args.max_tokens, "idle_timeout": args.idle_timeout,
     }
+    if args.parallel or args.models or args.n > 1:
+        await _run_panel(args, body, namespace, options, background=background)
+        return
     if not in_notebook():  # terminal IPython: plain text to stdout
         run = Run(make_request(prompt, **options))
         run.observe(TerminalPrinter())
@@ -138,13 +189,47 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
             return
         result = await widget
     _store(namespace, args.out, result)
+    _raise_if_interrupted()
+
+
+async def _run_panel(
+    args: Any, body: str, namespace: dict[str, Any], options: dict[str, Any], *, background: bool
+) -> None:
+    prompts = split_prompts(body) if args.parallel else [body]
+    if not args.raw:
+        prompts = [fill(prompt, namespace) for prompt in prompts]
+    models: list[str | None] = [m.strip() for m in args.models.split(",")] if args.models else [options["model"]]
+    if any(m is not None and not m for m in models):
+        raise InputError(f"--models needs a comma-separated list of model names, got {args.models!r}")
+    shared = {k: v for k, v in options.items() if k != "model"}
+    rows = panel_rows(prompts, models, args.n)
+    concurrency = args.concurrency or DEFAULT_CONCURRENCY
+    if not in_notebook():  # terminal IPython: the same rows and limiter, printed as they finish
+        requests, labels = build_rows(rows, **shared)
+        limiter = Limiter(concurrency)
+        results = list(await asyncio.gather(*(Run(r, limiter=limiter) for r in requests)))
+        for label, result in zip(labels, results):
+            print(f"== {label}\n{result.text}\n[{summary(result)}{' · ' + result.error if result.error else ''}]\n")
+        _store(namespace, args.out, results)
+        return
+    panel = ParallelPanel(rows, concurrency=concurrency, **shared)
+    panel.display()
+    if background or args.background:
+        _store(namespace, args.out, panel)
+        return
+    results = await panel
+    _store(namespace, args.out, results)
+    _raise_if_interrupted()
+
+
+def _raise_if_interrupted() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         # The kernel's interrupt cancelled the stream. Say so in one line (and stop "Run all").
         raise Interrupted("the kernel was interrupted: generation cancelled, partial text kept in _llm")
 
 
-def _store(namespace: dict[str, Any], out: str | None, value: Result | StreamWidget) -> None:
+def _store(namespace: dict[str, Any], out: str | None, value: object) -> None:
     global _last
     _last = value
     namespace["_llm"] = value

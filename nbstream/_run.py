@@ -48,6 +48,9 @@ Observer = Callable[["Run", "StreamEvent | StatusChanged"], None]
 
 log = logging.getLogger("nbstream")
 
+# A finished call the user may run again (a Retry button): it broke, failed or was stopped.
+RETRYABLE_STATUSES = frozenset({"cut_off", "failed", "cancelled"})
+
 # Calls outside a panel share this: no cap, but one backoff when the API says slow down.
 shared_limiter = Limiter()
 _DELTA_TYPES = (TextDelta, ToolInputDelta, ThinkingDelta)
@@ -287,15 +290,27 @@ class Run:
             "cost_exact": not usage.estimated,
         }
 
-    def timeline(self) -> dict[str, float | None]:
-        """Clock marks relative to creation, for waterfalls: queued -> waiting -> generating -> end."""
+    def view_state(self) -> dict[str, Any]:
+        """What a view shows for this run: the same fields for a StreamWidget and a panel row."""
+        retrying = self.status == "retrying" and self.failure is not None
+        return {
+            "status": self.status,
+            "stats": self.stats(),
+            "error": (self.result.error or "") if self.result is not None else "",
+            "notice": self.failure.one_line() if retrying else "",  # type: ignore[union-attr]
+            "retry_in": self.retry_in,
+            "can_retry": self.status in RETRYABLE_STATUSES,
+        }
+
+    def timeline(self, origin: float | None = None) -> dict[str, float | None]:
+        """Clock marks in seconds since ``origin`` (default: the run's creation), for waterfalls.
+
+        A run is queued until ``started``, waits for its first token until ``first_token``, then
+        generates until ``ended``.
+        """
+        base = self.created_at if origin is None else origin
 
         def rel(mark: float | None) -> float | None:
-            return None if mark is None else mark - self.created_at
+            return None if mark is None else mark - base
 
-        return {
-            "started": rel(self.started_at),
-            "attempt_started": rel(self.attempt_started_at),
-            "first_token": rel(self.first_token_at),
-            "ended": rel(self.ended_at),
-        }
+        return {"started": rel(self.started_at), "first_token": rel(self.first_token_at), "ended": rel(self.ended_at)}

@@ -182,3 +182,53 @@ def static_copy_bundle(result: Result) -> dict[str, str]:
     )
     plain = (result.text.rstrip() + "\n\n" if result.text else "") + footer
     return {"text/markdown": md, "text/html": page, "text/plain": plain}
+
+
+def panel_summary_line(summary: dict[str, Any]) -> str:
+    """The panel's totals in one line: calls, tokens, cost, and what concurrency bought."""
+    parts = [f"{summary['done']}/{summary['total']} calls"]
+    parts.append(f"{summary['input_tokens']:,} in / {summary['output_tokens']:,} tokens out")
+    cost = _format.dollars(summary["cost"], estimated=not summary.get("cost_exact", True))
+    parts.append(cost + (" + unknown" if summary["cost_partial"] and summary["cost"] is not None else ""))
+    if summary.get("ttft_p50") is not None:
+        parts.append(f"TTFT p50 {_format.seconds(summary['ttft_p50'])} / p95 {_format.seconds(summary['ttft_p95'])}")
+    if summary.get("speedup"):
+        parts.append(
+            f"wall {_format.seconds(summary['wall'])} vs {_format.seconds(summary['sum_durations'])} summed "
+            f"({summary['speedup']:.1f}x)"
+        )
+    return " · ".join(parts)
+
+
+def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[str, Any]) -> dict[str, str]:
+    """The static copy of a whole panel: totals, a table of rows, and each answer (collapsed)."""
+    head = panel_summary_line(summary)
+    columns = ("row", "model", "status", "tokens out", "TTFT", "duration", "cost")
+    table_rows = [
+        (
+            label, r.model, _format.STATUS_LABELS.get(r.status, r.status), f"{r.usage.output_tokens:,}",
+            _format.seconds(r.ttft), _format.seconds(r.duration), _format.dollars(r.cost, estimated=r.usage.estimated),
+        )
+        for label, r in zip(labels, results)
+    ]
+    cell = lambda v: f"<td>{html.escape(v)}</td>"  # noqa: E731
+    page = [
+        '<div class="nbstream-static nbstream-static-panel" data-status="done">',
+        f"<p><em>{html.escape(head)}</em></p><table><thead><tr>",
+        "".join(f"<th>{c}</th>" for c in columns), "</tr></thead><tbody>",
+        "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in table_rows), "</tbody></table>",
+    ]
+    md = [f"*{_escape_markdown_inline(head)}*", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    md += ["| " + " | ".join(_escape_markdown_inline(v) for v in row) + " |" for row in table_rows]
+    plain = [head]
+    for label, r in zip(labels, results):
+        title = f"{label} · {r.model} · {_format.STATUS_LABELS.get(r.status, r.status)}"
+        error = f" · {r.error}" if r.error and r.status != "done" else ""
+        page.append(
+            f'<details data-status="{html.escape(r.status, quote=True)}"><summary>{html.escape(title + error)}</summary>'
+            f"{render_html(r.text) if r.text else ''}</details>"
+        )
+        md += ["", f"#### {_escape_markdown_inline(title + error)}", "", safe_markdown(r.text).rstrip()]
+        plain += ["", f"== {title}{error}", r.text]
+    page.append("</div>")
+    return {"text/markdown": "\n".join(md) + "\n", "text/html": "".join(page), "text/plain": "\n".join(plain)}

@@ -116,11 +116,7 @@ class StreamWidget(NbstreamWidget):
                 self._finish()
             else:
                 self._frames.flush_now()
-                with self.hold_sync():
-                    self.status = event.status
-                    self.simulated = run.simulated
-                    self.retry_in = run.retry_in
-                    self.notice = run.failure.one_line() if event.status == "retrying" and run.failure else ""
+                self._sync_state()
 
     def _send_frame(self) -> None:
         # Frames carry text; status changes travel as trait updates.
@@ -145,13 +141,14 @@ class StreamWidget(NbstreamWidget):
             ipython_display(static_copy_bundle(result), raw=True, display_id=self._static_copy_id)
         with self.hold_sync():
             self.text = result.text
-            self.stats = self.run.stats()
-            self.error = result.error or ""
-            self.notice = ""
-            self.retry_in = 0.0
-            self.simulated = result.simulated
             self.show_text = not static_copy
-            self.status = result.status
+            self._sync_state()
+
+    def _sync_state(self) -> None:
+        with self.hold_sync():
+            self.simulated = self.run.simulated
+            for name, value in self.run.view_state().items():
+                setattr(self, name, value)
 
 
 def _can_display() -> bool:
