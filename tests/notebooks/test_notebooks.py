@@ -56,3 +56,18 @@ def test_quickstart_executes_headless_with_final_state_and_static_copies(offline
     assert SECRET not in saved
     html, _ = HTMLExporter().from_notebook_node(nb)
     assert SECRET not in html and "nbstream-static" in html
+
+
+def test_parallel_notebook_executes_headless_with_final_panels(offline_env, tmp_path):
+    nb = execute("parallel.ipynb", tmp_path)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    panels = [o for o in outputs if "nbstream-static-panel" in o.get("data", {}).get("text/html", "")]
+    assert len(panels) == 4
+    assert "3/3 calls" in panels[0].data["text/plain"] and "6/6 calls" in panels[3].data["text/plain"]
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    saved = [m["state"] for m in state.values() if m["state"].get("_view") == "panel"]
+    assert len(saved) == 4 and all(s["status"] == "done" and s["final"] for s in saved)
+    table = next(o for o in outputs if o.output_type == "execute_result" and "text/html" in o.data)
+    assert "review 6" in table.data["text/html"]
+    assert SECRET not in json.dumps(nb)
