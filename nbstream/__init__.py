@@ -25,6 +25,7 @@ _EXPORTS = {
     "StreamWidget": "._widget",
     "Usage": "._events",
     "defaults": "._config",
+    "history": "._log",
     "last": "._magics",
     "use_api": "._offline",
     "use_offline": "._offline",
@@ -35,6 +36,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "defaults",
+    "history",
     "InputError",
     "Interrupted",
     "last",

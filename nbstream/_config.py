@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
+from ._errors import InputError
 from ._request import check_model, check_non_negative_int, check_positive_int, check_seconds, check_system
+
+
+def check_log_path(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise InputError(f"log_path must be a file path, or None to switch the call log off, got {value!r}")
+    return os.fspath(value)
+
+
+def _default_log_path() -> str | None:
+    from ._log import default_path
+
+    path = default_path()
+    return None if path is None else str(path)
 
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "model": check_model,
@@ -13,6 +30,7 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "system": check_system,
     "idle_timeout": lambda v: check_seconds(v, "idle_timeout"),
     "max_retries": lambda v: check_non_negative_int(v, "max_retries"),
+    "log_path": check_log_path,
 }
 
 # Haiku 5.5 is the default: the cheapest and fastest current model, which suits teaching and prototyping.
@@ -33,6 +51,7 @@ class Defaults:
     system: str | None
     idle_timeout: float
     max_retries: int
+    log_path: str | None  # the call log's SQLite file; None switches the log off
 
     def __init__(self) -> None:
         self.reset()
@@ -40,6 +59,7 @@ class Defaults:
     def reset(self) -> None:
         for name, value in DEFAULT_VALUES.items():
             setattr(self, name, value)
+        self.log_path = _default_log_path()  # NBSTREAM_LOG, else <jupyter data dir>/nbstream/calls.sqlite3
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in _VALIDATORS:

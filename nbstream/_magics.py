@@ -15,13 +15,15 @@ import shlex
 from typing import Any
 
 from IPython import get_ipython
+from IPython.display import HTML
+from IPython.display import display as ipython_display
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import Any as AnyTrait
-from traitlets import validate
+from traitlets import Undefined, validate
 
 from . import _offline
-from ._config import DEFAULT_VALUES, defaults
+from ._config import defaults
 from ._errors import InputError, Interrupted
 from ._request import make_request
 from ._run import Run
@@ -35,6 +37,7 @@ from ._widget import StreamWidget
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _last: object = None
+_by_cell: dict[str, Any] = {}  # JupyterLab cell id -> the widget or panel its last run made
 
 
 def last() -> Any:
@@ -42,23 +45,29 @@ def last() -> Any:
     return _last
 
 
+class _Setting(AnyTrait):
+    """A %config value whose default is nbstream's current session default (nbstream.defaults)."""
+
+    def __init__(self, help: str) -> None:
+        super().__init__(allow_none=True, help=help)
+        self.default_value = Undefined
+
+    def make_dynamic_default(self) -> Any:
+        return getattr(defaults, self.name)
+
+
 @magics_class
 class LLMMagics(Magics):
     """Stream Claude into the notebook. Defaults: ``%config LLMMagics.model = "sonnet"``."""
 
-    model = AnyTrait(DEFAULT_VALUES["model"], help="Default model id or alias (haiku, sonnet, opus).").tag(
-        config=True
-    )
-    max_tokens = AnyTrait(DEFAULT_VALUES["max_tokens"], help="Default max_tokens.").tag(config=True)
-    system = AnyTrait(DEFAULT_VALUES["system"], help="Default system prompt (None for none).").tag(config=True)
-    idle_timeout = AnyTrait(
-        DEFAULT_VALUES["idle_timeout"], help="Seconds without a byte before a stream counts as stalled."
-    ).tag(config=True)
-    max_retries = AnyTrait(
-        DEFAULT_VALUES["max_retries"], help="Retries before the first token (429, 529, 5xx, connection)."
-    ).tag(config=True)
+    model = _Setting("Default model id or alias (haiku, sonnet, opus).").tag(config=True)
+    max_tokens = _Setting("Default max_tokens.").tag(config=True)
+    system = _Setting("Default system prompt (None for none).").tag(config=True)
+    idle_timeout = _Setting("Seconds without a byte before a stream counts as stalled.").tag(config=True)
+    max_retries = _Setting("Retries before the first token (429, 529, 5xx, connection).").tag(config=True)
+    log_path = _Setting("The call log's SQLite file (None switches the log off).").tag(config=True)
 
-    @validate("model", "max_tokens", "system", "idle_timeout", "max_retries")
+    @validate("model", "max_tokens", "system", "idle_timeout", "max_retries", "log_path")
     def _to_defaults(self, proposal: Any) -> Any:
         # One home for defaults: %config writes through to nbstream's session defaults (validated there).
         setattr(defaults, proposal.trait.name, proposal.value)
@@ -113,6 +122,17 @@ class LLMMagics(Magics):
         print(f"nbstream: using the offline model at {url} (replies are simulated).")
 
 
+    @magic_arguments()
+    @argument("-n", type=int, default=20, help="how many of the latest calls (default 20)")
+    @line_magic
+    def llm_history(self, line: str) -> None:
+        """Show the latest calls from the call log in a table (newest first)."""
+        args = parse_argstring(LLMMagics.llm_history, line)
+        from ._log import history, history_table
+
+        ipython_display(HTML(history_table(history(args.n))))
+
+
 def _parse(line: str) -> Any:
     # POSIX quoting (IPython's parse_argstring keeps the quotes: --system "Be terse" would send them).
     try:
@@ -164,9 +184,26 @@ def panel_rows(prompts: list[str], models: list[str | None], n: int) -> list[dic
     return rows
 
 
+def _cell_id() -> str | None:
+    """The id JupyterLab and Notebook 7 put in each execute request's metadata (None elsewhere)."""
+    kernel = getattr(get_ipython(), "kernel", None)
+    parent = kernel.get_parent() if kernel is not None else None
+    return (parent or {}).get("metadata", {}).get("cellId")
+
+
+def _replace_cell_output(view: Any) -> None:
+    """Re-running a cell cancels the stream its previous run started: no orphan streams."""
+    cell = _cell_id()
+    if cell is None:
+        return
+    previous = _by_cell.get(cell)
+    if previous is not None and previous is not view:
+        previous.cancel()
+    _by_cell[cell] = view
+
+
 async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     """Run one ``%%llm`` cell: parse, fill placeholders, stream, store the result."""
-    global _last
     shell = get_ipython()
     namespace = shell.user_ns if shell is not None else {}
     args = _parse(line)
@@ -183,7 +220,9 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
         run.observe(TerminalPrinter())
         result = await run
     else:
-        widget = StreamWidget(prompt, **options).display()
+        widget = StreamWidget(prompt, **options)
+        _replace_cell_output(widget)
+        widget.display()
         if background or args.background:
             _store(namespace, args.out, widget)
             return
@@ -213,6 +252,7 @@ async def _run_panel(
         _store(namespace, args.out, results)
         return
     panel = ParallelPanel(rows, concurrency=concurrency, **shared)
+    _replace_cell_output(panel)
     panel.display()
     if background or args.background:
         _store(namespace, args.out, panel)

@@ -101,7 +101,10 @@ class Run:
     def start(self) -> asyncio.Task[Result]:
         """Start on the running loop (idempotent) and return the task."""
         if self._task is None:
+            from ._log import record
+
             self._loop = asyncio.get_running_loop()
+            record(self)  # the call log: a row now, partial text while streaming, the outcome at the end
             self._task = self._loop.create_task(self._execute(), name=f"nbstream run {self.request.model}")
         return self._task
 

@@ -66,7 +66,9 @@ class StreamWidget(NbstreamWidget):
         self._pending: list[str] = []
         self._seq = 0
         self._static_copy_id = f"nbstream-{uuid.uuid4().hex}"
+        self._static_copy_shown = False
         self.handle_intent("cancel", lambda _msg: self.cancel())
+        self.handle_intent("retry", lambda _msg: self.retry())
         self.handle_intent("resync", lambda _msg: self._resync())
 
     # --- the public surface ------------------------------------------------------------------
@@ -84,6 +86,22 @@ class StreamWidget(NbstreamWidget):
     def cancel(self) -> None:
         """Stop the generation (thread-safe): the HTTP stream is closed, the partial text kept."""
         self.run.cancel()
+
+    def retry(self) -> StreamWidget:
+        """Run the same request again after it broke, failed or was cancelled; the text starts over."""
+        if not self.run.done:
+            return self
+        self.run = Run(self.run.request)
+        self.run.observe(self._on_run)
+        self._frames.flush_now()
+        self._seq += 1
+        self.send({"type": "snapshot", "seq": self._seq, "text": ""})  # the view starts over
+        with self.hold_sync():
+            self.text = ""
+            self.show_text = True
+            self._sync_state()
+        self.run.start()
+        return self
 
     @property
     def result(self) -> Result | None:
@@ -137,8 +155,11 @@ class StreamWidget(NbstreamWidget):
         assert result is not None
         self._frames.flush_now()
         static_copy = self.displayed and _can_display()
-        if static_copy:
-            ipython_display(static_copy_bundle(result), raw=True, display_id=self._static_copy_id)
+        if static_copy:  # a retry replaces the earlier copy in place
+            ipython_display(
+                static_copy_bundle(result), raw=True, display_id=self._static_copy_id, update=self._static_copy_shown
+            )
+            self._static_copy_shown = True
         with self.hold_sync():
             self.text = result.text
             self.show_text = not static_copy

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .lab import CHROMIUM, CHROMIUM_ARGS, KERNELS_SETTINGS, LabPage, LabServer
+from .lab import CHROMIUM, CHROMIUM_ARGS, KERNELS_SETTINGS, LabPage, LabServer, NotebookPage
 
 HERE = Path(__file__).resolve().parent
 
@@ -56,19 +56,22 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def lab_server_factory(tmp_path_factory):
-    """``factory(env=None, extra_args=()) -> LabServer``, started and ready.
+    """``factory(env=None, extra_args=(), app="lab") -> LabServer``, started and ready.
 
-    Servers are cached by (env, extra_args) for the session and stopped at its end.
+    Servers are cached by (env, extra_args, app) for the session and stopped at its end.
     ``env`` reaches every kernel (e.g. ``{"ANTHROPIC_BASE_URL": sim_url}``); ``extra_args``
     are extra ``jupyter lab`` command-line options (e.g.
-    ``["--ZMQChannelsWebsocketConnection.iopub_msg_rate_limit=1e9"]``)."""
+    ``["--ZMQChannelsWebsocketConnection.iopub_msg_rate_limit=1e9"]``). ``app="notebook"``
+    starts Notebook 7 (``jupyter notebook``) instead of JupyterLab; pages that
+    ``lab_factory`` opens on it are ``NotebookPage``s."""
     servers: dict[tuple, LabServer] = {}
 
-    def factory(env: Mapping[str, str] | None = None, extra_args: Iterable[str] = ()) -> LabServer:
-        key = (tuple(sorted((env or {}).items())), tuple(extra_args))
+    def factory(env: Mapping[str, str] | None = None, extra_args: Iterable[str] = (),
+                app: str = "lab") -> LabServer:
+        key = (tuple(sorted((env or {}).items())), tuple(extra_args), app)
         if key not in servers:
-            server = LabServer(env=env, extra_args=extra_args,
-                               base_dir=tmp_path_factory.mktemp("lab"))
+            server = LabServer(env=env, extra_args=extra_args, app=app,
+                               base_dir=tmp_path_factory.mktemp(app))
             server.start()
             servers[key] = server
         return servers[key]
@@ -167,7 +170,8 @@ def lab_factory(request, lab_server, browser, comms_over_subshells, browser_arti
             server.put_setting(KERNELS_SETTINGS, {"commsOverSubshells": value, **kernel_settings})
         else:
             server.set_comms_over_subshells(value)
-        page = LabPage(server, browser, name_hint=hint)
+        page_class = NotebookPage if server.app == "notebook" else LabPage
+        page = page_class(server, browser, name_hint=hint)
         labs.append(page)
         return page
 

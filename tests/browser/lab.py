@@ -4,8 +4,11 @@ Two halves:
 
 * :class:`LabServer`: one ``python -m jupyter lab`` subprocess in its own temporary
   root/workspaces/settings/config/data/runtime dirs, plus a small REST client.
+  ``LabServer(app="notebook")`` starts ``python -m jupyter notebook`` (Notebook 7) instead.
 * :class:`LabPage`: one Playwright page showing one notebook, with helpers that drive
   JupyterLab through ``window.jupyterapp`` (needs ``--LabApp.expose_app_in_browser``).
+  :class:`NotebookPage` is its Notebook 7 counterpart: it opens ``/notebooks/<path>`` and
+  runs cells from the keyboard, as a user would.
 
 The pytest fixtures that wire these together live in ``conftest.py``; see ``README.md``.
 Playwright is imported lazily so that this module imports even on a partial setup.
@@ -65,10 +68,23 @@ BASE_SETTINGS: dict[str, dict[str, Any]] = {
 #: Pass what a test needs explicitly via ``env=``.
 STRIPPED_ENV_PREFIXES = ("ANTHROPIC_", "CLAUDE_")
 
+#: Front ends ``LabServer`` can start: JupyterLab 4 (``jupyter lab``) and Notebook 7
+#: (``jupyter notebook``, the ``notebook`` package).
+SERVER_APPS = ("lab", "notebook")
+
 #: Console noise a healthy JupyterLab 4.6 page produces; see ``LabPage.unexpected_console_errors``.
 BENIGN_CONSOLE_PATTERNS = (
     # failed subresource loads (e.g. favicon, or deliberately broken <img> in hostile content)
     r"Failed to load resource",
+)
+
+#: Extra console noise of a healthy Notebook 7.6 page (see ``NotebookPage``). On every page
+#: load, even of a notebook holding only ``print(1)``, the bundled shortcuts extension's
+#: ``pluginChanged`` handler reads ``plugins['@jupyterlab/shortcuts-extension:shortcuts'].schema``
+#: while another lazily loaded settings plugin finishes first: an uncaught TypeError, after
+#: which shortcuts load normally. JupyterLab 4.6 pages do not show it.
+NOTEBOOK7_BENIGN_CONSOLE_PATTERNS = (
+    r"^pageerror: TypeError: Cannot read properties of undefined \(reading 'schema'\)$",
 )
 
 
@@ -89,6 +105,10 @@ class LabServer:
     server starts, e.g. ``{"ANTHROPIC_BASE_URL": simulator_url, "ANTHROPIC_API_KEY": "test"}``.
     The repo root is prepended to ``PYTHONPATH`` so kernels import the working tree's
     ``nbstream`` even when it is not installed.
+
+    ``app="notebook"`` runs Notebook 7 (``jupyter notebook``) with the same dirs, env and
+    flags; its app is exposed with ``--JupyterNotebookApp.expose_app_in_browser`` (the
+    ``LabApp`` flag does not reach Notebook 7's page).
     """
 
     def __init__(
@@ -97,7 +117,11 @@ class LabServer:
         extra_args: Iterable[str] = (),
         base_dir: str | Path | None = None,
         startup_timeout: float = 60.0,
+        app: str = "lab",
     ):
+        if app not in SERVER_APPS:
+            raise ValueError(f"app must be one of {SERVER_APPS}, not {app!r}")
+        self.app = app
         self.env_overrides = dict(env or {})
         self.extra_args = list(extra_args)
         self.startup_timeout = startup_timeout
@@ -170,15 +194,19 @@ class LabServer:
 
     def _start_once(self) -> None:
         self.port = free_port()
+        # Notebook 7's page is served by JupyterNotebookApp (a LabServerApp): its dirs and
+        # expose flag are configured on that class. The LabApp options below still reach the
+        # jupyterlab server extension that Notebook 7 loads alongside.
+        app_class = "LabApp" if self.app == "lab" else "JupyterNotebookApp"
         cmd = [
-            sys.executable, "-m", "jupyter", "lab",
+            sys.executable, "-m", "jupyter", self.app,
             "--no-browser", "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
             "--allow-root",
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root_dir}",
-            f"--LabApp.workspaces_dir={self.workspaces_dir}",
-            f"--LabApp.user_settings_dir={self.settings_dir}",
-            "--LabApp.expose_app_in_browser=True",
+            f"--{app_class}.workspaces_dir={self.workspaces_dir}",
+            f"--{app_class}.user_settings_dir={self.settings_dir}",
+            f"--{app_class}.expose_app_in_browser=True",
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             # keep the checkpoint/terminal machinery quiet and fast
@@ -197,7 +225,7 @@ class LabServer:
         while True:
             if self.proc.poll() is not None:
                 raise LabServerError(
-                    f"jupyter lab exited with {self.proc.returncode} during startup; "
+                    f"jupyter {self.app} exited with {self.proc.returncode} during startup; "
                     f"log {self.log_path}:\n{self.log_tail()}"
                 )
             try:
@@ -207,7 +235,7 @@ class LabServer:
                 pass
             if time.monotonic() > deadline:
                 raise LabServerError(
-                    f"jupyter lab not ready after {self.startup_timeout}s; log {self.log_path}:\n"
+                    f"jupyter {self.app} not ready after {self.startup_timeout}s; log {self.log_path}:\n"
                     f"{self.log_tail()}"
                 )
             time.sleep(0.1)
@@ -742,3 +770,91 @@ class LabPage:
             self.context.close()
         except Exception:
             pass
+
+
+class NotebookPage(LabPage):
+    """A :class:`LabPage` on a Notebook 7 server (``LabServer(app="notebook")``).
+
+    Opens ``/notebooks/<path>`` (Notebook 7 has no workspaces in its URLs) and runs cells
+    from the keyboard, as a user would: click into the cell's editor, then press
+    Shift+Enter. ``window.jupyterapp`` (exposed by ``--JupyterNotebookApp.expose_app_in_browser``)
+    is only used to wait for readiness and to observe the cell, as in ``LabPage``; every
+    other helper (``output``, ``wait_for_output``, ``evaluate``, kernel control, ...) is
+    inherited unchanged.
+    """
+
+    def unexpected_console_errors(self, ignore: Iterable[str] = ()) -> list[str]:
+        """Also ignores NOTEBOOK7_BENIGN_CONSOLE_PATTERNS (a Notebook 7 start-up race)."""
+        return super().unexpected_console_errors((*NOTEBOOK7_BENIGN_CONSOLE_PATTERNS, *ignore))
+
+    def open_path(self, path: str) -> NotebookPage:
+        t0 = time.monotonic()
+        self.path = path
+        self.workspace = None
+        quoted = urllib.parse.quote(path)
+        self._url = f"{self.server.url}/notebooks/{quoted}?token={self.server.token}"
+        self.page.goto(self._url, wait_until="domcontentloaded")
+        self._wait_ready()
+        self.timings["open"] = time.monotonic() - t0
+        return self
+
+    def run_cell(self, i: int, wait: bool = True, timeout: float | None = None,
+                 key: str = "Shift+Enter") -> bool | None:
+        """Click into cell i's editor and press ``key`` (Shift+Enter: run and select the next
+        cell; on the last cell Notebook 7 then appends an empty cell, as JupyterLab does).
+
+        wait=True: wait until the cell has run and return True if it produced no error
+        output. wait=False: return once the key is pressed; use ``wait_cell(i)`` later."""
+        # Watch the cell model's executionState (idle -> running -> idle) before the key
+        # press, so that neither a fast cell nor a queued one is missed.
+        self.evaluate("""
+            const [i] = args;
+            const model = panel.content.widgets[i].model;
+            window.__nbRuns = window.__nbRuns || {};
+            const key = path + '#' + i;
+            const old = window.__nbRuns[key];
+            if (old && old.disconnect) old.disconnect();
+            const rec = {state: 'armed', ok: null, error: null};
+            const onChange = (m, change) => {
+              if (change.name !== 'executionState') return;
+              if (change.newValue === 'running') rec.state = 'running';
+              else if (change.newValue === 'idle' && rec.state === 'running') {
+                rec.state = 'done';
+                rec.ok = !m.outputs.toJSON().some((o) => o.output_type === 'error');
+                rec.disconnect();
+              }
+            };
+            rec.disconnect = () => model.stateChanged.disconnect(onChange);
+            model.stateChanged.connect(onChange);
+            window.__nbRuns[key] = rec;
+        """, i)
+        self.cell(i).locator(".jp-InputArea-editor .cm-content").click()
+        self.page.wait_for_function(
+            _js("""const [i] = args; return panel.content.activeCellIndex === i
+                   && panel.content.mode === 'edit';""", "path, ...args"),
+            arg=[self.path, i], timeout=10_000,
+        )
+        self.page.keyboard.press(key)
+        if wait:
+            return self.wait_cell(i, timeout=timeout)
+        return None
+
+    def _run_state(self, i: int) -> dict:
+        return self.page.evaluate(
+            "(key) => { const r = (window.__nbRuns || {})[key];"
+            " return r ? {state: r.state, ok: r.ok, error: r.error} : null; }",
+            f"{self.path}#{i}",
+        )
+
+    def wait_cell(self, i: int, timeout: float | None = None) -> bool:
+        """Wait for the last ``run_cell(i)`` to finish; returns True if it produced no error."""
+        key = f"{self.path}#{i}"
+        self.page.wait_for_function(
+            "(key) => (window.__nbRuns || {})[key]?.state === 'done'",
+            arg=key, timeout=self.timeout_ms if timeout is None else timeout * 1000,
+        )
+        return bool(self._run_state(i)["ok"])
+
+    def cell_running(self, i: int) -> bool:
+        rec = self._run_state(i)
+        return bool(rec) and rec["state"] in ("armed", "running")

@@ -190,3 +190,22 @@ async def test_no_credentials_is_one_sentence_and_sends_nothing(monkeypatch, sim
     assert result.error.startswith("No Anthropic API key found. Set ANTHROPIC_API_KEY")
     assert "%llm_offline" in result.error
     assert simulator.requests == []
+
+
+async def test_a_cut_off_stream_widget_can_be_retried(simulator, monkeypatch):
+    from nbstream import StreamWidget
+
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", simulator.base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    simulator.reset()
+    widget = StreamWidget("Tell a story [[sim: tokens=60 fault=error_event after=20 times=1]]")
+    first = await widget
+    assert first.status == "cut_off" and widget.can_retry
+    sent: list[dict] = []
+    widget.send = sent.append  # what the front end would receive
+    widget.retry()
+    assert sent[0] == {"type": "snapshot", "seq": sent[0]["seq"], "text": ""} and widget.text == ""
+    again = await widget
+    assert again.status == "done" and again.usage.output_tokens == 60 and not widget.can_retry
+    assert widget.result is again and widget.text == again.text
+    assert len(simulator.requests) == 2

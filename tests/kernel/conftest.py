@@ -27,7 +27,7 @@ def simulator():
 
 
 def kernel_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "NBSTREAM_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "NBSTREAM_")) or k == "NBSTREAM_LOG"}
     env.update(JUPYTER_PLATFORM_DIRS="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
     env.update(extra)
     return env
@@ -73,8 +73,15 @@ class KernelSession:
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=60)
 
-    def start(self, code: str) -> Execution:
-        return Execution(self.kc.execute(code))
+    def start(self, code: str, cell_id: str | None = None) -> Execution:
+        """Execute code; ``cell_id`` sends it as JupyterLab does, with the cell's id in the metadata."""
+        if cell_id is None:
+            return Execution(self.kc.execute(code))
+        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                   "allow_stdin": False, "stop_on_error": True}
+        msg = self.kc.session.msg("execute_request", content, metadata={"cellId": cell_id})
+        self.kc.shell_channel.send(msg)
+        return Execution(msg["header"]["msg_id"])
 
     def collect(self, execution: Execution, *, until=None, timeout: float = 60) -> Execution:
         """Read iopub until the cell is idle (or ``until(message)`` is true); keep this cell's messages."""
@@ -96,12 +103,12 @@ class KernelSession:
                 execution.reply = self.kc.get_shell_msg(timeout=10)["content"]
                 return execution
 
-    def run(self, code: str, timeout: float = 60) -> Execution:
-        return self.collect(self.start(code), timeout=timeout)
+    def run(self, code: str, timeout: float = 60, cell_id: str | None = None) -> Execution:
+        return self.collect(self.start(code, cell_id), timeout=timeout)
 
-    def ok(self, code: str, timeout: float = 60) -> Execution:
+    def ok(self, code: str, timeout: float = 60, cell_id: str | None = None) -> Execution:
         """Run code that must succeed; fail with the kernel's own error text otherwise."""
-        execution = self.run(code, timeout)
+        execution = self.run(code, timeout, cell_id)
         assert execution.reply and execution.reply["status"] == "ok", execution.errors() or execution.reply
         return execution
 

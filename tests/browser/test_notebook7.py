@@ -1,0 +1,99 @@
+"""%%llm in Notebook 7 (the ``notebook`` package), in Debian's Chromium, against the simulator.
+
+The same promises as test_stream_widget.py makes for JupyterLab 4: the reply streams live,
+the token counter moves, Cancel stops the request and keeps the partial text. Cells are run
+from the keyboard (click into the cell, Shift+Enter), as a Notebook 7 user would; see
+``NotebookPage`` in lab.py.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from nbstream.simulator import Simulator
+
+pytestmark = pytest.mark.browser
+
+ROOT = ".nbstream"
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    with Simulator(ttft=0.1, rate=80) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def lab_server(lab_server_factory, simulator):
+    """One Notebook 7 server for this module; ``lab`` pages on it are ``NotebookPage``s."""
+    return lab_server_factory(
+        env={"ANTHROPIC_BASE_URL": simulator.base_url, "ANTHROPIC_API_KEY": "sk-test"}, app="notebook",
+    )
+
+
+def widget(nb, cell: int):
+    return nb.output(cell).locator(ROOT)
+
+
+def wait_status(nb, cell: int, status: str, timeout: float = 30_000) -> None:
+    widget(nb, cell).and_(nb.page.locator(f'[data-status="{status}"]')).wait_for(timeout=timeout)
+
+
+def tokens(nb, cell: int) -> int:
+    return int(widget(nb, cell).get_attribute("data-tokens") or 0)
+
+
+def test_notebook7_streams_live_and_cancel_stops_it_keeping_the_partial_text(lab, simulator):
+    nb = lab
+    simulator.reset()
+    nb.open_notebook(["%load_ext nbstream", "%%llm\nTell me a long story about TCP. [[sim: tokens=3000 rate=40]]"])
+    assert nb.evaluate("return [app.name, app.version[0]]") == ["Jupyter Notebook", "7"]  # not Lab
+    assert nb.run_cell(0) is True
+    nb.run_cell(1, wait=False)
+
+    wait_status(nb, 1, "streaming")
+    nb.page.wait_for_function(
+        "el => +el.dataset.tokens >= 10", arg=widget(nb, 1).element_handle(), timeout=20_000
+    )
+    first = tokens(nb, 1)
+    time.sleep(0.5)
+    assert tokens(nb, 1) > first  # the live counter moves while tokens arrive
+    box = widget(nb, 1)
+    assert box.locator(".nbstream-text h2, .nbstream-text p").count() > 0  # rendered Markdown
+    assert "[[sim:" not in box.locator(".nbstream-text").inner_text()
+    assert nb.cell_running(1)
+
+    clicked_at = time.monotonic()
+    nb.page.get_by_role("button", name=re.compile("Cancel")).click()
+    wait_status(nb, 1, "cancelled", timeout=5_000)
+    assert nb.wait_cell(1, timeout=10) is True  # cancelling is not an error
+
+    record = simulator.wait_for(lambda rs: rs[-1]["client_closed_at"] and rs[-1], timeout=5)
+    assert record["outcome"] == "client_closed"
+    assert record["client_closed_at"] - clicked_at < 1.0  # the server saw the connection end
+
+    # The partial text stays on screen, once: the static copy below, marked cancelled.
+    static = nb.output(1).locator('.nbstream-static[data-status="cancelled"]')
+    static.wait_for(timeout=10_000)
+    kept = static.inner_text()
+    assert len(kept) > 40 and "cancelled" in kept
+    first_words = kept.split("\n")[0][:30]
+    assert nb.output_text(1).count(first_words) == 1
+    nb.assert_no_console_errors()
+
+
+def test_notebook7_a_short_answer_is_done_and_shown_once(lab):
+    nb = lab
+    nb.open_notebook(["%load_ext nbstream", "%%llm\nhi [[sim: tokens=20 rate=200]]"])
+    assert nb.run_cell(0) is True
+    assert nb.run_cell(1, timeout=30) is True
+    wait_status(nb, 1, "done")
+    assert widget(nb, 1).locator(".nbstream-tokens").inner_text().startswith("20 tokens")
+    static = nb.output(1).locator('.nbstream-static[data-status="done"]')
+    static.wait_for(timeout=10_000)
+    answer = static.locator("p, li").first.inner_text()[:40]
+    assert answer and nb.output_text(1).count(answer) == 1  # shown once while live
+    nb.assert_no_console_errors()
