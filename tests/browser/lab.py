@@ -781,6 +781,10 @@ class NotebookPage(LabPage):
     is only used to wait for readiness and to observe the cell, as in ``LabPage``; every
     other helper (``output``, ``wait_for_output``, ``evaluate``, kernel control, ...) is
     inherited unchanged.
+
+    Seen with notebook 7.6.5: the ``commsOverSubshells`` kernels-setting that ``lab_factory``
+    PUTs is stored, but the notebook's kernel connection stays ``perCommTarget`` (after load,
+    restart and reload alike), so parametrizing ``comms_over_subshells`` changes nothing here.
     """
 
     def unexpected_console_errors(self, ignore: Iterable[str] = ()) -> list[str]:

@@ -51,6 +51,8 @@ def test_notebook7_streams_live_and_cancel_stops_it_keeping_the_partial_text(lab
     simulator.reset()
     nb.open_notebook(["%load_ext nbstream", "%%llm\nTell me a long story about TCP. [[sim: tokens=3000 rate=40]]"])
     assert nb.evaluate("return [app.name, app.version[0]]") == ["Jupyter Notebook", "7"]  # not Lab
+    # Notebook 7.6 keeps its default whatever the kernels-settings say (see NotebookPage).
+    assert nb.evaluate("return panel.sessionContext.session.kernel.commsOverSubshells") == "perCommTarget"
     assert nb.run_cell(0) is True
     nb.run_cell(1, wait=False)
 

@@ -100,8 +100,15 @@ class KernelSession:
             if until is not None and until(msg):
                 return execution
             if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                execution.reply = self.kc.get_shell_msg(timeout=10)["content"]
+                execution.reply = self._reply_to(execution.msg_id)
                 return execution
+
+    def _reply_to(self, msg_id: str) -> dict[str, Any]:
+        # Skip stale replies (wait_for_ready may leave an extra kernel_info_reply queued).
+        while True:
+            reply = self.kc.get_shell_msg(timeout=10)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply["content"]
 
     def run(self, code: str, timeout: float = 60, cell_id: str | None = None) -> Execution:
         return self.collect(self.start(code, cell_id), timeout=timeout)
