@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +28,7 @@ class Limiter:
         return self._in_flight
 
     def pause_remaining(self) -> float:
-        return max(0.0, self._pause_until - asyncio.get_running_loop().time())
+        return max(0.0, self._pause_until - time.monotonic())
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -39,8 +40,7 @@ class Limiter:
 
     def backoff(self, seconds: float) -> None:
         """A call was told to slow down: pause every start for ``seconds`` and halve the cap."""
-        loop = asyncio.get_running_loop()
-        self._pause_until = max(self._pause_until, loop.time() + seconds)
+        self._pause_until = max(self._pause_until, time.monotonic() + seconds)
         if self.concurrency is not None:
             self._cap = max(1, math.floor(self._cap / 2))
 
@@ -66,7 +66,7 @@ class Limiter:
                     self._waiters.remove(waiter)
                 raise
         # Holding a slot, wait out any shared pause before sending.
-        while (delay := self._pause_until - loop.time()) > 0:
+        while (delay := self._pause_until - time.monotonic()) > 0:
             try:
                 await asyncio.sleep(delay)
             except asyncio.CancelledError:

@@ -114,10 +114,10 @@ class LLMMagics(Magics):
             _offline.use_api()
             print("nbstream: calls go to the Anthropic API again.")
             return
-        for name in ("ttft", "rate"):
-            value = getattr(args, name)
-            if value is not None and not value > 0:
-                raise InputError(f"--{name} must be a positive number, got {value!r}")
+        if args.ttft is not None and not args.ttft >= 0:
+            raise InputError(f"--ttft must be 0 or more seconds, got {args.ttft!r}")
+        if args.rate is not None and not args.rate > 0:
+            raise InputError(f"--rate must be a positive number of tokens per second, got {args.rate!r}")
         url = _offline.use_offline(ttft=args.ttft, rate=args.rate)
         print(f"nbstream: using the offline model at {url} (replies are simulated).")
 

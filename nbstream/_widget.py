@@ -112,9 +112,10 @@ class StreamWidget(NbstreamWidget):
         return self.run.__await__()
 
     def close(self) -> None:
-        # A closed widget must not leave its stream running.
-        self.run.cancel()
-        self._frames.cancel()
+        # A closed widget must not leave its stream running (getattr: also called on a half-built widget).
+        if (run := getattr(self, "run", None)) is not None:
+            run.cancel()
+            self._frames.cancel()
         super().close()
 
     def on_displayed(self) -> None:

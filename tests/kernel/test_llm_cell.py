@@ -84,6 +84,14 @@ def test_placeholders_are_filled_from_notebook_variables(kernel, simulator):
         ("%%llm --out 2x\nhi", "--out needs a variable name"),
         ("%%llm --model ''\nhi", "model must be a model name"),
         ('%%llm --system "unclosed\nhi', "could not read the options: No closing quotation"),
+        ("%%llm --idle-timeout 0\nhi", "idle_timeout must be a positive number of seconds, got 0.0"),
+        ("%%llm --idle-timeout -2\nhi", "got -2.0"),
+        ("%%llm --idle-timeout soon\nhi", "invalid float value: 'soon'"),
+        ("%llm_offline maybe", "invalid choice: 'maybe'"),
+        ("%llm_offline --rate 0", "--rate must be a positive number of tokens per second, got 0.0"),
+        ("%llm_offline --ttft -1", "--ttft must be 0 or more seconds, got -1.0"),
+        ("%llm_history -n 0", "n must be a positive whole number, got 0"),
+        ("%llm_history -n many", "invalid int value: 'many'"),
     ],
 )
 def test_bad_input_is_one_line_and_sends_nothing(kernel, simulator, cell, message):

@@ -1,0 +1,89 @@
+"""Every argument of StreamWidget and ParallelPanel with invalid values: a one-line error naming the
+bad value, raised before a widget exists or anything is sent."""
+
+from __future__ import annotations
+
+import pytest
+
+from nbstream import InputError, ParallelPanel, StreamWidget, use_offline
+from nbstream._offline import use_api
+from nbstream.simulator import Simulator
+
+BAD = [
+    ("prompt", "", "the prompt is empty"),
+    ("prompt", None, "prompt must be text, got NoneType"),
+    ("model", "", "model must be a model name"),
+    ("model", "claude haiku", "model must be a model name such as 'claude-haiku-5-5' or 'sonnet', got 'claude haiku'"),
+    ("model", 5, "got 5"),
+    ("system", 7, "system must be text or None, got int 7"),
+    ("max_tokens", 0, "max_tokens must be a positive whole number, got 0"),
+    ("max_tokens", "100", "got '100'"),
+    ("idle_timeout", 0, "idle_timeout must be a positive number of seconds, got 0"),
+    ("idle_timeout", "fast", "got 'fast'"),
+    ("max_retries", -1, "max_retries must be a whole number, 0 or more, got -1"),
+    ("max_retries", 2.5, "got 2.5"),
+]
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    with Simulator(ttft=0.01, rate=1000) as sim:
+        yield sim
+
+
+@pytest.fixture(autouse=True)
+def route(simulator, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", simulator.base_url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    use_api()
+    simulator.reset()
+    yield
+    assert simulator.requests == []  # nothing was sent
+
+
+def call(name, value, make):
+    args = {"prompt": "hello", name: value} if name != "prompt" else {"prompt": value}
+    prompt = args.pop("prompt")
+    return make(prompt, **args)
+
+
+@pytest.mark.parametrize(("name", "value", "message"), BAD)
+def test_stream_widget_arguments(name, value, message):
+    with pytest.raises(InputError) as info:
+        call(name, value, StreamWidget)
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("name", "value", "message"), BAD)
+def test_parallel_panel_arguments(name, value, message):
+    make = lambda prompt, **kw: ParallelPanel([prompt], **kw)  # noqa: E731
+    if value is None:  # a panel row may be a string or a dict, so its message says so
+        message = "a prompt must be a string or a dict, got NoneType"
+    with pytest.raises(InputError) as info:
+        call(name, value, make)
+    assert message in str(info.value) and str(info.value).startswith("row 1: ")
+
+
+@pytest.mark.parametrize(("value", "message"), [(0, "got 0"), (-3, "got -3"), ("5", "got '5'"), (True, "got True")])
+def test_parallel_panel_concurrency(value, message):
+    with pytest.raises(InputError, match="concurrency must be a positive whole number"):
+        ParallelPanel(["hi"], concurrency=value)
+
+
+def test_unknown_keyword_arguments_are_refused():
+    with pytest.raises(TypeError, match="temperature"):
+        StreamWidget("hi", temperature=0.5)  # removed from the API in 2026-10-21; not silently ignored
+
+
+@pytest.mark.parametrize("row", [-1, 2, "0", None])
+def test_panel_row_numbers_are_checked(row):
+    panel = ParallelPanel(["a", "b"])
+    with pytest.raises(InputError, match="row must be a row number from 0 to 1"):
+        panel.cancel(row) if row is not None else panel.retry(row)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"ttft": -1}, "ttft"), ({"rate": 0}, "rate")])
+def test_offline_settings(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        use_offline(**kwargs)
+    use_api()
