@@ -108,3 +108,16 @@ export function formatCost(c, exact = false) {
   const [whole, cents] = v.toFixed(2).split(".");
   return `${p}$${formatInt(Number(whole))}.${cents}`;
 }
+
+/**
+ * Whole seconds left of a countdown received as `seconds` at local time `at` (ms), at time `t`:
+ * "retrying in 3 s". 0 when it is over.
+ *
+ * @param {number} seconds
+ * @param {number} at
+ * @param {number} t
+ */
+export function retryLeft(seconds, at, t) {
+  if (!isNum(seconds) || seconds <= 0) return 0;
+  return Math.max(0, Math.ceil(seconds - (t - at) / 1000));
+}

@@ -6,11 +6,14 @@
 // not work for this: anywidget hands `initialize` and `render` different model
 // proxies.)
 //
-// Dispatch is on the synced trait `_view`: "stream" is one streaming reply.
+// Dispatch is on the synced trait `_view`: "stream" is one streaming reply,
+// "panel" a panel of parallel calls.
 
 import css from "./style.css";
 import { createStreamState } from "./stream_state.js";
 import { createStreamView } from "./stream_view.js";
+import { createPanelState } from "./panel_state.js";
+import { createPanelView } from "./panel_view.js";
 
 const STYLE_ID = "nbstream-style";
 
@@ -34,7 +37,10 @@ export function injectStyle(doc) {
 /**
  * @typedef {import("./stream_state.js").ModelLike} ModelLike
  * @typedef {import("./stream_state.js").StreamState} StreamState
+ * @typedef {import("./panel_state.js").PanelState} PanelState
  */
+
+const VIEWS = new Set(["stream", "panel"]);
 
 /**
  * @param {HTMLElement} el
@@ -49,18 +55,43 @@ function renderUnsupported(el, message) {
 }
 
 /**
+ * Remove a view when its signal aborts or its cleanup function is called (once).
+ *
+ * @param {AbortSignal | undefined} signal
+ * @param {() => void} fn
+ */
+function onceCleanup(signal, fn) {
+  let cleaned = false;
+  const cleanup = () => {
+    if (cleaned) return;
+    cleaned = true;
+    fn();
+  };
+  signal?.addEventListener("abort", cleanup, { once: true });
+  return cleanup;
+}
+
+/**
  * Create the widget definition for one model.
  *
- * @param {{env?: import("./stream_view.js").ViewEnv}} [options]  test hooks
+ * @param {{env?: import("./frame_loop.js").ViewEnv}} [options]  test hooks
  */
 export function createWidget(options = {}) {
   /** @type {StreamState | null} */
   let stream = null;
+  /** @type {PanelState | null} */
+  let panel = null;
 
   /** @param {ModelLike} model */
   function streamFor(model) {
     stream ??= createStreamState(model, { now: options.env?.now });
     return stream;
+  }
+
+  /** @param {ModelLike} model */
+  function panelFor(model) {
+    panel ??= createPanelState(model, { now: options.env?.now });
+    return panel;
   }
 
   return {
@@ -70,15 +101,20 @@ export function createWidget(options = {}) {
      * @param {{model: ModelLike, signal?: AbortSignal}} ctx
      */
     initialize({ model, signal }) {
-      const view = model.get("_view") ?? "stream";
-      if (view !== "stream") return undefined;
+      const kind = model.get("_view") ?? "stream";
+      if (kind === "panel") {
+        const state = panelFor(model);
+        return onceCleanup(signal, () => {
+          state.dispose();
+          if (panel === state) panel = null;
+        });
+      }
+      if (kind !== "stream") return undefined;
       const state = streamFor(model);
-      const dispose = () => {
+      return onceCleanup(signal, () => {
         state.dispose();
         if (stream === state) stream = null;
-      };
-      signal?.addEventListener("abort", dispose, { once: true });
-      return dispose;
+      });
     },
 
     /**
@@ -90,9 +126,10 @@ export function createWidget(options = {}) {
       const doc = el.ownerDocument;
       injectStyle(doc);
       const kind = model.get("_view") ?? "stream";
-      if (kind !== "stream") {
+      if (!VIEWS.has(kind)) {
         return renderUnsupported(el, `nbstream: this version of the front end cannot show a "${kind}" view.`);
       }
+      if (kind === "panel") return renderPanel(model, el, signal);
 
       const state = streamFor(model);
       const view = createStreamView({
@@ -106,19 +143,38 @@ export function createWidget(options = {}) {
       const unsubscribe = state.subscribe(view.invalidate);
       view.invalidate();
       state.resyncIfBehind();
-
-      let cleaned = false;
-      const cleanup = () => {
-        if (cleaned) return;
-        cleaned = true;
+      return onceCleanup(signal, () => {
         unsubscribe();
         view.destroy();
         view.el.remove();
-      };
-      signal?.addEventListener("abort", cleanup, { once: true });
-      return cleanup;
+      });
     },
   };
+
+  /**
+   * @param {ModelLike} model
+   * @param {HTMLElement} el
+   * @param {AbortSignal | undefined} signal
+   */
+  function renderPanel(model, el, signal) {
+    const state = panelFor(model);
+    const view = createPanelView({
+      doc: el.ownerDocument,
+      source: state,
+      onCancelAll: () => state.send({ type: "cancel_all" }),
+      onCancelRow: (row) => state.send({ type: "cancel", row }),
+      onRetryRow: (row) => state.send({ type: "retry", row }),
+      env: options.env,
+    });
+    el.replaceChildren(view.el);
+    const unsubscribe = state.subscribe(view.onChange);
+    state.resyncIfBehind();
+    return onceCleanup(signal, () => {
+      unsubscribe();
+      view.destroy();
+      view.el.remove();
+    });
+  }
 }
 
 export default () => createWidget();

@@ -1,7 +1,8 @@
 """Run js/bench/perf.html in headless Chromium and print the results as JSON.
 
 Usage (from the repo root, after `npm run build`):
-    .venv/bin/python js/bench/run_perf.py [--quick]
+    .venv/bin/python js/bench/run_perf.py [--quick]    # one stream: perf.html
+    .venv/bin/python js/bench/run_perf.py --panel      # a panel of 200-300 rows streaming at once: panel.html
 
 Wall-clock task durations are noisy on a busy machine (the process gets
 descheduled), so a Chromium trace is recorded as well and every main-thread task
@@ -53,11 +54,13 @@ def task_summary(trace: pathlib.Path) -> dict:
 
 def main() -> None:
     quick = "--quick" in sys.argv
+    panel = "--panel" in sys.argv
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(ROOT))
     http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/js/bench/perf.html"
+    page_name = "panel.html" if panel else "perf.html"
+    url = f"http://127.0.0.1:{server.server_address[1]}/js/bench/{page_name}"
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     runs = [
         # 20 frames/s, ~16 tokens per frame: ~20,000 tokens of mixed Markdown
@@ -71,6 +74,14 @@ def main() -> None:
     ]
     if quick:
         runs = [{"chars": 80000, "deltaChars": 256, "intervalMs": 20, "kind": k} for k in ("mixed", "fence", "list", "table")]
+    if panel:
+        runs = [
+            # 200 rows all streaming, a frame every 50 ms listing every row
+            {"rows": 200, "frames": 200, "intervalMs": 50},
+            # the same with a few rows expanded (live Markdown) a quarter of the way in
+            {"rows": 200, "frames": 200, "intervalMs": 50, "expand": 4},
+            {"rows": 300, "frames": 120, "intervalMs": 50},
+        ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True)
         page = browser.new_page()

@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { formatTokens, formatSeconds, formatRate, formatCost, statusLabel, formatInt, isActive, isRunning } from "../format.js";
+import { formatTokens, formatSeconds, formatRate, formatCost, statusLabel, formatInt, isActive, isRunning, retryLeft } from "../format.js";
 
 test("token counts", () => {
   assert.equal(formatTokens(1234, false), "~1,234 tokens");
@@ -50,4 +50,14 @@ test("status labels", () => {
   assert.equal(statusLabel("queued"), "queued");
   assert.ok(isActive("queued") && !isRunning("queued"));
   assert.ok(isRunning("waiting") && isRunning("streaming") && isRunning("retrying") && !isRunning("done"));
+});
+
+test("countdowns: whole seconds left, 0 when over", () => {
+  assert.equal(retryLeft(3, 1000, 1000), 3);
+  assert.equal(retryLeft(3, 1000, 2100), 2);
+  assert.equal(retryLeft(2.2, 0, 0), 3);
+  assert.equal(retryLeft(3, 1000, 4000), 0);
+  assert.equal(retryLeft(3, 1000, 9000), 0);
+  assert.equal(retryLeft(0, 0, 0), 0);
+  assert.equal(retryLeft(NaN, 0, 0), 0);
 });

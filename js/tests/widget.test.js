@@ -566,11 +566,11 @@ test("a differing final text is re-rendered in bounded pieces across animation f
 });
 
 test("unknown _view values render a placeholder instead of failing", () => {
-  const model = new FakeModel({ _view: "panel" });
+  const model = new FakeModel({ _view: "gallery" });
   const widget = widgetModule.default();
   widget.initialize({ model });
   const el = document.createElement("div");
   const cleanup = widget.render({ model, el, signal: new AbortController().signal });
-  assert.match(el.textContent, /panel/);
+  assert.match(el.textContent, /gallery/);
   cleanup();
 });

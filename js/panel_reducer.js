@@ -1,0 +1,455 @@
+// The data of a panel of parallel calls, and how frames, snapshots and the final
+// trait change it. DOM-free and model-free: every function takes the local time
+// (ms) as an argument, mutates the `PanelData` it is given, and reports which
+// rows changed, so views redraw only those.
+//
+// Sequencing (one `seq` for the whole panel, like the stream view's):
+//   seq = last + 1   apply everything, append each row's delta (after clearing it on `reset`);
+//   seq > last + 1   a gap: deltas and resets are ignored, the absolute fields (status, stats,
+//                    timeline, error, notice, retry_in, can_retry, summary, elapsed) still apply,
+//                    and a resync is due (once, again only after RESYNC_RETRY_MS without a snapshot);
+//   seq <= last      stale or duplicate: ignored entirely.
+// A snapshot replaces every row it lists and sets last = its seq (any value, also lower).
+
+import { isActive, isRunning } from "./format.js";
+
+/** @typedef {import("./stream_state.js").Stats} Stats */
+
+/**
+ * Seconds since the panel started; each may be null.
+ * @typedef {object} Timeline
+ * @property {number | null} started
+ * @property {number | null} first_token
+ * @property {number | null} ended
+ */
+
+/**
+ * @typedef {object} RowData
+ * @property {string} label
+ * @property {string} model
+ * @property {string} prompt
+ * @property {string} text
+ * @property {string} status
+ * @property {Stats} stats
+ * @property {number} statsAt    local time (ms) when `stats` arrived (or the row started running)
+ * @property {Timeline} timeline
+ * @property {string} error
+ * @property {string} notice
+ * @property {number} retryIn    seconds, as last received
+ * @property {number} retryAt    local time (ms) when `retryIn` arrived
+ * @property {boolean} canRetry
+ */
+
+/**
+ * @typedef {object} Summary
+ * @property {number} [total]
+ * @property {number} [done]
+ * @property {Record<string, number>} [counts]
+ * @property {number} [input_tokens]
+ * @property {number} [output_tokens]
+ * @property {number | null} [cost]
+ * @property {boolean} [cost_partial]
+ * @property {number | null} [ttft_p50]
+ * @property {number | null} [ttft_p95]
+ * @property {number | null} [duration_p50]
+ * @property {number | null} [duration_p95]
+ * @property {number} [wall]
+ * @property {number} [sum_durations]
+ * @property {number | null} [speedup]
+ * @property {number} [concurrency]
+ * @property {number} [in_flight]
+ * @property {number} [paused_for]
+ */
+
+/**
+ * @typedef {object} PanelData
+ * @property {RowData[]} rows
+ * @property {Summary} summary
+ * @property {number} summaryAt        local time (ms) when `summary` arrived
+ * @property {number | null} elapsed   the panel's clock (s) as last received, or null
+ * @property {number} elapsedAt        local time (ms) when `elapsed` arrived
+ * @property {number} lastSeq
+ * @property {boolean} awaitingSnapshot
+ * @property {number} resyncAt
+ */
+
+/**
+ * What an update changed.
+ * @typedef {object} Change
+ * @property {number[]} rows        indices of the rows that changed
+ * @property {boolean} summary      the summary or the clock changed
+ * @property {boolean} structure    rows were added
+ * @property {number | null} resync send `{type: "resync", have: resync}` (frames only)
+ */
+
+/** If a resync got no snapshot within this time, the next gap asks again. */
+export const RESYNC_RETRY_MS = 3000;
+
+/** Rows are created on demand for a frame's index up to this bound (a malformed index is ignored). */
+const MAX_ROWS = 10000;
+
+/** @param {unknown} x */
+function isNum(x) {
+  return typeof x === "number" && Number.isFinite(x);
+}
+
+/** @param {unknown} x @returns {number | null} */
+function numOrNull(x) {
+  return isNum(x) ? /** @type {number} */ (x) : null;
+}
+
+/**
+ * @param {unknown} t
+ * @returns {Timeline}
+ */
+export function normalizeTimeline(t) {
+  const o = /** @type {any} */ (t && typeof t === "object" ? t : {});
+  return { started: numOrNull(o.started), first_token: numOrNull(o.first_token), ended: numOrNull(o.ended) };
+}
+
+/**
+ * @param {unknown} spec  an entry of the `rows` trait: {label, model, prompt}
+ * @param {number} i
+ * @param {number} now
+ * @returns {RowData}
+ */
+export function createRow(spec, i, now) {
+  const o = /** @type {any} */ (spec && typeof spec === "object" ? spec : {});
+  return {
+    label: typeof o.label === "string" && o.label ? o.label : `#${i + 1}`,
+    model: typeof o.model === "string" ? o.model : "",
+    prompt: typeof o.prompt === "string" ? o.prompt : "",
+    text: "",
+    status: "queued",
+    stats: {},
+    statsAt: now,
+    timeline: { started: null, first_token: null, ended: null },
+    error: "",
+    notice: "",
+    retryIn: 0,
+    retryAt: now,
+    canRetry: false,
+  };
+}
+
+/**
+ * @param {unknown} rowSpecs  the `rows` trait
+ * @param {unknown} summary   the `summary` trait
+ * @param {number} now
+ * @returns {PanelData}
+ */
+export function createPanelData(rowSpecs, summary, now) {
+  const specs = Array.isArray(rowSpecs) ? rowSpecs : [];
+  return {
+    rows: specs.map((spec, i) => createRow(spec, i, now)),
+    summary: summary && typeof summary === "object" ? /** @type {Summary} */ (summary) : {},
+    summaryAt: now,
+    elapsed: null,
+    elapsedAt: now,
+    lastSeq: 0,
+    awaitingSnapshot: false,
+    resyncAt: -Infinity,
+  };
+}
+
+/** @returns {Change} */
+function noChange() {
+  return { rows: [], summary: false, structure: false, resync: null };
+}
+
+/**
+ * A new `rows` trait: labels, models and prompts change, the rows' states are kept.
+ *
+ * @param {PanelData} data
+ * @param {unknown} rowSpecs
+ * @param {number} now
+ * @returns {Change}
+ */
+export function setRows(data, rowSpecs, now) {
+  const specs = Array.isArray(rowSpecs) ? rowSpecs : [];
+  const change = noChange();
+  change.structure = specs.length !== data.rows.length;
+  for (let i = 0; i < specs.length; i++) {
+    const fresh = createRow(specs[i], i, now);
+    const row = data.rows[i];
+    if (!row) {
+      data.rows[i] = fresh;
+    } else {
+      row.label = fresh.label;
+      row.model = fresh.model;
+      row.prompt = fresh.prompt;
+    }
+    change.rows.push(i);
+  }
+  // Rows beyond the new list (only created on demand by frames) are dropped.
+  if (data.rows.length > specs.length && specs.length > 0) data.rows.length = specs.length;
+  return change;
+}
+
+/**
+ * @param {PanelData} data
+ * @param {unknown} i
+ * @param {number} now
+ * @param {Change} change
+ * @returns {RowData | null}
+ */
+function rowAt(data, i, now, change) {
+  if (!Number.isInteger(i) || /** @type {number} */ (i) < 0 || /** @type {number} */ (i) >= MAX_ROWS) return null;
+  const k = /** @type {number} */ (i);
+  while (data.rows.length <= k) {
+    data.rows.push(createRow(null, data.rows.length, now));
+    change.structure = true;
+  }
+  return data.rows[k];
+}
+
+/**
+ * Apply the absolute fields of a row entry (status, stats, timeline, error, notice,
+ * retry_in, can_retry); fields that are absent are left as they are.
+ *
+ * @param {RowData} row
+ * @param {any} r
+ * @param {number} now
+ * @returns {boolean} whether anything changed
+ */
+function applyFields(row, r, now) {
+  let changed = false;
+  if (typeof r.status === "string" && r.status && r.status !== row.status) {
+    // The local clock extrapolates `stats.elapsed` from when the row started running.
+    if (!isRunning(row.status) && isRunning(r.status)) row.statsAt = now;
+    row.status = r.status;
+    changed = true;
+  }
+  if (r.stats && typeof r.stats === "object") {
+    row.stats = r.stats;
+    row.statsAt = now;
+    changed = true;
+  }
+  if ("timeline" in r) {
+    const t = normalizeTimeline(r.timeline);
+    const o = row.timeline;
+    if (t.started !== o.started || t.first_token !== o.first_token || t.ended !== o.ended) {
+      row.timeline = t;
+      changed = true;
+    }
+  }
+  if (typeof r.error === "string" && r.error !== row.error) {
+    row.error = r.error;
+    changed = true;
+  }
+  if (typeof r.notice === "string" && r.notice !== row.notice) {
+    row.notice = r.notice;
+    changed = true;
+  }
+  if ("retry_in" in r) {
+    // Like a trait: only a new value restarts the local countdown.
+    const v = isNum(r.retry_in) ? Math.max(0, r.retry_in) : 0;
+    if (v !== row.retryIn) {
+      row.retryIn = v;
+      row.retryAt = now;
+      changed = true;
+    }
+  }
+  if (typeof r.can_retry === "boolean" && r.can_retry !== row.canRetry) {
+    row.canRetry = r.can_retry;
+    changed = true;
+  }
+  return changed;
+}
+
+/**
+ * The summary and the clock of a frame or snapshot.
+ *
+ * @param {PanelData} data
+ * @param {any} msg
+ * @param {number} now
+ * @param {Change} change
+ */
+function applyPanelFields(data, msg, now, change) {
+  if (msg.summary && typeof msg.summary === "object") {
+    data.summary = msg.summary;
+    data.summaryAt = now;
+    change.summary = true;
+  }
+  if (isNum(msg.elapsed)) {
+    data.elapsed = msg.elapsed;
+    data.elapsedAt = now;
+    change.summary = true;
+  }
+}
+
+/**
+ * A `{type: "frame"}` message.
+ *
+ * @param {PanelData} data
+ * @param {any} msg
+ * @param {number} now
+ * @returns {Change}
+ */
+export function applyFrame(data, msg, now) {
+  const change = noChange();
+  const seq = msg?.seq;
+  if (!Number.isInteger(seq) || seq <= data.lastSeq) return change; // stale or duplicate
+  const inOrder = seq === data.lastSeq + 1;
+  if (inOrder) {
+    data.lastSeq = seq;
+  } else if (!data.awaitingSnapshot || now - data.resyncAt > RESYNC_RETRY_MS) {
+    // Frames were dropped on the way: ignore the deltas and ask for everything so far.
+    data.awaitingSnapshot = true;
+    data.resyncAt = now;
+    change.resync = data.lastSeq;
+  }
+  applyPanelFields(data, msg, now, change);
+  const list = Array.isArray(msg.rows) ? msg.rows : [];
+  for (const r of list) {
+    if (!r || typeof r !== "object") continue;
+    const row = rowAt(data, r.i, now, change);
+    if (!row) continue;
+    let changed = applyFields(row, r, now);
+    if (inOrder) {
+      if (r.reset === true && row.text !== "") {
+        row.text = "";
+        changed = true;
+      }
+      if (typeof r.delta === "string" && r.delta !== "") {
+        row.text += r.delta;
+        changed = true;
+      }
+    }
+    if (changed) change.rows.push(r.i);
+  }
+  return change;
+}
+
+/**
+ * A `{type: "snapshot"}` message: the full state of every row it lists.
+ *
+ * @param {PanelData} data
+ * @param {any} msg
+ * @param {number} now
+ * @returns {Change}
+ */
+export function applySnapshot(data, msg, now) {
+  const change = noChange();
+  if (!msg || typeof msg !== "object") return change;
+  if (Number.isInteger(msg.seq) && msg.seq >= 0) data.lastSeq = msg.seq;
+  data.awaitingSnapshot = false;
+  applyPanelFields(data, msg, now, change);
+  const list = Array.isArray(msg.rows) ? msg.rows : [];
+  for (const r of list) {
+    if (!r || typeof r !== "object") continue;
+    const row = rowAt(data, r.i, now, change);
+    if (!row) continue;
+    let changed = applyFields(row, r, now);
+    if (typeof r.text === "string" && r.text !== row.text) {
+      row.text = r.text;
+      changed = true;
+    }
+    if (changed) change.rows.push(r.i);
+  }
+  return change;
+}
+
+/**
+ * The `final` trait: one entry per row (by position), authoritative. An empty list changes nothing.
+ *
+ * @param {PanelData} data
+ * @param {unknown} final
+ * @param {number} now
+ * @returns {Change}
+ */
+export function applyFinal(data, final, now) {
+  const change = noChange();
+  if (!Array.isArray(final)) return change;
+  for (let i = 0; i < final.length; i++) {
+    const f = final[i];
+    if (!f || typeof f !== "object") continue;
+    const row = rowAt(data, i, now, change);
+    if (!row) continue;
+    // Stats arrive as a new object every time; compare by value so unchanged rows stay untouched.
+    const entry = /** @type {any} */ ({ ...f });
+    if (entry.stats && typeof entry.stats === "object" && sameStats(entry.stats, row.stats)) delete entry.stats;
+    let changed = applyFields(row, entry, now);
+    if (typeof f.text === "string" && f.text !== row.text) {
+      row.text = f.text;
+      changed = true;
+    }
+    if (changed) change.rows.push(i);
+  }
+  return change;
+}
+
+/**
+ * @param {Record<string, unknown>} a
+ * @param {Record<string, unknown>} b
+ */
+function sameStats(a, b) {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+/**
+ * The summary trait (synced at the end).
+ *
+ * @param {PanelData} data
+ * @param {unknown} summary
+ * @param {number} now
+ * @returns {Change}
+ */
+export function setSummary(data, summary, now) {
+  const change = noChange();
+  if (summary && typeof summary === "object") {
+    data.summary = /** @type {Summary} */ (summary);
+    data.summaryAt = now;
+    change.summary = true;
+  }
+  return change;
+}
+
+/**
+ * The panel's clock in seconds at local time `now`. While something runs: the last
+ * received `elapsed`, extrapolated (or the summary's wall time, extrapolated, before
+ * any frame). Otherwise it stands still at the later of the summary's wall time and
+ * the last `elapsed` (a row retried after the end moves it on).
+ *
+ * @param {PanelData} data
+ * @param {boolean} live  the panel runs, or some row is in progress
+ * @param {number} now
+ */
+export function clockAt(data, live, now) {
+  const wall = numOrNull(data.summary.wall);
+  if (live) {
+    if (data.elapsed !== null) return data.elapsed + Math.max(0, (now - data.elapsedAt) / 1000);
+    if (wall !== null) return wall + Math.max(0, (now - data.summaryAt) / 1000);
+    return latestTime(data);
+  }
+  if (wall === null && data.elapsed === null) return latestTime(data);
+  return Math.max(wall ?? 0, data.elapsed ?? 0);
+}
+
+/**
+ * Whether any row is in progress.
+ *
+ * @param {PanelData} data
+ */
+export function anyActive(data) {
+  for (const r of data.rows) if (isActive(r.status)) return true;
+  return false;
+}
+
+/**
+ * The latest time found in any row's timeline (0 if none).
+ *
+ * @param {PanelData} data
+ */
+export function latestTime(data) {
+  let t = 0;
+  for (const { timeline: tl } of data.rows) {
+    if (tl.started !== null && tl.started > t) t = tl.started;
+    if (tl.first_token !== null && tl.first_token > t) t = tl.first_token;
+    if (tl.ended !== null && tl.ended > t) t = tl.ended;
+  }
+  return t;
+}

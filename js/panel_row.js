@@ -1,0 +1,204 @@
+// One row of a panel: the shared stream header (see stream_header.js) led by an
+// expand toggle and the row's label, an error line, a plain-text preview of the
+// reply while collapsed, and the rendered Markdown while expanded.
+//
+// A collapsed row does no Markdown work at all: it only updates its header and
+// preview. The Markdown renderer (live_text.js) exists only while expanded.
+// The row owns no listeners: the panel delegates clicks (see panel_view.js).
+
+import { createLiveText } from "./live_text.js";
+import { make, makeButton, setAttr, setHidden, setText } from "./dom.js";
+import { createHeader, outputTokens } from "./stream_header.js";
+import { isActive } from "./format.js";
+import { previewText } from "./preview.js";
+
+/** @typedef {import("./panel_reducer.js").RowData} RowData */
+
+/**
+ * @typedef {object} RowOptions
+ * @property {(src: string) => DocumentFragment} render  Markdown → sanitised fragment
+ * @property {() => number} now
+ */
+
+/**
+ * @typedef {object} RowDrawResult
+ * @property {boolean} ticking  the row needs periodic redraws (its clock, countdown, a held button)
+ * @property {boolean} more     its Markdown rendering has more work for a later frame
+ */
+
+/**
+ * @param {Document} doc
+ * @param {number} i  the row's index (shown as i + 1)
+ * @param {RowOptions} options
+ */
+export function createPanelRow(doc, i, options) {
+  const n = i + 1;
+  const el = make(doc, "div", "nbstream-row");
+  el.setAttribute("data-row", String(i));
+  el.setAttribute("role", "listitem");
+
+  const expandBtn = makeButton(doc, "nbstream-expand", "", `Answer of row ${n}`);
+  expandBtn.setAttribute("aria-expanded", "false");
+  const labelEl = make(doc, "span", "nbstream-row-label");
+  const header = createHeader(doc, {
+    cancelLabel: `Cancel row ${n}`,
+    retryLabel: `Retry row ${n}`,
+    lead: [expandBtn, labelEl],
+  });
+  const errorEl = make(doc, "div", "nbstream-error");
+  errorEl.hidden = true;
+  const previewEl = make(doc, "div", "nbstream-preview");
+  previewEl.hidden = true;
+  el.append(header.el, errorEl, previewEl);
+
+  let expanded = false;
+  /** @type {HTMLElement | null} */
+  let detailEl = null;
+  /** @type {HTMLElement | null} */
+  let promptEl = null;
+  /** @type {HTMLElement | null} */
+  let textEl = null;
+  /** @type {ReturnType<typeof createLiveText> | null} */
+  let live = null;
+  /** @type {string | null} */
+  let previewSource = null;
+  let previewLive = false;
+  let shownPrompt = "";
+  let shownStatus = "";
+  let shownTokens = "";
+  /** @type {string | null} */
+  let liveSource = null;
+  let liveFinal = false;
+  let liveMore = false;
+
+  function openDetail() {
+    detailEl = make(doc, "div", "nbstream-detail");
+    promptEl = make(doc, "div", "nbstream-prompt");
+    textEl = make(doc, "div", "nbstream-text");
+    detailEl.append(promptEl, textEl);
+    el.append(detailEl);
+    live = createLiveText(textEl, { render: options.render, now: options.now });
+    liveSource = null;
+    liveMore = false;
+  }
+
+  function closeDetail() {
+    live?.clear();
+    live = null;
+    detailEl?.remove();
+    detailEl = promptEl = textEl = null;
+  }
+
+  return {
+    el,
+    index: i,
+    header,
+
+    get expanded() {
+      return expanded;
+    },
+
+    /** The rendered Markdown element while expanded, else null. */
+    get textEl() {
+      return textEl;
+    },
+
+    /**
+     * Expand (render the full Markdown on the next draw) or collapse (drop it).
+     *
+     * @param {boolean} on
+     */
+    setExpanded(on) {
+      if (on === expanded) return;
+      expanded = on;
+      setAttr(expandBtn, "aria-expanded", on ? "true" : "false");
+      el.classList.toggle("nbstream-expanded", on);
+      if (on) openDetail();
+      else closeDetail();
+      previewSource = null; // the preview is redrawn when collapsed again
+    },
+
+    /** @param {number} t */
+    pressCancel(t) {
+      header.pressCancel(t);
+    },
+
+    /** @param {number} t */
+    pressRetry(t) {
+      header.pressRetry(t);
+    },
+
+    /**
+     * Draw the row from its data.
+     *
+     * @param {RowData} row
+     * @param {number} t  current time (ms)
+     * @param {boolean} [markdown]  false: leave the Markdown of an expanded row for a later frame
+     * @returns {RowDrawResult}
+     */
+    draw(row, t, markdown = true) {
+      const active = isActive(row.status);
+      const tokens = String(outputTokens(row.stats));
+      if (row.status !== shownStatus) {
+        shownStatus = row.status;
+        el.setAttribute("data-status", row.status);
+      }
+      if (tokens !== shownTokens) {
+        shownTokens = tokens;
+        el.setAttribute("data-tokens", tokens);
+      }
+      setText(labelEl, row.label);
+      if (row.prompt !== shownPrompt) {
+        shownPrompt = row.prompt;
+        setAttr(labelEl, "title", row.prompt);
+      }
+      const ticking = header.draw(
+        {
+          status: row.status,
+          model: row.model,
+          simulated: false,
+          stats: row.stats,
+          statsAt: row.statsAt,
+          notice: row.notice,
+          retryIn: row.retryIn,
+          retryAt: row.retryAt,
+          canRetry: row.canRetry,
+          hasText: row.text !== "",
+        },
+        t,
+      );
+      setText(errorEl, row.error);
+
+      let more = false;
+      if (expanded && live && textEl && promptEl) {
+        setHidden(previewEl, true);
+        setText(promptEl, row.prompt);
+        setAttr(textEl, "aria-busy", active ? "true" : "false");
+        setHidden(textEl, row.text === "");
+        const stale = row.text !== liveSource || !active !== liveFinal || liveMore;
+        if (stale && markdown) {
+          liveSource = row.text;
+          liveFinal = !active;
+          live.set(row.text, liveFinal);
+          liveMore = live.step();
+          more = liveMore;
+        } else {
+          more = stale; // left for a later frame
+        }
+      } else if (row.text !== previewSource || active !== previewLive) {
+        // Collapsed: a few hundred characters of plain text, no Markdown.
+        previewSource = row.text;
+        previewLive = active;
+        setText(previewEl, previewText(row.text, active));
+        setAttr(previewEl, "data-live", active ? "true" : "false");
+      }
+      return { ticking, more };
+    },
+
+    destroy() {
+      closeDetail();
+    },
+  };
+}
+
+/** @typedef {ReturnType<typeof createPanelRow>} PanelRow */

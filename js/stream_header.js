@@ -1,0 +1,169 @@
+// The header line of one stream: status, waiting dots, model, SIMULATED badge,
+// the stats (tokens, TTFT, rate, elapsed, cost), the notice with the retry
+// countdown, and the Cancel / Retry buttons. Shared by the "stream" view and by
+// every row of a "panel" view, so both speak the same widget vocabulary.
+//
+// It owns no listeners: the caller wires the buttons (directly, or by event
+// delegation for hundreds of rows) and calls `pressCancel` / `pressRetry`.
+
+import { make, makeButton, setAttr, setDisabled, setHidden, setText } from "./dom.js";
+import { formatCost, formatInt, formatRate, formatSeconds, formatTokens, isActive, isRunning, retryLeft, statusLabel } from "./format.js";
+
+/** @typedef {import("./stream_state.js").Stats} Stats */
+
+/**
+ * Everything the header shows.
+ * @typedef {object} HeaderState
+ * @property {string} status
+ * @property {string} model
+ * @property {boolean} simulated
+ * @property {Stats} stats
+ * @property {number} statsAt     local time (ms) when `stats` arrived
+ * @property {string} notice
+ * @property {number} retryIn     seconds, as last received
+ * @property {number} retryAt     local time (ms) when `retryIn` arrived
+ * @property {boolean} canRetry
+ * @property {boolean} hasText    some text arrived (hides the waiting dots)
+ */
+
+/**
+ * @typedef {object} HeaderOptions
+ * @property {string} [cancelLabel]   accessible name of Cancel
+ * @property {string} [retryLabel]    accessible name of Retry
+ * @property {Node[]} [lead]          nodes placed before the status (a panel row's toggle and label)
+ */
+
+/** A click on Cancel/Retry disables the button this long, or until the status changes. */
+export const BUTTON_HOLD_MS = 3000;
+
+/**
+ * Output tokens as a non-negative integer.
+ *
+ * @param {Stats | undefined} stats
+ */
+export function outputTokens(stats) {
+  return Math.max(0, Math.round(Number(stats?.output_tokens) || 0));
+}
+
+/**
+ * @param {Document} doc
+ * @param {HeaderOptions} [options]
+ */
+export function createHeader(doc, options = {}) {
+  const el = make(doc, "div", "nbstream-header");
+  const statusEl = make(doc, "span", "nbstream-status");
+  statusEl.setAttribute("role", "status");
+  const waitingEl = make(doc, "span", "nbstream-waiting");
+  waitingEl.setAttribute("aria-hidden", "true");
+  waitingEl.append(make(doc, "i", ""), make(doc, "i", ""), make(doc, "i", ""));
+  const modelEl = make(doc, "span", "nbstream-model");
+  const simulatedEl = make(doc, "span", "nbstream-simulated", "SIMULATED");
+  simulatedEl.title = "Simulated output from the offline simulator, not from the API";
+  simulatedEl.hidden = true;
+  const statsEl = make(doc, "span", "nbstream-stats");
+  const tokensEl = make(doc, "span", "nbstream-tokens");
+  const ttftEl = make(doc, "span", "nbstream-ttft");
+  ttftEl.title = "time to first token";
+  const rateEl = make(doc, "span", "nbstream-rate");
+  rateEl.title = "output tokens per second";
+  const elapsedEl = make(doc, "span", "nbstream-elapsed");
+  elapsedEl.title = "elapsed time";
+  const costEl = make(doc, "span", "nbstream-cost");
+  statsEl.append(tokensEl, ttftEl, rateEl, elapsedEl, costEl);
+  const noticeEl = make(doc, "span", "nbstream-notice");
+  const actions = make(doc, "span", "nbstream-actions");
+  const cancelBtn = makeButton(doc, "nbstream-cancel", "Cancel", options.cancelLabel ?? "Cancel generation");
+  const retryBtn = makeButton(doc, "nbstream-retry", "Retry", options.retryLabel ?? "Retry generation");
+  actions.append(cancelBtn, retryBtn);
+  el.append(...(options.lead ?? []), statusEl, waitingEl, modelEl, simulatedEl, statsEl, noticeEl, actions);
+
+  let shownElapsed = 0;
+  let cancelHoldUntil = -Infinity;
+  let retryHoldUntil = -Infinity;
+  let lastStatus = "";
+  let lastDetail = "";
+  let lastCostTitle = "";
+
+  return {
+    el,
+    cancelBtn,
+    retryBtn,
+
+    /** @param {number} t  current time (ms) */
+    pressCancel(t) {
+      cancelHoldUntil = t + BUTTON_HOLD_MS;
+      cancelBtn.disabled = true;
+    },
+
+    /** @param {number} t */
+    pressRetry(t) {
+      retryHoldUntil = t + BUTTON_HOLD_MS;
+      retryBtn.disabled = true;
+    },
+
+    /**
+     * Draw the header (cheap: only what changed is written).
+     *
+     * @param {HeaderState} s
+     * @param {number} t  current time (ms)
+     * @returns {boolean} whether something needs a periodic redraw (elapsed time, countdown, held button)
+     */
+    draw(s, t) {
+      const active = isActive(s.status);
+      const running = isRunning(s.status);
+      const stats = s.stats ?? {};
+      const tokens = outputTokens(stats);
+
+      if (s.status !== lastStatus) {
+        // A new status re-enables buttons disabled by a click.
+        cancelHoldUntil = -Infinity;
+        retryHoldUntil = -Infinity;
+        lastStatus = s.status;
+      }
+
+      setText(statusEl, statusLabel(s.status));
+      setHidden(waitingEl, !(active && tokens === 0 && !s.hasText));
+      setText(modelEl, s.model);
+      setHidden(simulatedEl, !s.simulated);
+
+      setText(tokensEl, formatTokens(tokens, !!stats.tokens_exact));
+      const detail = `${tokens}|${stats.tokens_exact}|${stats.input_tokens}|${stats.cache_read_tokens}|${stats.cache_write_tokens}`;
+      if (detail !== lastDetail) {
+        lastDetail = detail;
+        const parts = [`${formatInt(tokens)} output tokens${stats.tokens_exact ? "" : " (estimated)"}`];
+        if (typeof stats.input_tokens === "number") parts.push(`${formatInt(stats.input_tokens)} input tokens`);
+        if (stats.cache_read_tokens) parts.push(`${formatInt(stats.cache_read_tokens)} cache read`);
+        if (stats.cache_write_tokens) parts.push(`${formatInt(stats.cache_write_tokens)} cache write`);
+        setAttr(tokensEl, "title", parts.join(", "));
+      }
+      setText(ttftEl, typeof stats.ttft === "number" ? `TTFT ${formatSeconds(stats.ttft)}` : "");
+      setText(rateEl, formatRate(stats.rate));
+
+      let elapsed = Number(stats.elapsed) || 0;
+      if (running) {
+        elapsed += Math.max(0, (t - s.statsAt) / 1000);
+        elapsed = Math.max(elapsed, shownElapsed);
+      }
+      shownElapsed = running ? elapsed : 0;
+      setText(elapsedEl, formatSeconds(elapsed));
+      setText(costEl, formatCost(stats.cost, !!stats.cost_exact));
+      const costTitle = stats.cost_exact ? "cost" : "estimated cost";
+      if (costTitle !== lastCostTitle) {
+        lastCostTitle = costTitle;
+        costEl.setAttribute("title", costTitle);
+      }
+
+      const left = retryLeft(s.retryIn, s.retryAt, t);
+      const notice = [s.notice, left > 0 ? `retrying in ${left} s` : ""].filter(Boolean).join(" · ");
+      setText(noticeEl, notice);
+
+      setHidden(cancelBtn, !active);
+      setDisabled(cancelBtn, t < cancelHoldUntil);
+      setHidden(retryBtn, !s.canRetry);
+      setDisabled(retryBtn, t < retryHoldUntil);
+      return running || left > 0 || t < cancelHoldUntil || t < retryHoldUntil;
+    },
+  };
+}
+
+/** @typedef {ReturnType<typeof createHeader>} Header */
