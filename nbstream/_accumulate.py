@@ -15,6 +15,7 @@ from ._events import (
     MessageDelta,
     MessageStarted,
     MessageStopped,
+    SignatureDelta,
     StreamEvent,
     TextDelta,
     ThinkingDelta,
@@ -33,6 +34,8 @@ class Block:
     kind: str
     tool_id: str | None = None
     tool_name: str | None = None
+    data: str | None = None  # redacted_thinking
+    signature: str = ""  # thinking
     stopped: bool = False
     _parts: list[str] = field(default_factory=list)
     _joined: str = ""
@@ -49,6 +52,22 @@ class Block:
             self._parts[:] = [self._joined]
             self._joined_parts = 1
         return self._joined
+
+    def as_param(self) -> dict[str, object] | None:
+        """This block as it must go back to the API in the next request (None: not sent back)."""
+        if self.kind == "text":
+            return {"type": "text", "text": self.content} if self.content else None
+        if self.kind == "tool_use":
+            try:
+                arguments = self.tool_input()
+            except MalformedStream:
+                arguments = {}  # the call is answered with an is_error result saying why
+            return {"type": "tool_use", "id": self.tool_id, "name": self.tool_name, "input": arguments}
+        if self.kind == "thinking":
+            return {"type": "thinking", "thinking": self.content, "signature": self.signature}
+        if self.kind == "redacted_thinking":
+            return {"type": "redacted_thinking", "data": self.data}
+        return None
 
     def tool_input(self) -> dict[str, object]:
         """The parsed input of a finished tool_use block."""
@@ -83,6 +102,15 @@ class Snapshot:
     def tool_uses(self) -> list[Block]:
         return [b for _, b in sorted(self.blocks.items()) if b.kind == "tool_use"]
 
+    def assistant_message(self, *, with_tools: bool = True) -> dict[str, object] | None:
+        """The response as the assistant turn of the next request (blocks in order, sent back verbatim)."""
+        content = [
+            param
+            for _, block in sorted(self.blocks.items())
+            if (with_tools or block.kind != "tool_use") and (param := block.as_param()) is not None
+        ]
+        return {"role": "assistant", "content": content} if content else None
+
     def apply(self, event: StreamEvent) -> None:
         """Fold one event in. Raises :class:`MalformedStream` for an event the grammar forbids."""
         match event:
@@ -96,8 +124,10 @@ class Snapshot:
                 self.output_deltas += 1
             case MessageStarted(message_id=message_id, model=model, usage=usage):
                 self.message_id, self.model, self.usage, self.started = message_id, model, usage, True
-            case BlockStarted(index=index, kind=kind, tool_id=tool_id, tool_name=tool_name):
-                self.blocks[index] = Block(index, kind, tool_id, tool_name)
+            case BlockStarted(index=index, kind=kind, tool_id=tool_id, tool_name=tool_name, data=data):
+                self.blocks[index] = Block(index, kind, tool_id, tool_name, data)
+            case SignatureDelta(index=index, signature=signature):
+                self._block(index).signature = signature
             case BlockStopped(index=index):
                 self._block(index).stopped = True
             case MessageDelta(stop_reason=stop_reason, usage=usage):

@@ -8,6 +8,10 @@ Status machine (one for every surface)::
     waiting -> streaming -> done | cancelled | failed | cut_off
     waiting -> retrying -> waiting        (only before the first token)
     waiting -> failed | cancelled
+    queued -> waiting                     (a panel row waiting for a slot)
+
+A call that uses tools streams several model turns; between them its tools run (ToolStarted /
+ToolFinished) and its status stays "streaming".
 """
 
 from __future__ import annotations
@@ -33,9 +37,10 @@ class MessageStarted:
 @dataclass(frozen=True, slots=True)
 class BlockStarted:
     index: int
-    kind: str  # "text", "tool_use", "thinking", or a future block type
+    kind: str  # "text", "tool_use", "thinking", "redacted_thinking", or a future block type
     tool_id: str | None = None
     tool_name: str | None = None
+    data: str | None = None  # a redacted_thinking block's opaque data
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +77,46 @@ class MessageStopped:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class SignatureDelta:
+    index: int
+    signature: str
+
+
 StreamEvent = (
-    MessageStarted | BlockStarted | TextDelta | ToolInputDelta | ThinkingDelta | BlockStopped
+    MessageStarted | BlockStarted | TextDelta | ToolInputDelta | ThinkingDelta | SignatureDelta | BlockStopped
     | MessageDelta | MessageStopped
 )
+
+
+# --- run events (what happens around the streams: status, tool execution) --------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolStarted:
+    """A tool the model called has started running."""
+
+    tool_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolFinished:
+    """A tool ended: its result (or error) goes back to the model."""
+
+    tool_id: str
+    name: str
+    ok: bool
+    duration: float
+    content: str
+
+
+RunEvent = StreamEvent | StatusChanged | ToolStarted | ToolFinished
 
 
 # --- usage -----------------------------------------------------------------------------------
@@ -194,6 +235,7 @@ class Result:
     simulated: bool = False
     started_at: float | None = None  # wall-clock epoch seconds
     attempts: int = 1
+    turns: int = 1  # model turns (more than one when the model called tools)
 
     @property
     def ok(self) -> bool:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
+
+from ._events import BlockStarted, BlockStopped, TextDelta, ToolFinished, ToolInputDelta, ToolStarted
 
 FRAME_INTERVAL = 0.05  # seconds: at most ~20 frames a second per widget or panel
 
@@ -46,3 +49,51 @@ class FrameScheduler:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+class FrameContent:
+    """What one run produced since the last frame: text (coalesced) and tool activity, in order.
+
+    ``take()`` gives ``{"delta": text}`` for text alone (the common case), else ``{"ops": [...]}``: an
+    ordered list of ``{"t": "text", "text"}`` and ``{"t": "tool", "id", ...}`` updates.
+    """
+
+    def __init__(self) -> None:
+        self._ops: list[dict[str, Any]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._ops)
+
+    def add(self, run: Any, event: Any) -> bool:
+        """Fold one run event in; False for events a view does not need."""
+        kind = type(event)
+        if kind is TextDelta:
+            op: dict[str, Any] = {"t": "text", "text": event.text}
+        elif kind is BlockStarted or kind is BlockStopped or kind is ToolInputDelta:
+            block = run.snapshot.blocks.get(event.index)
+            if block is None or block.kind != "tool_use":
+                return False
+            op = {"t": "tool", "id": block.tool_id}
+            if kind is BlockStarted:
+                op.update(name=block.tool_name, status="forming", input="")
+            elif kind is BlockStopped:
+                op["status"] = "ready"
+            else:
+                op["input_delta"] = event.partial_json
+        elif kind is ToolStarted or kind is ToolFinished:
+            part = next(p for p in run.parts() if p["t"] == "tool" and p["id"] == event.tool_id)
+            op = {k: v for k, v in part.items() if k not in ("input", "name")}
+        else:
+            return False
+        last = self._ops[-1] if self._ops else None
+        if last is not None and last["t"] == "text" and op["t"] == "text":
+            last["text"] += op["text"]
+        else:
+            self._ops.append(op)
+        return True
+
+    def take(self) -> dict[str, Any]:
+        ops, self._ops = self._ops, []
+        if all(op["t"] == "text" for op in ops):
+            return {"delta": "".join(op["text"] for op in ops)}
+        return {"ops": ops}

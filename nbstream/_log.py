@@ -241,7 +241,7 @@ def _commit_partial(tracked: _Tracked, run: Any, now: float) -> None:
     tracked.last_commit, tracked.dirty = now, False
     usage = run.usage()
     tracked.log.update({
-        "call_id": tracked.call_id, "text": run.snapshot.text, "output_tokens": usage.output_tokens,
+        "call_id": tracked.call_id, "text": run.text, "output_tokens": usage.output_tokens,
         "input_tokens": usage.input_tokens, "usage_estimated": int(usage.estimated),
     })
 

@@ -22,8 +22,8 @@ import traitlets
 from IPython.display import display as ipython_display
 
 from ._errors import InputError
-from ._events import Result, TextDelta
-from ._frames import FrameScheduler
+from ._events import Result
+from ._frames import FrameContent, FrameScheduler
 from ._limiter import Limiter
 from ._request import Request, check_positive_int, make_request
 from ._run import Run
@@ -108,7 +108,7 @@ class ParallelPanel(NbstreamWidget):
         self._ended_at: float | None = None
         self._runs = [self._new_run(i) for i in range(len(requests))]
         self._frames = FrameScheduler(self._send_frame)
-        self._pending: dict[int, list[str]] = {}  # rows changed since the last frame -> their new text
+        self._pending: dict[int, FrameContent] = {}  # rows changed since the last frame -> what they produced
         self._resets: set[int] = set()
         self._seq = 0
         self._task: asyncio.Task[list[Result]] | None = None
@@ -160,7 +160,7 @@ class ParallelPanel(NbstreamWidget):
             return
         self._runs[row] = self._new_run(row)
         self._resets.add(row)
-        self._pending.setdefault(row, [])
+        self._pending.setdefault(row, FrameContent())
         if self._task is not None and self._task.done():
             self._task = None  # a finished panel runs again until the retried row ends
         self.start()
@@ -182,7 +182,7 @@ class ParallelPanel(NbstreamWidget):
                 "cache_write_tokens": usage.cache_creation_input_tokens,
                 "cost": result.cost if result else None, "ttft": run.ttft(),
                 "duration": result.duration if result else None,
-                "text": result.text if result else run.snapshot.text, "error": result.error if result else None,
+                "text": result.text if result else run.text, "error": result.error if result else None,
             })
         return pd.DataFrame.from_records(records)
 
@@ -214,9 +214,7 @@ class ParallelPanel(NbstreamWidget):
     def _on_run(self, i: int, run: Run, event: object) -> None:
         if run is not self._runs[i]:
             return  # a row that was retried: its old run no longer speaks
-        parts = self._pending.setdefault(i, [])
-        if type(event) is TextDelta:
-            parts.append(event.text)
+        self._pending.setdefault(i, FrameContent()).add(run, event)  # also marks the row as changed
         self._frames.poke()
 
     # --- panel -> view -------------------------------------------------------------------------
@@ -229,9 +227,8 @@ class ParallelPanel(NbstreamWidget):
         if not self._pending:
             return
         rows = []
-        for i, parts in self._pending.items():
-            row = self._row_state(i)
-            row["delta"] = "".join(parts)
+        for i, content in self._pending.items():
+            row = {**self._row_state(i), **content.take()}
             if i in self._resets:
                 row["reset"] = True
             rows.append(row)
@@ -242,7 +239,7 @@ class ParallelPanel(NbstreamWidget):
 
     def _resync(self) -> None:
         self._frames.flush_now()
-        rows = [{**self._row_state(i), "text": run.snapshot.text} for i, run in enumerate(self._runs)]
+        rows = [{**self._row_state(i), "text": run.text} for i, run in enumerate(self._runs)]
         self.send({"type": "snapshot", "seq": self._seq, "elapsed": self._elapsed(), "summary": self._summary(), "rows": rows})
 
     def _elapsed(self) -> float:
@@ -297,7 +294,7 @@ class ParallelPanel(NbstreamWidget):
             self._copy_shown = True
         with self.hold_sync():
             self.final = [
-                {**self._row_state(i), "text": run.snapshot.text} for i, run in enumerate(self._runs)
+                {**self._row_state(i), "text": run.text} for i, run in enumerate(self._runs)
             ]
             self.summary = self._summary()
             self.show_text = not show_copy

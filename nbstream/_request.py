@@ -54,6 +54,22 @@ def check_prompt(value: object, name: str = "prompt") -> str:
     return value
 
 
+CACHE_MODES = (None, "auto", "system")
+EPHEMERAL = {"type": "ephemeral"}
+
+
+def check_cache(value: object) -> str | None:
+    """``True``/"auto": the API's automatic caching (the breakpoint follows the growing prompt);
+    "system": cache the system prompt only; ``False``/None: no caching."""
+    if value is True:
+        return "auto"
+    if value is False:
+        return None
+    if value not in CACHE_MODES:
+        raise InputError(f"cache must be True, False, 'auto' or 'system', got {value!r}")
+    return value  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class Request:
     """One call's parameters. Build it with :func:`make_request`, which validates and fills defaults."""
@@ -64,17 +80,31 @@ class Request:
     system: str | None = None
     idle_timeout: float = 60.0
     max_retries: int = 3
+    history: tuple[dict[str, Any], ...] = ()  # earlier turns of a conversation
+    tools: tuple[Any, ...] = ()  # nbstream Tools
+    max_turns: int = 5  # model turns per call: a cap on runaway tool loops
+    cache: str | None = None  # None, "auto" or "system"
     extra: dict[str, Any] = field(default_factory=dict)  # further Messages API parameters
 
-    def params(self) -> dict[str, Any]:
+    def messages(self) -> list[dict[str, Any]]:
+        return [*self.history, {"role": "user", "content": self.prompt}]
+
+    def params(self, messages: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """The keyword arguments for ``client.messages.create``: no credentials, no headers."""
         params: dict[str, Any] = {
             "model": self.model,
             "max_tokens": self.max_tokens,
-            "messages": [{"role": "user", "content": self.prompt}],
+            "messages": self.messages() if messages is None else messages,
         }
         if self.system:
-            params["system"] = self.system
+            system_block = {"type": "text", "text": self.system}
+            if self.cache == "system":
+                system_block["cache_control"] = EPHEMERAL
+            params["system"] = [system_block] if self.cache == "system" else self.system
+        if self.tools:
+            params["tools"] = [t.definition for t in self.tools]
+        if self.cache == "auto":
+            params["cache_control"] = EPHEMERAL  # automatic caching: the last cacheable block
         params.update(self.extra)
         return params
 
@@ -87,9 +117,14 @@ def make_request(
     system: object = None,
     idle_timeout: object = None,
     max_retries: object = None,
+    tools: object = None,
+    max_turns: object = 5,
+    cache: object = None,
+    history: object = (),
 ) -> Request:
     """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError."""
     from ._config import defaults
+    from ._tools import check_tools
 
     return Request(
         prompt=check_prompt(prompt),
@@ -102,4 +137,8 @@ def make_request(
         max_retries=check_non_negative_int(
             defaults.max_retries if max_retries is None else max_retries, "max_retries"
         ),
+        history=tuple(history),  # type: ignore[arg-type]
+        tools=check_tools(tools),
+        max_turns=check_positive_int(max_turns, "max_turns"),
+        cache=check_cache(cache),
     )

@@ -1,13 +1,19 @@
-"""One call's lifecycle: queue, attempts, retries before the first token, streaming, the end.
+"""One call's lifecycle: queue, attempts, retries before the first token, streaming, tools, the end.
 
 A :class:`Run` owns the status machine and the clock. It folds each event into its snapshot and tells
 its observers (widget, panel, printer, call log) about every event and status change; they read what
 they need from the run. ``await run`` always returns a :class:`Result`: a cancel, a failure or a
 broken stream is a status, never an exception.
 
+A call with tools is a loop of model turns: each turn is one streamed response (retried, as any
+response, only before its first token); when it stops for ``tool_use``, the calls run concurrently
+and their results go back in one message for the next turn. Text, usage and cost add up over turns;
+``max_turns`` ends a runaway loop.
+
 Cancellation: :meth:`Run.cancel` may be called from any thread (a widget's comm handler can run on a
 subshell thread); it cancels the run's own task on its loop. Leaving the stream's ``async with`` closes
-the HTTP response, so the server sees the connection end at once.
+the HTTP response, so the server sees the connection end at once; running async tools are cancelled,
+sync ones finish in their threads but their results are dropped.
 """
 
 from __future__ import annotations
@@ -17,36 +23,30 @@ import logging
 import random
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from typing import Any
 
-from . import _pricing, _source
+from . import _pricing, _source, _tools
 from ._accumulate import MalformedStream, Snapshot
 from ._events import (
     FINAL_STATUSES,
     Failure,
     Result,
+    RunEvent,
     SourceError,
-    StreamEvent,
+    StatusChanged,
     TextDelta,
     ThinkingDelta,
+    ToolFinished,
     ToolInputDelta,
+    ToolStarted,
     Usage,
 )
 from ._limiter import Limiter
 from ._request import Request
 
-
-@dataclass(frozen=True, slots=True)
-class StatusChanged:
-    """Not a stream event: the run's status moved (observers redraw headers on it)."""
-
-    status: str
-
-
-Observer = Callable[["Run", "StreamEvent | StatusChanged"], None]
-
 log = logging.getLogger("nbstream")
+
+Observer = Callable[["Run", RunEvent], None]
 
 # A finished call the user may run again (a Retry button): it broke, failed or was stopped.
 RETRYABLE_STATUSES = frozenset({"cut_off", "failed", "cancelled"})
@@ -54,6 +54,24 @@ RETRYABLE_STATUSES = frozenset({"cut_off", "failed", "cancelled"})
 # Calls outside a panel share this: no cap, but one backoff when the API says slow down.
 shared_limiter = Limiter()
 _DELTA_TYPES = (TextDelta, ToolInputDelta, ThinkingDelta)
+
+
+RESULT_PREVIEW = 4000  # characters of a tool's result a view gets (the model gets all of it)
+
+
+def tool_part(block: Any, state: dict[str, Any] | None) -> dict[str, Any]:
+    """One tool call as a view shows it: name, arguments (JSON as streamed), state, result."""
+    part: dict[str, Any] = {
+        "t": "tool", "id": block.tool_id, "name": block.tool_name, "input": block.content,
+        "status": "ready" if block.stopped else "forming",
+    }
+    if state is not None:
+        part["status"] = state["status"]
+        if "duration" in state:
+            part["duration"] = state["duration"]
+            part["result"] = state["result"][:RESULT_PREVIEW]
+            part["is_error"] = state["status"] == "failed"
+    return part
 
 
 def backoff_delay(retries_done: int) -> float:
@@ -75,7 +93,9 @@ class Run:
         self.endpoint = endpoint if endpoint is not None else current_endpoint()
         self.limiter = limiter or shared_limiter
         self.status: str = "queued"
-        self.snapshot = Snapshot()
+        self.turns: list[Snapshot] = []  # finished model turns before the current one
+        self.snapshot = Snapshot()  # the current model turn
+        self.messages: list[dict[str, Any]] = request.messages()  # the conversation as last sent
         self.failure: Failure | None = None
         self.result: Result | None = None
         self.retry_in = 0.0
@@ -88,7 +108,9 @@ class Run:
         self.attempt_started_at: float | None = None
         self.first_token_at: float | None = None
         self.ended_at: float | None = None
+        self._first_token_request_at: float | None = None
         self.wall_started_at = time.time()
+        self.tool_states: dict[str, dict[str, Any]] = {}  # tool_use id -> running / done / failed, result
         self._observers: list[Observer] = []
         self._task: asyncio.Task[Result] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -140,25 +162,48 @@ class Run:
         try:
             _source.check_credentials(self.endpoint)
             while True:
-                failure = await self._attempt()
-                if failure is None:
+                failure = await self._turn()
+                if failure is not None:
+                    return self._finish("cut_off" if self.has_output else "failed", failure)
+                turn = self.snapshot
+                if turn.stop_reason != "tool_use" or not self.request.tools:
                     return self._finish("done")
-                if not self._retryable(failure):
-                    return self._finish("cut_off" if self.snapshot.output_deltas else "failed", failure)
-                delay = failure.retry_after if failure.retry_after is not None else backoff_delay(self.attempts - 1)
-                if failure.kind in ("rate_limited", "overloaded"):
-                    self.limiter.backoff(delay)
-                self.failure = failure
-                self.retry_in = delay
-                self._set_status("retrying")
-                await asyncio.sleep(delay)
-                self.retry_in = 0.0
+                if len(self.turns) + 1 >= self.request.max_turns:
+                    return self._finish("cut_off", Failure(
+                        "turn_limit",
+                        f"Stopped after {self.request.max_turns} model turns (max_turns); the model still wanted "
+                        "to call tools.",
+                    ))
+                results = await _tools.run_calls(turn.tool_uses(), self.request.tools, self._notify)
+                assistant = turn.assistant_message()
+                self.messages = [*self.messages, assistant, {"role": "user", "content": results}]
+                self.turns.append(turn)
+                self.snapshot = Snapshot()
         except asyncio.CancelledError:
             # A user cancel, a kernel interrupt (which cancels the awaiting cell and so this task), or
             # shutdown: all end the same way. The task completes with the cancelled result.
             return self._finish("cancelled")
         except SourceError as exc:
             return self._finish("failed", exc.failure)
+
+    async def _turn(self) -> Failure | None:
+        """One model turn: attempts until a response completes, or a failure that is not retried."""
+        tries = 0
+        while True:
+            tries += 1
+            failure = await self._attempt()
+            if failure is None:
+                return None
+            # Never retried silently once output has arrived: the text would be lost and re-billed.
+            if not (failure.retryable and not self.snapshot.output_deltas and tries <= self.request.max_retries):
+                return failure
+            delay = failure.retry_after if failure.retry_after is not None else backoff_delay(tries - 1)
+            if failure.kind in ("rate_limited", "overloaded"):
+                self.limiter.backoff(delay)
+            self.failure, self.retry_in = failure, delay
+            self._set_status("retrying")
+            await asyncio.sleep(delay)
+            self.retry_in = 0.0
 
     async def _attempt(self) -> Failure | None:
         """One HTTP request. Returns None when the response completed, else what went wrong."""
@@ -169,10 +214,11 @@ class Run:
             self.attempt_started_at = now
             if self.started_at is None:
                 self.started_at = now
-            self._set_status("waiting")
+            if self.first_token_at is None:
+                self._set_status("waiting")
             try:
                 async with _source.open_stream(
-                    self.request.params(), endpoint=self.endpoint, idle_timeout=self.request.idle_timeout
+                    self.request.params(self.messages), endpoint=self.endpoint, idle_timeout=self.request.idle_timeout
                 ) as stream:
                     self.simulated, self.request_id = stream.simulated, stream.request_id
                     async for event in stream.events:
@@ -180,6 +226,7 @@ class Run:
                         first = self.first_token_at is None and isinstance(event, _DELTA_TYPES)
                         if first:  # status first, so the frame carrying the first token says "streaming"
                             self.first_token_at = time.monotonic()
+                            self._first_token_request_at = self.attempt_started_at
                             self.status = "streaming"
                             self.limiter.succeeded()
                         self._notify(event)
@@ -197,16 +244,18 @@ class Run:
             )
         return None
 
-    def _retryable(self, failure: Failure) -> bool:
-        # Never retried silently once output has arrived: the partial text would be lost and re-billed.
-        return failure.retryable and not self.snapshot.output_deltas and self.attempts <= self.request.max_retries
-
     def _set_status(self, status: str) -> None:
         if status != self.status:
             self.status = status
             self._notify(StatusChanged(status))
 
-    def _notify(self, event: StreamEvent | StatusChanged) -> None:
+    def _notify(self, event: RunEvent) -> None:
+        if type(event) is ToolStarted:
+            self.tool_states[event.tool_id] = {"status": "running", "started": time.monotonic()}
+        elif type(event) is ToolFinished:
+            self.tool_states[event.tool_id] = {
+                "status": "done" if event.ok else "failed", "duration": event.duration, "result": event.content,
+            }
         for observer in self._observers:
             try:
                 observer(self, event)
@@ -220,14 +269,14 @@ class Run:
         self.retry_in = 0.0
         usage = self.usage()
         self.result = Result(
-            text=self.snapshot.text,
+            text=self.text,
             status=status,
             model=self.snapshot.model or self.request.model,
             usage=usage,
             stop_reason=self.snapshot.stop_reason,
             ttft=self.ttft(),
             duration=(self.ended_at - self.started_at) if self.started_at is not None else None,
-            cost=_pricing.cost(self.request.model, usage),
+            cost=self.cost(),
             error=self._error_text(status, failure),
             prompt=self.request.prompt,
             system=self.request.system,
@@ -236,13 +285,14 @@ class Run:
             simulated=self.simulated,
             started_at=self.wall_started_at,
             attempts=self.attempts,
+            turns=len(self.turns) + 1 if self.started_at is not None else 0,
         )
         self._set_status(status)
         return self.result
 
     def _error_text(self, status: str, failure: Failure | None) -> str | None:
         if status == "cancelled":
-            return "Cancelled; the partial text was kept." if self.snapshot.output_deltas else "Cancelled."
+            return "Cancelled; the partial text was kept." if self.has_output else "Cancelled."
         if failure is None:
             return None
         line = failure.one_line()
@@ -250,11 +300,19 @@ class Run:
             line = f"{line} (gave up after {self.attempts} attempts)"
         return line
 
-    # --- live figures --------------------------------------------------------------------------
+    # --- what the call has produced so far ------------------------------------------------------
 
-    def usage(self) -> Usage:
-        """The API's usage when the response completed, else input as reported plus estimated output."""
-        snap = self.snapshot
+    @property
+    def has_output(self) -> bool:
+        return bool(self.turns) or bool(self.snapshot.output_deltas)
+
+    @property
+    def text(self) -> str:
+        """The text of every turn so far (turns separated by a blank line)."""
+        return "\n\n".join(t for t in (turn.text for turn in [*self.turns, self.snapshot]) if t)
+
+    def _turn_usage(self, snap: Snapshot) -> Usage:
+        """A turn's usage: the API's count once complete, else input as reported plus estimated output."""
         if snap.stopped:
             return snap.usage
         if not snap.started and not snap.output_deltas:
@@ -269,28 +327,61 @@ class Run:
             estimated=True,
         )
 
+    def parts(self) -> list[dict[str, Any]]:
+        """The call as a view shows it: text and tool calls in order, over every turn."""
+        parts: list[dict[str, Any]] = []
+        for turn in [*self.turns, self.snapshot]:
+            for _, block in sorted(turn.blocks.items()):
+                if block.kind == "text" and block.content:
+                    if parts and parts[-1]["t"] == "text":  # a new turn's text after text: one part
+                        parts[-1]["text"] += "\n\n" + block.content
+                    else:
+                        parts.append({"t": "text", "text": block.content})
+                elif block.kind == "tool_use":
+                    parts.append(tool_part(block, self.tool_states.get(block.tool_id or "")))
+        return parts
+
+    def usage(self) -> Usage:
+        """Usage added up over every turn of the call."""
+        total = self._turn_usage(self.snapshot)
+        for turn in self.turns:
+            total = turn.usage + total
+        return total
+
+    def cost(self) -> float | None:
+        """Each turn priced on its own (a long-prompt band applies per request), then added up."""
+        costs = [_pricing.cost(self.request.model, self._turn_usage(s)) for s in [*self.turns, self.snapshot]]
+        return None if None in costs else sum(costs)  # type: ignore[arg-type]
+
     def ttft(self) -> float | None:
-        if self.first_token_at is None or self.attempt_started_at is None:
+        """From the request that produced the first token (retries before it are not the model's latency)."""
+        if self.first_token_at is None or self._first_token_request_at is None:
             return None
-        return self.first_token_at - self.attempt_started_at
+        return self.first_token_at - self._first_token_request_at
 
     def stats(self) -> dict[str, Any]:
         """The figures a view shows; the same keys as the widget's ``stats`` trait."""
         now = self.ended_at or time.monotonic()
         usage = self.usage()
+        cost = self.cost()
         elapsed = now - self.started_at if self.started_at is not None else 0.0
         generating = now - self.first_token_at if self.first_token_at is not None else 0.0
+        uncached = _pricing.uncached_cost(self.request.model, usage)
+        cached = usage.cache_read_input_tokens or usage.cache_creation_input_tokens
         return {
             "output_tokens": usage.output_tokens,
             "tokens_exact": not usage.estimated,
-            "input_tokens": usage.input_tokens if self.snapshot.started else None,
+            "input_tokens": usage.input_tokens if (self.turns or self.snapshot.started) else None,
             "cache_read_tokens": usage.cache_read_input_tokens,
             "cache_write_tokens": usage.cache_creation_input_tokens,
             "ttft": self.ttft(),
             "elapsed": elapsed,
             "rate": usage.output_tokens / generating if generating > 0.2 else None,
-            "cost": _pricing.cost(self.request.model, usage),
+            "cost": cost,
             "cost_exact": not usage.estimated,
+            # What caching saved (negative: what the cache writes cost extra) against the uncached price.
+            "cache_saved": (uncached - cost) if cached and cost is not None and uncached is not None else None,
+            "turns": len(self.turns) + (1 if self.snapshot.started else 0),
         }
 
     def view_state(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import inspect
 import os
 import time
 import weakref
@@ -35,6 +36,7 @@ from ._events import (
     MessageDelta,
     MessageStarted,
     MessageStopped,
+    SignatureDelta,
     SourceError,
     StreamEvent,
     TextDelta,
@@ -160,13 +162,17 @@ def translate(event: Any) -> StreamEvent | None:
             return ToolInputDelta(event.index, delta.partial_json)
         if delta.type == "thinking_delta":
             return ThinkingDelta(event.index, delta.thinking)
-        return None  # signatures, citations, future delta types
+        if delta.type == "signature_delta":  # kept: a thinking block goes back to the API with it
+            return SignatureDelta(event.index, delta.signature)
+        return None  # citations, future delta types
     if kind == "message_start":
         message = event.message
         return MessageStarted(message.id, message.model, usage_from_sdk(message.usage))
     if kind == "content_block_start":
         block = event.content_block
-        return BlockStarted(event.index, block.type, getattr(block, "id", None), getattr(block, "name", None))
+        return BlockStarted(
+            event.index, block.type, getattr(block, "id", None), getattr(block, "name", None), getattr(block, "data", None)
+        )
     if kind == "content_block_stop":
         return BlockStopped(event.index)
     if kind == "message_delta":
@@ -187,6 +193,27 @@ def usage_from_sdk(usage: Any) -> Usage:
         service_tier=getattr(usage, "service_tier", None),
         inference_geo=getattr(usage, "inference_geo", None),
     )
+
+
+# --- tools and token counting ----------------------------------------------------------------
+
+
+def function_tool(fn: Any, *, name: str | None = None, description: str | None = None) -> Any:
+    """The SDK's own tool from a plain function: JSON schema from type hints and docstring, with
+    pydantic validation of the model's arguments (``call(arguments)``)."""
+    make = anthropic.beta_async_tool if inspect.iscoroutinefunction(fn) else anthropic.beta_tool
+    return make(fn, name=name, description=description)
+
+
+async def count_tokens(params: dict[str, Any], *, endpoint: Endpoint | None) -> int:
+    """POST /v1/messages/count_tokens for these parameters (no max_tokens, no stream)."""
+    client = _client(endpoint)
+    fields = {k: v for k, v in params.items() if k in ("model", "messages", "system", "tools", "tool_choice")}
+    try:
+        counted = await client.messages.count_tokens(**fields)
+    except Exception as exc:  # noqa: BLE001
+        raise SourceError(classify(exc, model=str(params.get("model", "")))) from None
+    return counted.input_tokens
 
 
 # --- failures --------------------------------------------------------------------------------

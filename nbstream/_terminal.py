@@ -6,8 +6,8 @@ import sys
 from typing import TextIO
 
 from . import _format
-from ._events import FINAL_STATUSES, TextDelta
-from ._run import Run, StatusChanged
+from ._events import FINAL_STATUSES, StatusChanged, TextDelta
+from ._run import Run
 
 
 class TerminalPrinter:

@@ -18,10 +18,10 @@ from typing import Any
 import traitlets
 from IPython.display import display as ipython_display
 
-from ._events import FINAL_STATUSES, Result, TextDelta
-from ._frames import FrameScheduler
-from ._request import make_request
-from ._run import Run, StatusChanged
+from ._events import FINAL_STATUSES, Result, StatusChanged
+from ._frames import FrameContent, FrameScheduler
+from ._request import Request, make_request
+from ._run import Run
 from ._static_copy import static_copy_bundle
 from ._view import NbstreamWidget
 
@@ -41,6 +41,8 @@ class StreamWidget(NbstreamWidget):
     retry_in = traitlets.Float(0.0).tag(sync=True)
     text = traitlets.Unicode("").tag(sync=True)
     """The full text: empty while streaming (it travels as deltas), set once at the end."""
+    parts = traitlets.List(traitlets.Dict()).tag(sync=True)
+    """For a call that used tools: text and tool calls in order, set once at the end (else empty)."""
     show_text = traitlets.Bool(True).tag(sync=True)
     can_retry = traitlets.Bool(False).tag(sync=True)
 
@@ -53,17 +55,21 @@ class StreamWidget(NbstreamWidget):
         max_tokens: int | None = None,
         idle_timeout: float | None = None,
         max_retries: int | None = None,
+        tools: list[Any] | None = None,
+        max_turns: int = 5,
+        cache: bool | str | None = None,
+        _request: Request | None = None,
     ) -> None:
         # Validate first: bad input raises here, before a widget exists or anything is sent.
-        request = make_request(
-            prompt, model=model, system=system, max_tokens=max_tokens,
-            idle_timeout=idle_timeout, max_retries=max_retries,
+        request = _request or make_request(
+            prompt, model=model, system=system, max_tokens=max_tokens, idle_timeout=idle_timeout,
+            max_retries=max_retries, tools=tools, max_turns=max_turns, cache=cache,
         )
         super().__init__(model=request.model)
         self.run = Run(request)
         self.run.observe(self._on_run)
         self._frames = FrameScheduler(self._send_frame)
-        self._pending: list[str] = []
+        self._pending = FrameContent()
         self._seq = 0
         self._static_copy_id = f"nbstream-{uuid.uuid4().hex}"
         self._static_copy_shown = False
@@ -95,9 +101,10 @@ class StreamWidget(NbstreamWidget):
         self.run.observe(self._on_run)
         self._frames.flush_now()
         self._seq += 1
-        self.send({"type": "snapshot", "seq": self._seq, "text": ""})  # the view starts over
+        self.send({"type": "snapshot", "seq": self._seq, "text": "", "parts": []})  # the view starts over
         with self.hold_sync():
             self.text = ""
+            self.parts = []
             self.show_text = True
             self._sync_state()
         self.run.start()
@@ -127,29 +134,32 @@ class StreamWidget(NbstreamWidget):
     # --- run -> view ---------------------------------------------------------------------------
 
     def _on_run(self, run: Run, event: object) -> None:
-        if type(event) is TextDelta:
-            self._pending.append(event.text)
-            self._frames.poke(urgent=self._seq == 0)  # the first token goes out at once
-        elif type(event) is StatusChanged:
+        if type(event) is StatusChanged:
             if event.status in FINAL_STATUSES:
                 self._finish()
             else:
                 self._frames.flush_now()
                 self._sync_state()
+        elif self._pending.add(run, event):
+            self._frames.poke(urgent=self._seq == 0)  # the first token goes out at once
 
     def _send_frame(self) -> None:
-        # Frames carry text; status changes travel as trait updates.
+        # Frames carry text (and tool activity); status changes travel as trait updates.
         if not self._pending:
             return
-        delta = "".join(self._pending)
-        self._pending.clear()
         self._seq += 1
-        self.send({"type": "frame", "seq": self._seq, "delta": delta, "stats": self.run.stats(), "status": self.run.status})
+        self.send({
+            "type": "frame", "seq": self._seq, "stats": self.run.stats(), "status": self.run.status,
+            **self._pending.take(),  # "delta", or "ops" in order once tools are involved
+        })
 
     def _resync(self) -> None:
         """A view missed frames (dropped by the server's rate limit) or was reloaded: send the text so far."""
         self._frames.flush_now()
-        self.send({"type": "snapshot", "seq": self._seq, "text": self.run.snapshot.text})
+        snapshot: dict[str, Any] = {"type": "snapshot", "seq": self._seq, "text": self.run.text}
+        if self.run.request.tools:
+            snapshot["parts"] = self.run.parts()
+        self.send(snapshot)
 
     def _finish(self) -> None:
         result = self.run.result
@@ -163,6 +173,7 @@ class StreamWidget(NbstreamWidget):
             self._static_copy_shown = True
         with self.hold_sync():
             self.text = result.text
+            self.parts = self.run.parts() if self.run.request.tools else []
             self.show_text = not static_copy
             self._sync_state()
 

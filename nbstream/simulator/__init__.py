@@ -6,15 +6,20 @@ real HTTP stack::
     from anthropic import AsyncAnthropic
     from nbstream.simulator import Simulator
 
-    with Simulator(ttft=0.4, rate=80) as sim:
+    with Simulator(ttft=0.4, rate=80, batch_seconds=2.0) as sim:
         client = AsyncAnthropic(base_url=sim.base_url, api_key="sk-sim", max_retries=0)
         ...
 
 or from a shell: ``python -m nbstream.simulator --port 8765`` (also ``nbstream-simulator``).
 
 Endpoints: ``POST /v1/messages`` (SSE with ``"stream": true``, else a JSON Message),
-``POST /v1/messages/count_tokens``; control: ``GET /_sim/requests``, ``POST /_sim/reset``,
-``GET|POST /_sim/config`` (JSON ``{"ttft": s, "rate": tok_per_s, "tokens": n_or_null}``).
+``POST /v1/messages/count_tokens``, and the Message Batches API: ``POST /v1/messages/batches`` (create),
+``GET /v1/messages/batches`` (list: ``limit`` 1-1000, default 20, ``after_id``/``before_id``, newest first),
+``GET /v1/messages/batches/{id}`` (retrieve), ``POST /v1/messages/batches/{id}/cancel``,
+``DELETE /v1/messages/batches/{id}`` and ``GET /v1/messages/batches/{id}/results`` (JSON Lines); control:
+``GET /_sim/requests``, ``POST /_sim/reset`` (forgets the log, ``times=N`` counts, the prompt cache and the
+batches), ``GET|POST /_sim/config`` (JSON ``{"ttft": s, "rate": tok_per_s, "tokens": n_or_null,
+"batch_seconds": s}``; the same settings as ``Simulator(...)``, ``sim.configure(...)`` and the CLI).
 Every response has the headers ``request-id: req_sim_<hex>`` and ``x-nbstream-simulator: 1``.
 API keys: any key in ``Authorization: Bearer`` or ``x-api-key``; none gives a 401, ``sk-bad...`` a 401 too.
 
@@ -62,9 +67,63 @@ Broken streams (streaming only)
     ``fault=no_message_start``; ``fault=delta_without_usage``.
 Framing
     ``crlf=1`` CRLF line endings; ``chunk=N`` the body in chunks of N bytes.
+Tool use (when the request has ``tools`` with an ``input_schema``)
+    ``tool_calls=N`` when the last message is a plain user turn, the reply is "Let me look that up." and N
+    ``tool_use`` blocks (ids ``toolu_sim_<hex>``) calling the request's tools in turn, with inputs made from
+    each ``input_schema`` (every property filled, deterministically), streamed as the API does
+    (``input: {}``, an ``input_json_delta`` of ``""``, then JSON fragments, each paced and counted as an
+    output token), ``stop_reason: "tool_use"``. When the last message begins with ``tool_result`` blocks the
+    reply is text that quotes each result ("get_weather said: 18°C, clear." or "... failed: ..." for
+    ``is_error``) and goes on as a normal answer. ``tool_loop=1`` calls tools on every turn, even after
+    results. ``tool_choice`` is honoured (``none``: never; ``any``/``tool``: always, even without a
+    directive; ``disable_parallel_tool_use``: one call). Without tools the directive does nothing.
+    Every request checks the API's pairing rule: a message after an assistant turn with ``tool_use`` blocks
+    must begin with one ``tool_result`` per ``tool_use``, else a 400 ``messages.N: Did not find K
+    tool_result block(s) at the beginning of this message. ...`` (an unknown or repeated ``tool_use_id``
+    gets the API's "unexpected `tool_use_id`" 400). ``max_tokens`` counts every block; a tool call that
+    does not fit is dropped whole.
+Thinking
+    ``thinking=1`` puts a ``thinking`` block first (``thinking_delta`` tokens, counted as output, then one
+    ``signature_delta``).
 
 Example: ``"Tell me a story [[sim: tokens=40 fault=error_event error=overloaded_error after=10]]"``.
 ``count_tokens`` checks directives but applies none.
+
+Prompt caching
+--------------
+Modelled on the API (reference §7), no directive needed. ``cache_control: {"type": "ephemeral", "ttl"?:
+"5m"|"1h"}`` may sit on tool definitions, ``system`` blocks and message content blocks, or at the top level
+(automatic caching: the last cacheable block is marked); at most 4 breakpoints, else the API's 400. A
+breakpoint's prefix is everything up to and including its block in the order tools → system → messages,
+for that model. The simulator keeps an in-memory cache of prefixes (5 minutes, or 1 hour for ``"1h"``,
+refreshed when read). Each breakpoint looks for a cached prefix at its block or up to 20 blocks before it;
+the longest found is read (``cache_read_input_tokens``). Breakpoints past it whose prefix is new and at
+least the model's minimum are written (``cache_creation_input_tokens``, split into
+``cache_creation.ephemeral_5m_input_tokens``/``ephemeral_1h_input_tokens``). ``input_tokens`` is the rest.
+Minimum prefixes: 512 tokens (Opus 5.5, Sonnet 5.5, Opus 5, Fable 5.x, Mythos 5.x), 1,024 (Opus 4.8,
+Sonnet 5, Sonnet 4.6/4.5, Haiku 5.5 (unpublished: a guess) and unknown models), 2,048 (Opus 4.7), 4,096
+(Opus 4.6/4.5, Haiku 4.5); below it nothing is cached and both counters stay 0. Token sizes use the same
+estimate as ``input_tokens`` (4 characters a token). ``count_tokens`` ignores caching; ``sim.reset()`` and
+``POST /_sim/reset`` empty the cache.
+
+Message Batches
+---------------
+As in the API (reference §9): a batch (``msgbatch_sim_<hex>``) takes ``batch_seconds`` (default 2; 0 ends it
+at once) and its requests complete one after another over that time; ``processing_status`` is
+``in_progress`` until the end, then ``ended``, and, as in the API, ``request_counts`` other than
+``processing`` stay 0 until then. ``results_url`` appears once ended, absolute, built from the request's
+``Host`` header. Cancelling gives ``canceling`` with ``cancel_initiated_at``; the batch ends a tenth of
+``batch_seconds`` later and every request not done by the cancel is ``canceled`` (cancelling again, or an
+ended batch, changes nothing). ``DELETE`` works only once ended (else a 400); results before the end are a
+400, an unknown id a 404. The request list is checked at once (a list of 1 to 100,000 items, unique
+``custom_id`` matching ``^[a-zA-Z0-9_-]{1,64}$``, ``params`` an object: else a 400); each request's params
+are checked as ``POST /v1/messages`` would, and fixed at creation: an invalid one ends ``errored`` with the
+400's error. A succeeded result is the same Message ``/v1/messages`` would give (text, tools, thinking,
+prompt cache) with ``usage.service_tier: "batch"``. Results come in an order of their own.
+Directive (in a request's params)
+    ``batch_result=errored|expired|canceled`` (default ``succeeded``); ``errored`` takes its error type
+    from ``error=TYPE`` (default ``overloaded_error``); ``status=CODE`` also ends it ``errored`` with that
+    status's error type. Timing directives and connection faults do not apply to batches.
 
 Request log
 -----------
@@ -74,7 +133,9 @@ request-id), ``method``, ``path``, ``model``, ``stream``, ``directive`` (the key
 (a serial number: equal numbers mean a reused keep-alive connection), ``received_at``,
 ``headers_sent_at``, ``first_token_at``, ``ended_at``, ``client_closed_at`` (all ``time.monotonic()`` of the
 server's process, or None), ``tokens_sent``, ``status``, ``error`` (error type of an error status),
-``stop_reason``, ``input_tokens``, and ``outcome``: ``completed``, ``client_closed`` (the client closed the
+``stop_reason``, ``input_tokens``, ``cache_read_input_tokens``, ``cache_creation_input_tokens`` (the
+prompt cache's reads and writes, in tokens; None when no reply was planned), ``batch_id`` (for the
+batch endpoints), and ``outcome``: ``completed``, ``client_closed`` (the client closed the
 connection before the response was complete), ``fault`` (a fault was injected; ``client_closed_at`` is still
 set if the client then went away), ``error_status``, or None while in progress.
 """

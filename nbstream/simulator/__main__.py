@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--tokens", type=int, default=None, help="reply length (default: 150-300 from the prompt)"
     )
+    parser.add_argument(
+        "--batch-seconds", type=float, default=2.0, help="time a Message Batch takes (default 2)"
+    )
     return parser
 
 
@@ -45,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         host = check_loopback(args.host)
-        settings = Settings(ttft=args.ttft, rate=args.rate, tokens=args.tokens)
+        settings = Settings(
+            ttft=args.ttft, rate=args.rate, tokens=args.tokens, batch_seconds=args.batch_seconds
+        )
     except ValueError as exc:
         parser.error(str(exc))
     try:

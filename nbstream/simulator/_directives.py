@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 __all__ = [
+    "BATCH_RESULTS",
     "ERROR_TYPES",
     "FAULTS",
     "MID_STREAM_FAULTS",
@@ -69,6 +70,8 @@ STREAM_ONLY_FAULTS = MID_STREAM_FAULTS | {
     "no_message_start",
     "delta_without_usage",
 }
+# Result types of a request in a Message Batch (`batch_result=`).
+BATCH_RESULTS = frozenset({"succeeded", "errored", "canceled", "expired"})
 # Faults that happen before any response is sent; they work for streaming and JSON requests alike.
 FAULTS = STREAM_ONLY_FAULTS | {"close_before_response", "delay_headers"}
 
@@ -97,6 +100,10 @@ class Directive:
     crlf: bool = False
     chunk: int | None = None
     echo: bool = False  # reply with the prompt itself (directives removed): exact text for tests and demos
+    tool_calls: int | None = None  # call this many tools (when the request has tools and ends with a prompt)
+    tool_loop: bool = False  # call tools on every turn, even right after tool results
+    thinking: bool = False  # start the reply with a thinking block
+    batch_result: str = "succeeded"  # in a Message Batch: this request's result type
     # Keys as written, in order, for the request log (only what the prompt actually said).
     given: tuple[str, ...] = ()
 
@@ -170,6 +177,10 @@ _KEYS: dict[str, tuple[Callable[[str], Any], str]] = {
     "crlf": (_boolean, "1 or 0"),
     "chunk": (_integer(1), "an integer >= 1"),
     "echo": (_boolean, "1 or 0"),
+    "tool_calls": (_integer(1), "an integer >= 1"),
+    "tool_loop": (_boolean, "1 or 0"),
+    "thinking": (_boolean, "1 or 0"),
+    "batch_result": (_one_of(BATCH_RESULTS), f"one of {_choices(BATCH_RESULTS)}"),
 }
 
 

@@ -68,6 +68,9 @@ class Connection:
         self.number = next(self._serial)  # lets the log show which requests shared a keep-alive connection
         self._reader = reader
         self._writer = writer
+        host, port = writer.get_extra_info("sockname")[:2]
+        # The address the client reached us at, as a Host header would give it (IPv6 in brackets).
+        self.local_address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         self._buffer = bytearray()
         self._arrived = asyncio.Event()
         self._gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()

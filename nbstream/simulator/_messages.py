@@ -1,8 +1,9 @@
 """The Messages API: ``POST /v1/messages`` (SSE and JSON), ``POST /v1/messages/count_tokens``, errors.
 
-A request is validated, its directive applied (pre-response faults, error statuses), then its reply (see
-``_reply``) is either sent as one JSON Message or streamed as SSE. The streamer walks the reply's steps and
-paces the token steps by elapsed time, so it needs no change for new kinds of block.
+A request is validated, its directive applied (pre-response faults, error statuses), the prompt cache
+consulted (``_cache``), then its reply (see ``_reply``) is either sent as one JSON Message or streamed as
+SSE. The streamer walks the reply's steps and paces the token steps by elapsed time, so it needs no change
+for new kinds of block. Message Batches (``_batches``) reuse the validation, directives and replies.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from ._cache import PromptCache
 from ._directives import MID_STREAM_FAULTS, STREAM_ONLY_FAULTS, Directive, DirectiveError, parse_directives
 from ._http import ClientGone, Connection, Request
+from ._prompt import PromptError, breakpoints
 from ._reply import Reply, estimate_input_tokens, plan_reply
+from ._tools import ToolPairingError, check_tool_pairing
 
 __all__ = [
     "EVENT_ERROR_MESSAGES",
@@ -26,11 +30,16 @@ __all__ = [
     "APIError",
     "Exchange",
     "Settings",
+    "check_fault_fits",
     "count_tokens",
     "create_message",
     "error_body",
     "new_request_id",
+    "request_directive",
+    "send_body",
     "send_error",
+    "send_json",
+    "validate_request",
 ]
 
 SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
@@ -100,6 +109,7 @@ class Settings:
     ttft: float = 0.4
     rate: float = 80.0
     tokens: int | None = None  # None: a natural length of 150-300 tokens chosen from the prompt
+    batch_seconds: float = 2.0  # how long a whole Message Batch takes to process
 
     def __post_init__(self) -> None:
         def number(value: Any) -> bool:
@@ -113,8 +123,11 @@ class Settings:
             isinstance(self.tokens, int) and not isinstance(self.tokens, bool) and self.tokens >= 0
         ):
             raise ValueError(f"tokens must be None or an integer >= 0, not {self.tokens!r}")
+        if not (number(self.batch_seconds) and self.batch_seconds >= 0):
+            raise ValueError(f"batch_seconds must be a number of seconds >= 0, not {self.batch_seconds!r}")
         object.__setattr__(self, "ttft", float(self.ttft))
         object.__setattr__(self, "rate", float(self.rate))
+        object.__setattr__(self, "batch_seconds", float(self.batch_seconds))
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -136,6 +149,7 @@ class Exchange:
     request_id: str
     settings: Settings
     attempt: int  # 1-based attempt number of this exact request body
+    cache: PromptCache  # the simulator's prompt cache
 
     def headers(self, content_type: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return {
@@ -214,7 +228,7 @@ async def send_error(ex: Exchange, error: APIError) -> None:
 # Validation and estimates
 
 
-def _validate(body: Any, headers: Mapping[str, str], *, need_max_tokens: bool) -> None:
+def validate_request(body: Any, headers: Mapping[str, str], *, need_max_tokens: bool) -> None:
     if not isinstance(body, dict):
         raise APIError(400, "request body must be a JSON object")
     if "model" not in body:
@@ -245,6 +259,13 @@ def _validate(body: Any, headers: Mapping[str, str], *, need_max_tokens: bool) -
             raise APIError(400, f"messages.{i}.content: Input should be a string or a list of content blocks")
     if "system" in body and not isinstance(body["system"], str | list):
         raise APIError(400, "system: Input should be a string or a list of text blocks")
+    if "tools" in body:
+        _validate_tools(body["tools"])
+    try:
+        check_tool_pairing(messages)
+        breakpoints(body)  # checks every cache_control
+    except (ToolPairingError, PromptError) as exc:
+        raise APIError(400, str(exc)) from None
     if "stream" in body and not isinstance(body["stream"], bool):
         raise APIError(400, "stream: Input should be a valid boolean")
     if headers.get("anthropic-version") == _VERSION_WITHOUT_SAMPLING:
@@ -258,11 +279,32 @@ def _validate(body: Any, headers: Mapping[str, str], *, need_max_tokens: bool) -
         raise APIError(404, f"model: {body['model']}")
 
 
-def _directive(body: Mapping[str, Any]) -> Directive:
+def _validate_tools(tools: Any) -> None:
+    if not isinstance(tools, list):
+        raise APIError(400, "tools: Input should be a valid list")
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, dict):
+            raise APIError(400, f"tools.{i}: Input should be an object")
+        if not isinstance(tool.get("name"), str) or not tool["name"]:
+            raise APIError(400, f"tools.{i}.name: Field required")
+        if "input_schema" in tool and not isinstance(tool["input_schema"], dict):
+            raise APIError(400, f"tools.{i}.input_schema: Input should be an object")
+
+
+def request_directive(body: Mapping[str, Any]) -> Directive:
+    """The request's directive; APIError(400) for a bad one."""
     try:
         return parse_directives(body)
     except DirectiveError as exc:
         raise APIError(400, str(exc)) from None
+
+
+def check_fault_fits(directive: Directive, *, stream: bool) -> None:
+    """APIError(400) for a stream-only fault in a request that is not streamed."""
+    if directive.fault in STREAM_ONLY_FAULTS and not stream:
+        raise APIError(
+            400, f'simulator directive fault={directive.fault} needs a streaming request ("stream": true)'
+        )
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -271,22 +313,19 @@ def _directive(body: Mapping[str, Any]) -> Directive:
 
 async def count_tokens(ex: Exchange, body: Any) -> None:
     """``POST /v1/messages/count_tokens``. Directives are validated (typos stay loud) but not applied."""
-    _validate(body, ex.request.headers, need_max_tokens=False)
-    ex.record.update(directive=_directive(body).as_dict())
+    validate_request(body, ex.request.headers, need_max_tokens=False)
+    ex.record.update(directive=request_directive(body).as_dict())
     input_tokens = estimate_input_tokens(body)
-    await _send_json(ex, {"input_tokens": input_tokens}, outcome="completed", input_tokens=input_tokens)
+    await send_json(ex, {"input_tokens": input_tokens}, outcome="completed", input_tokens=input_tokens)
 
 
 async def create_message(ex: Exchange, body: Any) -> None:
     """``POST /v1/messages``: pre-response faults, then an error status, a JSON Message or an SSE stream."""
-    _validate(body, ex.request.headers, need_max_tokens=True)
-    directive = _directive(body)
+    validate_request(body, ex.request.headers, need_max_tokens=True)
+    directive = request_directive(body)
     ex.record.update(directive=directive.as_dict())
     stream = body.get("stream") is True
-    if directive.fault in STREAM_ONLY_FAULTS and not stream:
-        raise APIError(
-            400, f'simulator directive fault={directive.fault} needs a streaming request ("stream": true)'
-        )
+    check_fault_fits(directive, stream=stream)
     active = directive.applies(ex.attempt)
     fault = directive.fault if active else None
 
@@ -305,8 +344,14 @@ async def create_message(ex: Exchange, body: Any) -> None:
             headers["x-should-retry"] = "true" if directive.should_retry else "false"
         raise APIError(directive.status, headers=headers, html=directive.html)
 
-    reply = plan_reply(body, directive, ex.settings.tokens)
-    ex.record.update(stop_reason=reply.stop_reason, input_tokens=reply.usage.input_tokens)
+    reply = plan_reply(body, directive, ex.settings.tokens, cache=ex.cache.use(body))
+    usage = reply.usage
+    ex.record.update(
+        stop_reason=reply.stop_reason,
+        input_tokens=usage.input_tokens,
+        cache_read_input_tokens=usage.cache_read,
+        cache_creation_input_tokens=usage.cache_creation_5m + usage.cache_creation_1h,
+    )
     ttft = directive.ttft if directive.ttft is not None else ex.settings.ttft
     rate = directive.rate if directive.rate is not None else ex.settings.rate
     if not stream or fault == "json_body":
@@ -315,14 +360,18 @@ async def create_message(ex: Exchange, body: Any) -> None:
         await _Streamer(ex, reply, directive, fault, ttft, rate).run()
 
 
-async def _send_json(ex: Exchange, obj: Any, **fields: Any) -> None:
+async def send_json(ex: Exchange, obj: Any, **fields: Any) -> None:
     """A 200 JSON response; `fields` go into the log record, which is completed before the bytes leave."""
-    body = _dumps(obj).encode()
+    await send_body(ex, _dumps(obj).encode(), JSON_CONTENT_TYPE, **fields)
+
+
+async def send_body(ex: Exchange, body: bytes, content_type: str, **fields: Any) -> None:
+    """A 200 response with `body`; `fields` go into the log record first."""
     now = _now()
     if fields.get("tokens_sent"):
         fields["first_token_at"] = now  # every token arrives with the body
     ex.record.update(status=200, headers_sent_at=now, ended_at=now, **fields)
-    await ex.conn.send(200, ex.headers(JSON_CONTENT_TYPE), body)
+    await ex.conn.send(200, ex.headers(content_type), body)
 
 
 async def _json_reply(ex: Exchange, reply: Reply, ttft: float, rate: float, *, faulted: bool) -> None:
@@ -331,7 +380,7 @@ async def _json_reply(ex: Exchange, reply: Reply, ttft: float, rate: float, *, f
     try:
         if await ex.conn.wait_closed(ex.request.received_at + delay - _now()):
             raise ClientGone
-        await _send_json(
+        await send_json(
             ex,
             reply.message(final=True),
             tokens_sent=reply.usage.output_tokens,

@@ -1,59 +1,42 @@
 """The reply: what the simulated model says, as content blocks plus stop reason and usage.
 
-Each block streams itself as a sequence of steps (`start`, `token`..., `stop`); the streamer only paces the
-`token` steps. A thinking block (`thinking_delta` tokens, then a `signature_delta` frame) or a tool_use block
-(`input_json_delta` tokens) is one more class here; parallel tool calls are several blocks in one reply.
+Each block streams itself as a sequence of steps (`start`, `token`/`frame`..., `stop`); the streamer paces
+only the `token` steps. Blocks: text (`text_delta` tokens), thinking (`thinking_delta` tokens, then one
+`signature_delta` frame) and tool_use (an `input_json_delta` frame with `""`, then fragments of the input's
+JSON as tokens). Parallel tool calls are several tool_use blocks in one reply.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
-import math
+import random
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, NamedTuple, Protocol
 
+from ._cache import CacheUse
 from ._directives import Directive, strip_directives
-from ._text import compose, natural_length, seed_for, tokenize
+from ._prompt import estimate_input_tokens
+from ._text import compose, natural_length, seed_for, thinking, tokenize
+from ._tools import ToolCall, describe_results, plan_calls, tool_call_count, tool_results
 
-__all__ = ["Block", "Reply", "Step", "TextBlock", "Usage", "estimate_input_tokens", "plan_reply"]
+__all__ = [
+    "Block",
+    "Reply",
+    "Step",
+    "TextBlock",
+    "ThinkingBlock",
+    "ToolUseBlock",
+    "Usage",
+    "estimate_input_tokens",
+    "plan_reply",
+]
 
-
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-
-
-def _texts(content: Any) -> Iterator[str]:
-    """The text of a message's content, including tool inputs and results (they cost input tokens too)."""
-    if isinstance(content, str):
-        yield content
-        return
-    if not isinstance(content, list):
-        return
-    for block in content:
-        if not isinstance(block, Mapping):
-            continue
-        kind = block.get("type")
-        if kind == "text" and isinstance(block.get("text"), str):
-            yield block["text"]
-        elif kind == "tool_use":
-            yield _dumps(block.get("input", {}))
-        elif kind == "tool_result":
-            yield from _texts(block.get("content", ""))
-        elif kind == "thinking" and isinstance(block.get("thinking"), str):
-            yield block["thinking"]
-
-
-def estimate_input_tokens(body: Mapping[str, Any]) -> int:
-    """About one token per 4 characters of system, message and tool text; at least 1."""
-    chars = sum(len(text) for text in _texts(body.get("system")))
-    for message in body.get("messages") or []:
-        if isinstance(message, Mapping):
-            chars += sum(len(text) for text in _texts(message.get("content")))
-    if body.get("tools"):
-        chars += len(_dumps(body["tools"]))
-    return max(1, math.ceil(chars / 4))
+# The short text a tool-calling turn starts with (after tool results when `tool_loop=1`).
+TOOL_PREAMBLE = "Let me look that up."
+TOOL_PREAMBLE_AGAIN = "Let me check one more thing."
 
 
 def _last_user_text(body: Mapping[str, Any]) -> str:
@@ -71,7 +54,7 @@ def _last_user_text(body: Mapping[str, Any]) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Usage:
-    """Token counts of one reply; the only place usage JSON is built (caching will fill the cache fields)."""
+    """Token counts of one reply; the only place usage JSON is built."""
 
     input_tokens: int
     output_tokens: int
@@ -118,6 +101,10 @@ class Block(Protocol):
 
     def steps(self, index: int) -> Iterator[Step]: ...
 
+    def cut(self, tokens: int) -> Block | None:
+        """The block cut to its first `tokens` output tokens (None: nothing of it can be kept)."""
+        ...
+
 
 class TextBlock:
     """A text block: one `text_delta` per token."""
@@ -144,6 +131,109 @@ class TextBlock:
                 },
             )
         yield Step("stop", {"type": "content_block_stop", "index": index})
+
+    def cut(self, tokens: int) -> TextBlock | None:
+        return TextBlock(self.tokens[:tokens]) if tokens > 0 else None
+
+
+class ThinkingBlock:
+    """A thinking block: one `thinking_delta` per token, then the `signature_delta` just before the stop."""
+
+    def __init__(self, tokens: Sequence[str], signature: str | None = None) -> None:
+        self.tokens = list(tokens)
+        self.output_tokens = len(self.tokens)
+        self.signature = signature or base64.b64encode(b"sim" + secrets.token_bytes(45)).decode()
+
+    def content(self) -> dict[str, Any]:
+        return {"type": "thinking", "thinking": "".join(self.tokens), "signature": self.signature}
+
+    def steps(self, index: int) -> Iterator[Step]:
+        yield Step(
+            "start",
+            {
+                "type": "content_block_start",
+                "index": index,
+                "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+            },
+        )
+        for token in self.tokens:
+            yield Step(
+                "token",
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "thinking_delta", "thinking": token},
+                },
+            )
+        yield Step(
+            "frame",
+            {
+                "type": "content_block_delta",
+                "index": index,
+                "delta": {"type": "signature_delta", "signature": self.signature},
+            },
+        )
+        yield Step("stop", {"type": "content_block_stop", "index": index})
+
+    def cut(self, tokens: int) -> ThinkingBlock | None:
+        return ThinkingBlock(self.tokens[:tokens], self.signature) if tokens > 0 else None
+
+
+class ToolUseBlock:
+    """A tool_use block: `input: {}` at the start, then its input's JSON in arbitrary fragments.
+
+    As in the real API the first `input_json_delta` is `""` (sent unpaced, not counted); every later fragment
+    is paced and counted as one output token. Only the concatenation of the fragments is valid JSON.
+    """
+
+    def __init__(self, call: ToolCall, seed: int) -> None:
+        self.call = call
+        self.fragments = _fragments(json.dumps(call.input, ensure_ascii=False), random.Random(seed))
+        self.output_tokens = len(self.fragments)
+
+    def content(self) -> dict[str, Any]:
+        return {"type": "tool_use", "id": self.call.id, "name": self.call.name, "input": self.call.input}
+
+    def steps(self, index: int) -> Iterator[Step]:
+        yield Step(
+            "start",
+            {
+                "type": "content_block_start",
+                "index": index,
+                "content_block": {
+                    "type": "tool_use",
+                    "id": self.call.id,
+                    "name": self.call.name,
+                    "input": {},
+                },
+            },
+        )
+        yield Step("frame", self._delta(index, ""))
+        for fragment in self.fragments:
+            yield Step("token", self._delta(index, fragment))
+        yield Step("stop", {"type": "content_block_stop", "index": index})
+
+    @staticmethod
+    def _delta(index: int, partial_json: str) -> dict[str, Any]:
+        return {
+            "type": "content_block_delta",
+            "index": index,
+            "delta": {"type": "input_json_delta", "partial_json": partial_json},
+        }
+
+    def cut(self, tokens: int) -> None:
+        return None  # a call is sent whole or not at all: half a JSON input is of no use to anyone
+
+
+def _fragments(text: str, rng: random.Random) -> list[str]:
+    """`text` in pieces of 2 to 12 characters, cut anywhere (inside keys and values too)."""
+    pieces = []
+    start = 0
+    while start < len(text):
+        size = rng.randint(2, 12)
+        pieces.append(text[start : start + size])
+        start += size
+    return pieces
 
 
 @dataclasses.dataclass
@@ -194,25 +284,89 @@ def _cut_at_stop_sequence(tokens: list[str], sequences: Any) -> tuple[list[str],
     return kept, sequence
 
 
-def plan_reply(body: Mapping[str, Any], directive: Directive, default_tokens: int | None = None) -> Reply:
-    """What the simulated model says: deterministic for the same prompt (or `seed=`).
+def plan_reply(
+    body: Mapping[str, Any],
+    directive: Directive,
+    default_tokens: int | None = None,
+    *,
+    cache: CacheUse | None = None,
+    service_tier: str = "standard",
+) -> Reply:
+    """What the simulated model says: deterministic for the same prompt (or `seed=`), apart from ids.
 
-    The length is `directive.tokens`, else `default_tokens`, else a natural 150-300 chosen from the seed.
+    A text answer is `directive.tokens` long, else `default_tokens`, else a natural 150-300 chosen from the
+    seed; after tool results it starts by quoting them. A tool-calling turn (see ``_tools``) is a short
+    sentence and the tool_use blocks. ``thinking=1`` puts a thinking block first. ``max_tokens`` counts every
+    block's tokens and cuts where it runs out (a tool call that does not fit entirely is dropped).
+    `cache` is what the request read from and wrote to the prompt cache: those tokens are not input tokens.
     """
     seed = directive.seed if directive.seed is not None else seed_for(_last_user_text(body))
-    length = directive.tokens if directive.tokens is not None else default_tokens
-    if length is None:
-        length = natural_length(seed)
-    tokens = tokenize(strip_directives(_last_user_text(body))) if directive.echo else compose(seed, length)
-    max_tokens = int(body["max_tokens"])
-    stop_reason, stop_sequence = "end_turn", None
-    cut, sequence = _cut_at_stop_sequence(tokens, body.get("stop_sequences"))
-    if sequence is not None and len(cut) <= max_tokens:
-        tokens, stop_reason, stop_sequence = cut, "stop_sequence", sequence
-    elif len(tokens) > max_tokens:
-        tokens, stop_reason = tokens[:max_tokens], "max_tokens"
-    blocks: list[Block] = [TextBlock(tokens)]
-    usage = Usage(estimate_input_tokens(body), sum(block.output_tokens for block in blocks))
-    return Reply(
-        "msg_sim_" + secrets.token_hex(12), str(body["model"]), blocks, stop_reason, stop_sequence, usage
+    stop_sequence: str | None = None
+    calls = tool_call_count(body, directive)
+    results = tool_results(body)
+    if calls:
+        planned = plan_calls(body, calls)
+        preamble = TOOL_PREAMBLE_AGAIN if results else TOOL_PREAMBLE
+        blocks: list[Block] = [TextBlock(tokenize(preamble))]
+        blocks += [ToolUseBlock(call, seed + i) for i, call in enumerate(planned)]
+        natural_stop = "tool_use"
+        lead = f"I should call {' and '.join(dict.fromkeys(call.name for call in planned))} first."
+    else:
+        length = directive.tokens if directive.tokens is not None else default_tokens
+        if directive.echo:
+            tokens = tokenize(strip_directives(_last_user_text(body)))
+        elif results:
+            summary = describe_results(results)
+            if directive.seed is None:
+                seed = seed_for(summary)
+            tokens = _after(tokenize(summary), seed, natural_length(seed) if length is None else length)
+        else:
+            tokens = compose(seed, natural_length(seed) if length is None else length)
+        tokens, stop_sequence = _cut_at_stop_sequence(tokens, body.get("stop_sequences"))
+        blocks = [TextBlock(tokens)]
+        natural_stop = "stop_sequence" if stop_sequence is not None else "end_turn"
+        lead = "The tool results are in, so I can answer now." if results else None
+    if directive.thinking:
+        blocks.insert(0, ThinkingBlock(tokenize(thinking(seed, lead))))
+    blocks, cut = _fit(blocks, int(body["max_tokens"]))
+    stop_reason = "max_tokens" if cut else natural_stop
+    cache = cache or CacheUse()
+    usage = Usage(
+        input_tokens=estimate_input_tokens(body) - cache.covered,
+        output_tokens=sum(block.output_tokens for block in blocks),
+        cache_creation_5m=cache.write_5m,
+        cache_creation_1h=cache.write_1h,
+        cache_read=cache.read,
+        service_tier=service_tier,
     )
+    return Reply(
+        "msg_sim_" + secrets.token_hex(12),
+        str(body["model"]),
+        blocks,
+        stop_reason,
+        None if cut else stop_sequence,
+        usage,
+    )
+
+
+def _after(preface: list[str], seed: int, length: int) -> list[str]:
+    """`length` tokens: the preface, then a paragraph break and composed text (or the preface cut short)."""
+    if length <= len(preface):
+        return preface[:length]
+    return [*preface, "\n\n", *compose(seed, length - len(preface) - 1)]
+
+
+def _fit(blocks: list[Block], max_tokens: int) -> tuple[list[Block], bool]:
+    """The blocks that fit in `max_tokens` output tokens, the last one cut; True if anything was cut."""
+    kept: list[Block] = []
+    budget = max_tokens
+    for block in blocks:
+        if block.output_tokens <= budget:
+            kept.append(block)
+            budget -= block.output_tokens
+            continue
+        part = block.cut(budget)
+        if part is not None:
+            kept.append(part)
+        return kept, True
+    return kept, False

@@ -9,11 +9,14 @@ import hashlib
 import ipaddress
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Self, TypeVar
 
+from ._batches import BatchStore
+from ._cache import PromptCache
 from ._http import ClientGone, Connection, HTTPServer, Request
 from ._messages import (
     JSON_CONTENT_TYPE,
@@ -32,13 +35,9 @@ __all__ = ["App", "RequestLog", "Simulator", "check_loopback"]
 log = logging.getLogger("nbstream.simulator")
 
 _T = TypeVar("_T")
-_Route = Callable[[Exchange, Any], Awaitable[None]]
-# (method, path) -> handler. Batches (/v1/messages/batches...) will be added here.
-_ROUTES: dict[tuple[str, str], _Route] = {
-    ("POST", "/v1/messages"): create_message,
-    ("POST", "/v1/messages/count_tokens"): count_tokens,
-}
+_Handler = Callable[..., Awaitable[None]]  # handler(exchange, body, **path_parameters)
 _KEEP: Any = object()
+_SETTINGS = ("ttft", "rate", "tokens", "batch_seconds")
 
 
 def check_loopback(host: str) -> str:
@@ -51,6 +50,36 @@ def check_loopback(host: str) -> str:
     except ValueError:
         pass
     raise ValueError(f"the simulator only listens on loopback addresses (such as 127.0.0.1), not {host!r}")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Routing
+
+
+class Router:
+    """(method, path template) -> handler; ``{name}`` in a template matches one path segment."""
+
+    def __init__(self) -> None:
+        self._routes: list[tuple[str, re.Pattern[str], _Handler]] = []
+
+    def add(self, method: str, template: str, handler: _Handler) -> None:
+        parts = re.split(r"\{(\w+)\}", template)  # static, name, static, name, ..., static
+        pattern = "".join(
+            f"(?P<{part}>[^/]+)" if i % 2 else re.escape(part) for i, part in enumerate(parts)
+        )
+        self._routes.append((method, re.compile(pattern), handler))
+
+    def match(self, method: str, path: str) -> tuple[_Handler, dict[str, str]]:
+        """The handler and its path parameters; APIError 405 for a known path, 404 otherwise."""
+        known_path = False
+        for route_method, pattern, handler in self._routes:
+            found = pattern.fullmatch(path)
+            if found and route_method == method:
+                return handler, found.groupdict()
+            known_path = known_path or found is not None
+        if known_path:
+            raise APIError(405, f"Method {method} not allowed for {path}", type="invalid_request_error")
+        raise APIError(404, f"Not found: {method} {path}")
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -108,6 +137,20 @@ class App:
         self._settings = settings
         self._attempts: dict[str, int] = {}
         self.log = RequestLog()
+        self.cache = PromptCache()
+        self.batches = BatchStore()
+        self._router = Router()
+        for method, template, handler in (
+            ("POST", "/v1/messages", create_message),
+            ("POST", "/v1/messages/count_tokens", count_tokens),
+            ("POST", "/v1/messages/batches", self.batches.create),
+            ("GET", "/v1/messages/batches", self.batches.list_batches),
+            ("GET", "/v1/messages/batches/{batch_id}", self.batches.retrieve),
+            ("DELETE", "/v1/messages/batches/{batch_id}", self.batches.delete),
+            ("POST", "/v1/messages/batches/{batch_id}/cancel", self.batches.cancel),
+            ("GET", "/v1/messages/batches/{batch_id}/results", self.batches.results),
+        ):
+            self._router.add(method, template, handler)
         self._http = HTTPServer(self._handle, self._refuse)
 
     @property
@@ -115,7 +158,9 @@ class App:
         with self._lock:
             return self._settings
 
-    def configure(self, *, ttft: Any = _KEEP, rate: Any = _KEEP, tokens: Any = _KEEP) -> Settings:
+    def configure(
+        self, *, ttft: Any = _KEEP, rate: Any = _KEEP, tokens: Any = _KEEP, batch_seconds: Any = _KEEP
+    ) -> Settings:
         """Change the defaults for requests that arrive from now on; raises ValueError for bad values."""
         with self._lock:
             current = self._settings
@@ -123,14 +168,17 @@ class App:
                 ttft=current.ttft if ttft is _KEEP else ttft,
                 rate=current.rate if rate is _KEEP else rate,
                 tokens=current.tokens if tokens is _KEEP else tokens,
+                batch_seconds=current.batch_seconds if batch_seconds is _KEEP else batch_seconds,
             )
             return self._settings
 
     def reset(self) -> None:
-        """Forget the request log and the attempt counts behind `times=N`."""
+        """Forget the request log, the attempt counts behind `times=N`, the prompt cache and the batches."""
         with self._lock:
             self._attempts.clear()
         self.log.clear()
+        self.cache.clear()
+        self.batches.clear()
 
     async def start(self, host: str, port: int) -> int:
         return await self._http.start(check_loopback(host), port)
@@ -184,22 +232,17 @@ class App:
             error=None,
             stop_reason=None,
             input_tokens=None,
+            cache_read_input_tokens=None,
+            cache_creation_input_tokens=None,
+            batch_id=None,
         )
-        exchange = Exchange(conn, request, record, request_id, self.settings, attempt)
+        exchange = Exchange(conn, request, record, request_id, self.settings, attempt, self.cache)
         try:
-            route = _ROUTES.get((request.method, request.path))
-            if route is None:
-                if any(path == request.path for _, path in _ROUTES):
-                    raise APIError(
-                        405,
-                        f"Method {request.method} not allowed for {request.path}",
-                        type="invalid_request_error",
-                    )
-                raise APIError(404, f"Not found: {request.method} {request.path}")
+            handler, parameters = self._router.match(request.method, request.path)
             _authenticate(request)
             if bad_json:
                 raise APIError(400, "request body is not valid JSON")
-            await route(exchange, body)
+            await handler(exchange, body, **parameters)
         except APIError as error:
             await send_error(exchange, error)
         except ClientGone:
@@ -235,8 +278,8 @@ class App:
                 result = self.settings.as_dict()
             elif route == ("POST", "/_sim/config"):
                 changes = json.loads(request.body or b"{}")
-                if not isinstance(changes, dict) or set(changes) - {"ttft", "rate", "tokens"}:
-                    raise ValueError("send a JSON object with any of the keys ttft, rate, tokens")
+                if not isinstance(changes, dict) or set(changes) - set(_SETTINGS):
+                    raise ValueError(f"send a JSON object with any of the keys {', '.join(_SETTINGS)}")
                 result = self.configure(**changes).as_dict()
             else:
                 status, result = (
@@ -281,10 +324,11 @@ class Simulator:
         tokens: int | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        batch_seconds: float = 2.0,
     ) -> None:
         self._host = check_loopback(host)
         self._port = port
-        self._app = App(Settings(ttft=ttft, rate=rate, tokens=tokens))
+        self._app = App(Settings(ttft=ttft, rate=rate, tokens=tokens, batch_seconds=batch_seconds))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -363,9 +407,11 @@ class Simulator:
     def settings(self) -> Settings:
         return self._app.settings
 
-    def configure(self, *, ttft: Any = _KEEP, rate: Any = _KEEP, tokens: Any = _KEEP) -> Settings:
-        """Change ttft/rate/tokens for later requests (``tokens=None``: natural length)."""
-        return self._app.configure(ttft=ttft, rate=rate, tokens=tokens)
+    def configure(
+        self, *, ttft: Any = _KEEP, rate: Any = _KEEP, tokens: Any = _KEEP, batch_seconds: Any = _KEEP
+    ) -> Settings:
+        """Change ttft/rate/tokens/batch_seconds for later requests (``tokens=None``: natural length)."""
+        return self._app.configure(ttft=ttft, rate=rate, tokens=tokens, batch_seconds=batch_seconds)
 
     # -- the request log -------------------------------------------------------------------------------------
 
@@ -375,7 +421,7 @@ class Simulator:
         return self._app.log.snapshot()
 
     def reset(self) -> None:
-        """Clear the request log and the attempt counts used by ``times=N``."""
+        """Clear the request log, the attempt counts used by ``times=N``, the prompt cache and the batches."""
         self._app.reset()
 
     def wait_for(

@@ -12,7 +12,7 @@ import random
 import re
 from collections.abc import Iterator
 
-__all__ = ["compose", "natural_length", "seed_for", "tokenize"]
+__all__ = ["compose", "natural_length", "seed_for", "thinking", "tokenize"]
 
 _TOKEN_CHARS = 4
 _WORD_RE = re.compile(r"\s*\S+|\s+")
@@ -70,6 +70,13 @@ def compose(seed: int, n_tokens: int) -> list[str]:
             skipped += 1
     tokens.extend(_closing(rng, n_tokens - len(tokens), first=not tokens))
     return tokens
+
+
+def thinking(seed: int, lead: str | None = None) -> str:
+    """A few sentences of the model "thinking aloud" (for a thinking block), starting with `lead` if given."""
+    rng = random.Random(seed ^ 0x7A1)
+    sentences = rng.sample(_THOUGHTS, 3)
+    return " ".join([lead, *sentences[:2]] if lead else sentences)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -158,6 +165,15 @@ _FUNCS = ["ask", "run_once", "fetch_reply", "token_rate", "summarise"]
 _VARS = ["stream", "events", "reply"]
 
 # Closing sentences; `_closing` combines them to hit the exact token count left over.
+_THOUGHTS = [
+    "The user wants a clear answer, so a short heading and a list will help.",
+    "I should keep the explanation concrete and avoid jargon.",
+    "A small code example might make this easier to follow.",
+    "Let me make sure the main point comes first.",
+    "Two short paragraphs should be enough here.",
+    "I should mention the trade-offs before recommending anything.",
+    "It is worth checking the numbers once more before answering.",
+]
 _CLOSERS = [
     "Done.",
     "Enjoy.",

@@ -9,7 +9,7 @@ import pytest
 from fault_matrix import FAULTS, IDS
 from nbstream import ParallelPanel, StreamWidget
 from nbstream._offline import use_api
-from nbstream._run import StatusChanged
+from nbstream._events import StatusChanged
 from nbstream.simulator import Simulator
 
 

@@ -9,7 +9,8 @@ import pytest
 from nbstream._events import TextDelta
 from nbstream._limiter import Limiter
 from nbstream._request import make_request
-from nbstream._run import Run, StatusChanged
+from nbstream._events import StatusChanged
+from nbstream._run import Run
 from nbstream._source import Endpoint
 from nbstream.simulator import Simulator
 
@@ -204,7 +205,7 @@ async def test_a_cut_off_stream_widget_can_be_retried(simulator, monkeypatch):
     sent: list[dict] = []
     widget.send = sent.append  # what the front end would receive
     widget.retry()
-    assert sent[0] == {"type": "snapshot", "seq": sent[0]["seq"], "text": ""} and widget.text == ""
+    assert sent[0] == {"type": "snapshot", "seq": sent[0]["seq"], "text": "", "parts": []} and widget.text == ""
     again = await widget
     assert again.status == "done" and again.usage.output_tokens == 60 and not widget.can_retry
     assert widget.result is again and widget.text == again.text

@@ -217,7 +217,8 @@ async def test_configure_at_runtime_and_over_http(sim: Simulator, client: anthro
     assert (await collect(client))["final"].usage.output_tokens == 12
     async with httpx2.AsyncClient(base_url=sim.base_url) as http:
         answer = await http.post("/_sim/config", json={"tokens": 7, "ttft": 0.0})
-        assert answer.status_code == 200 and answer.json() == {"ttft": 0.0, "rate": 2000.0, "tokens": 7}
+        assert answer.status_code == 200
+        assert answer.json() == {"ttft": 0.0, "rate": 2000.0, "tokens": 7, "batch_seconds": 2.0}
         assert (await http.post("/_sim/config", json={"tokenz": 7})).status_code == 400
         assert (await http.post("/_sim/config", json={"rate": 0})).status_code == 400
         assert (await http.get("/_sim/config")).json()["tokens"] == 7
