@@ -102,12 +102,16 @@ class Snapshot:
     def tool_uses(self) -> list[Block]:
         return [b for _, b in sorted(self.blocks.items()) if b.kind == "tool_use"]
 
-    def assistant_message(self, *, with_tools: bool = True) -> dict[str, object] | None:
-        """The response as the assistant turn of the next request (blocks in order, sent back verbatim)."""
+    def assistant_message(self, *, complete: bool = True) -> dict[str, object] | None:
+        """The response as the assistant turn of the next request (blocks in order, sent back verbatim).
+
+        ``complete=False`` (a cut-off or cancelled response): only its text, since a tool call without
+        a result or a thinking block without its signature would be refused by the API.
+        """
         content = [
             param
             for _, block in sorted(self.blocks.items())
-            if (with_tools or block.kind != "tool_use") and (param := block.as_param()) is not None
+            if (complete or block.kind == "text") and (param := block.as_param()) is not None
         ]
         return {"role": "assistant", "content": content} if content else None
 

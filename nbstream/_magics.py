@@ -30,7 +30,10 @@ from ._run import Run
 from ._templating import fill
 from ._terminal import TerminalPrinter
 from ._view import in_notebook
+from ._chat import chat, chats
+from ._count import count_tokens
 from ._format import summary
+from ._ledger import spend
 from ._limiter import Limiter
 from ._panel import DEFAULT_CONCURRENCY, ParallelPanel, build_rows
 from ._widget import StreamWidget
@@ -85,6 +88,12 @@ class LLMMagics(Magics):
     @argument("--models", metavar="A,B", help="run the prompt on each of these models side by side")
     @argument("-n", type=int, default=1, metavar="N", help="run each prompt N times")
     @argument("--concurrency", type=int, metavar="K", help="at most K calls in flight (default 5)")
+    @argument("--tools", metavar="F,G", help="let the model call these notebook functions (names, comma-separated)")
+    @argument("--max-turns", type=int, default=5, metavar="N", help="at most N model turns per call (tool loops)")
+    @argument("--chat", metavar="NAME", help="continue the conversation NAME (each cell adds a turn)")
+    @argument("--cache", nargs="?", const="auto", choices=["auto", "system"],
+              help="prompt caching: auto (the API places the breakpoint) or system (the system prompt)")
+    @argument("--count", action="store_true", help="only count the prompt's input tokens and estimate the cost")
     @cell_magic
     def llm(self, line: str, cell: str) -> Any:
         """Stream the model's reply to the cell's text into the cell.
@@ -95,6 +104,8 @@ class LLMMagics(Magics):
 
         ``--parallel``, ``--models`` and ``-n`` combine into a panel of rows streaming at once
         (``--models a,b -n 3`` is six rows); ``--out`` then holds the list of results, in row order.
+        ``--tools`` lets the model call notebook functions (tool calls show as they form and run);
+        ``--chat NAME`` continues a conversation; ``--count`` sends nothing but a token count.
         """
         try:
             asyncio.get_running_loop()
@@ -123,6 +134,30 @@ class LLMMagics(Magics):
 
 
     @magic_arguments()
+    @argument("name", nargs="?", help="the chat to show (all chats when left out)")
+    @argument("--reset", action="store_true", help="forget the chat's turns")
+    @line_magic
+    def llm_chat(self, line: str) -> None:
+        """Show a chat's history, or reset it (``%llm_chat NAME --reset``)."""
+        args = parse_argstring(LLMMagics.llm_chat, line)
+        if args.name is None:
+            print(", ".join(f"{c.name} ({len(c)} turns)" for c in chats().values()) or "no chats yet")
+            return
+        if args.name not in chats():
+            raise InputError(f"there is no chat named {args.name!r}")
+        conversation = chat(args.name)
+        if args.reset:
+            conversation.reset()
+            print(f"nbstream: chat {args.name!r} is empty again.")
+            return
+        ipython_display(conversation)
+
+    @line_magic
+    def llm_spend(self, line: str) -> None:
+        """Calls, tokens by kind and cost so far in this kernel, by model."""
+        ipython_display(spend())
+
+    @magic_arguments()
     @argument("-n", type=int, default=20, help="how many of the latest calls (default 20)")
     @line_magic
     def llm_history(self, line: str) -> None:
@@ -146,7 +181,27 @@ def _parse(line: str) -> Any:
         raise InputError(f"-n must be a positive whole number, got {args.n}")
     if args.concurrency is not None and args.concurrency < 1:
         raise InputError(f"--concurrency must be a positive whole number, got {args.concurrency}")
+    if (args.chat or args.count) and (args.parallel or args.models or args.n > 1):
+        raise InputError("--chat and --count take one prompt: they do not combine with --parallel, --models or -n")
+    if args.chat is not None and not args.chat.strip():
+        raise InputError("--chat needs a name")
     return args
+
+
+def _lookup_tools(names: str | None, namespace: dict[str, Any]) -> list[Any] | None:
+    """``--tools a,b``: functions from the notebook's namespace (looked up by name, never evaluated)."""
+    if names is None:
+        return None
+    found = []
+    for name in (n.strip() for n in names.split(",")):
+        if not name:
+            raise InputError(f"--tools needs a comma-separated list of function names, got {names!r}")
+        if name not in namespace:
+            raise InputError(f"--tools names {name!r}, but no function of that name is defined")
+        if not callable(namespace[name]):
+            raise InputError(f"--tools names {name!r}, which is not a function")
+        found.append(namespace[name])
+    return found
 
 
 def split_prompts(body: str) -> list[str]:
@@ -211,16 +266,33 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     system = args.system if args.raw or args.system is None else fill(args.system, namespace, what="system prompt")
     options = {
         "model": args.model, "system": system, "max_tokens": args.max_tokens, "idle_timeout": args.idle_timeout,
+        "tools": _lookup_tools(args.tools, namespace), "max_turns": args.max_turns, "cache": args.cache,
     }
     if args.parallel or args.models or args.n > 1:
         await _run_panel(args, body, namespace, options, background=background)
         return
+    conversation = chat(args.chat) if args.chat else None
+    key = _cell_id()
+    if conversation is not None:
+        overrides = {k: v for k, v in options.items() if k not in ("max_turns", "cache") or v is not None}
+        request = conversation.prepare(prompt, key=key, **overrides)
+    else:
+        request = make_request(prompt, **options)
+    if args.count:
+        counted = await count_tokens(request)
+        ipython_display(counted)
+        _store(namespace, args.out, counted)
+        return
     if not in_notebook():  # terminal IPython: plain text to stdout
-        run = Run(make_request(prompt, **options))
+        run = Run(request)
+        if conversation is not None:
+            conversation.track(run, key=key)
         run.observe(TerminalPrinter())
         result = await run
     else:
-        widget = StreamWidget(prompt, **options)
+        widget = StreamWidget("", _request=request)
+        if conversation is not None:
+            conversation.track(widget.run, key=key)
         _replace_cell_output(widget)
         widget.display()
         if background or args.background:

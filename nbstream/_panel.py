@@ -22,7 +22,7 @@ import traitlets
 from IPython.display import display as ipython_display
 
 from ._errors import InputError
-from ._events import Result
+from ._events import MessageStarted, Result
 from ._frames import FrameContent, FrameScheduler
 from ._limiter import Limiter
 from ._request import Request, check_positive_int, make_request
@@ -92,10 +92,13 @@ class ParallelPanel(NbstreamWidget):
         concurrency: int = DEFAULT_CONCURRENCY,
         idle_timeout: float | None = None,
         max_retries: int | None = None,
+        tools: list[Any] | None = None,
+        max_turns: int = 5,
+        cache: bool | str | None = None,
     ) -> None:
         requests, labels = build_rows(
-            prompts, model=model, system=system, max_tokens=max_tokens,
-            idle_timeout=idle_timeout, max_retries=max_retries,
+            prompts, model=model, system=system, max_tokens=max_tokens, idle_timeout=idle_timeout,
+            max_retries=max_retries, tools=tools, max_turns=max_turns, cache=cache,
         )
         concurrency = check_positive_int(concurrency, "concurrency")
         super().__init__(
@@ -202,6 +205,7 @@ class ParallelPanel(NbstreamWidget):
         self.status = "running"
         self._ended_at = None
         try:
+            await self._warm_cache()
             while pending := [run.start() for run in self._runs if not run.done]:
                 await asyncio.wait(pending)
         except asyncio.CancelledError:
@@ -210,6 +214,17 @@ class ParallelPanel(NbstreamWidget):
             await asyncio.gather(*(run.start() for run in self._runs), return_exceptions=True)
         self._finish()
         return [run.result for run in self._runs]  # type: ignore[misc]
+
+    async def _warm_cache(self) -> None:
+        """With caching on, the first row goes alone until its response has started (the cache is
+        written then), so every other row reads the shared prefix instead of writing it again."""
+        first = self._runs[0]
+        if first.request.cache is None or len(self._runs) < 2 or first.started_at is not None:
+            return
+        started = asyncio.Event()
+        first.observe(lambda run, event: started.set() if type(event) is MessageStarted or run.done else None)
+        first.start()
+        await started.wait()
 
     def _on_run(self, i: int, run: Run, event: object) -> None:
         if run is not self._runs[i]:

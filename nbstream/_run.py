@@ -111,6 +111,7 @@ class Run:
         self._first_token_request_at: float | None = None
         self.wall_started_at = time.time()
         self.tool_states: dict[str, dict[str, Any]] = {}  # tool_use id -> running / done / failed, result
+        self.log_extra: dict[str, Any] = {}  # extra call-log columns (a chat's name)
         self._observers: list[Observer] = []
         self._task: asyncio.Task[Result] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -123,10 +124,12 @@ class Run:
     def start(self) -> asyncio.Task[Result]:
         """Start on the running loop (idempotent) and return the task."""
         if self._task is None:
+            from ._ledger import ledger
             from ._log import record
 
             self._loop = asyncio.get_running_loop()
-            record(self)  # the call log: a row now, partial text while streaming, the outcome at the end
+            record(self, **self.log_extra)  # the call log: a row now, partial text while streaming, the outcome at the end
+            ledger.track(self)  # the session's spend
             self._task = self._loop.create_task(self._execute(), name=f"nbstream run {self.request.model}")
         return self._task
 
@@ -326,6 +329,16 @@ class Run:
             service_tier=snap.usage.service_tier,
             estimated=True,
         )
+
+    def added_turns(self) -> list[dict[str, Any]]:
+        """The messages this call added to its conversation: the prompt, tool rounds, the answer.
+
+        Empty when no answer arrived (a conversation must not end on an unanswered prompt).
+        """
+        answer = self.snapshot.assistant_message(complete=self.status == "done")
+        if answer is None:
+            return []
+        return [*self.messages[len(self.request.history) :], answer]
 
     def parts(self) -> list[dict[str, Any]]:
         """The call as a view shows it: text and tool calls in order, over every turn."""

@@ -167,13 +167,49 @@ def _escape_markdown_inline(text: str) -> str:
     return _MD_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
 
 
-def static_copy_bundle(result: Result) -> dict[str, str]:
-    """The mimebundle of the static copy: text/markdown, text/html and text/plain."""
+def _tool_title(part: dict[str, Any]) -> str:
+    outcome = {"done": "done", "failed": "failed", "running": "running", "ready": "not run", "forming": "not run"}
+    duration = f" in {_format.seconds(part['duration'])}" if part.get("duration") is not None else ""
+    return f"tool {part['name']}({' '.join(str(part.get('input') or '').split())}) · {outcome.get(part['status'], part['status'])}{duration}"
+
+
+def parts_markdown(parts: list[dict[str, Any]]) -> str:
+    """Text and tool calls, in order, as safe Markdown."""
+    out = []
+    for part in parts:
+        if part["t"] == "text":
+            out.append(safe_markdown(part["text"]).rstrip())
+        else:
+            result = " ".join(str(part.get("result") or "").split())[:300]
+            out.append(f"> *{_escape_markdown_inline(_tool_title(part))}*" + (f"  \n> {_escape_markdown_inline(result)}" if result else ""))
+    return "\n\n".join(out)
+
+
+def parts_html(parts: list[dict[str, Any]]) -> str:
+    """Text (rendered and sanitised) and tool calls (escaped, results collapsed), in order."""
+    out = []
+    for part in parts:
+        if part["t"] == "text":
+            out.append(render_html(part["text"]))
+        else:
+            result = html.escape(str(part.get("result") or ""))
+            out.append(
+                f'<details class="nbstream-static-tool" data-status="{html.escape(part["status"], quote=True)}">'
+                f"<summary>{html.escape(_tool_title(part))}</summary><pre>{result}</pre></details>"
+            )
+    return "".join(out)
+
+
+def static_copy_bundle(result: Result, parts: list[dict[str, Any]] | None = None) -> dict[str, str]:
+    """The mimebundle of the static copy: text/markdown, text/html and text/plain (with tool calls, if any)."""
     footer = _format.summary(result)
     if result.error and result.status != "done":
         footer = f"{footer} · {result.error}"
-    body_md = safe_markdown(result.text) if result.text else ""
-    body_html = render_html(result.text) if result.text else ""
+    if parts:
+        body_md, body_html = parts_markdown(parts), parts_html(parts)
+    else:
+        body_md = safe_markdown(result.text) if result.text else ""
+        body_html = render_html(result.text) if result.text else ""
     md = (body_md.rstrip() + "\n\n---\n" if body_md else "") + f"*{_escape_markdown_inline(footer)}*\n"
     status = html.escape(result.status, quote=True)
     page = (

@@ -6,7 +6,7 @@ import sys
 from typing import TextIO
 
 from . import _format
-from ._events import FINAL_STATUSES, StatusChanged, TextDelta
+from ._events import FINAL_STATUSES, StatusChanged, TextDelta, ToolFinished
 from ._run import Run
 
 
@@ -19,6 +19,11 @@ class TerminalPrinter:
     def __call__(self, run: Run, event: object) -> None:
         if type(event) is TextDelta:
             self.out.write(event.text)
+            self.out.flush()
+        elif type(event) is ToolFinished:
+            outcome = "->" if event.ok else "failed:"
+            preview = " ".join(event.content.split())[:200]
+            self.out.write(f"\n[tool {event.name} {outcome} {preview} ({_format.seconds(event.duration)})]\n")
             self.out.flush()
         elif type(event) is StatusChanged:
             if event.status == "retrying" and run.failure is not None:

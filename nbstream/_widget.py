@@ -168,7 +168,8 @@ class StreamWidget(NbstreamWidget):
         static_copy = self.displayed and _can_display()
         if static_copy:  # a retry replaces the earlier copy in place
             ipython_display(
-                static_copy_bundle(result), raw=True, display_id=self._static_copy_id, update=self._static_copy_shown
+                static_copy_bundle(result, self.run.parts() if self.run.request.tools else None),
+                raw=True, display_id=self._static_copy_id, update=self._static_copy_shown,
             )
             self._static_copy_shown = True
         with self.hold_sync():
