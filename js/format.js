@@ -1,4 +1,4 @@
-// Formatting of the numbers shown in a stream's header. Pure.
+// Formatting of the numbers and labels shown in a stream's header and its tool calls. Pure.
 
 /** @typedef {"queued" | "waiting" | "retrying" | "streaming" | "done" | "cancelled" | "failed" | "cut_off"} Status */
 
@@ -120,4 +120,59 @@ export function formatCost(c, exact = false) {
 export function retryLeft(seconds, at, t) {
   if (!isNum(seconds) || seconds <= 0) return 0;
   return Math.max(0, Math.ceil(seconds - (t - at) / 1000));
+}
+
+const TOOL_STATUS_LABELS = {
+  forming: "writing arguments",
+  ready: "ready",
+  running: "running",
+  done: "done",
+  failed: "failed",
+};
+
+/**
+ * Human label of a tool call's status.
+ *
+ * @param {string} status
+ */
+export function toolStatusLabel(status) {
+  return /** @type {Record<string, string>} */ (TOOL_STATUS_LABELS)[status] ?? String(status || "");
+}
+
+/**
+ * The prompt-cache figures of a call: "cache 1,830 read · 512 written · saved $0.0012", or
+ * "… · cache write +$0.0003" when the cache writes cost more than they saved. "" when the call
+ * used no cache. `saved` is null when unknown (then not shown).
+ *
+ * @param {number | null | undefined} read     cache read tokens
+ * @param {number | null | undefined} written  cache write tokens
+ * @param {number | null | undefined} saved    US dollars saved against the uncached price
+ * @param {boolean} [exact]                     the amounts are exact (else "~")
+ */
+export function formatCache(read, written, saved, exact = false) {
+  const r = isNum(read) ? Math.max(0, Math.round(/** @type {number} */ (read))) : 0;
+  const w = isNum(written) ? Math.max(0, Math.round(/** @type {number} */ (written))) : 0;
+  if (r === 0 && w === 0) return "";
+  const parts = [];
+  if (r) parts.push(`${formatInt(r)} read`);
+  if (w) parts.push(`${formatInt(w)} written`);
+  let text = `cache ${parts.join(" · ")}`;
+  if (isNum(saved) && saved !== 0) {
+    const v = /** @type {number} */ (saved);
+    const money = formatCost(Math.abs(v), true);
+    const p = exact ? "" : "~";
+    text += v > 0 ? ` · saved ${p}${money}` : ` · cache write ${p}+${money}`;
+  }
+  return text;
+}
+
+/**
+ * "3 turns" for a call of several model turns (it used tools); "" for one.
+ *
+ * @param {number | null | undefined} turns
+ */
+export function formatTurns(turns) {
+  if (!isNum(turns)) return "";
+  const n = Math.round(/** @type {number} */ (turns));
+  return n > 1 ? `${formatInt(n)} turns` : "";
 }

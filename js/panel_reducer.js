@@ -3,8 +3,12 @@
 // (ms) as an argument, mutates the `PanelData` it is given, and reports which
 // rows changed, so views redraw only those.
 //
+// A row's reply is a transcript (see parts.js): its text, and the tool calls of a call
+// that uses tools. A row entry carries `delta` (text) or `ops` (text and tool calls);
+// a snapshot or final entry carries `text`, or `parts` (the whole list).
+//
 // Sequencing (one `seq` for the whole panel, like the stream view's):
-//   seq = last + 1   apply everything, append each row's delta (after clearing it on `reset`);
+//   seq = last + 1   apply everything, append each row's delta or ops (after clearing it on `reset`);
 //   seq > last + 1   a gap: deltas and resets are ignored, the absolute fields (status, stats,
 //                    timeline, error, notice, retry_in, can_retry, summary, elapsed) still apply,
 //                    and a resync is due (once, again only after RESYNC_RETRY_MS without a snapshot);
@@ -12,6 +16,7 @@
 // A snapshot replaces every row it lists and sets last = its seq (any value, also lower).
 
 import { isActive, isRunning } from "./format.js";
+import { appendText, applyOps, fromParts, fromText, partsEqual } from "./parts.js";
 
 /** @typedef {import("./stream_state.js").Stats} Stats */
 
@@ -28,7 +33,8 @@ import { isActive, isRunning } from "./format.js";
  * @property {string} label
  * @property {string} model
  * @property {string} prompt
- * @property {string} text
+ * @property {string} text       the text of every text part (joined by a blank line)
+ * @property {import("./parts.js").Part[]} parts  text and tool calls, in order (immutable)
  * @property {string} status
  * @property {Stats} stats
  * @property {number} statsAt    local time (ms) when `stats` arrived (or the row started running)
@@ -47,6 +53,7 @@ import { isActive, isRunning } from "./format.js";
  * @property {Record<string, number>} [counts]
  * @property {number} [input_tokens]
  * @property {number} [output_tokens]
+ * @property {number} [cache_read_tokens]
  * @property {number | null} [cost]
  * @property {boolean} [cost_partial]
  * @property {number | null} [ttft_p50]
@@ -120,6 +127,7 @@ export function createRow(spec, i, now) {
     model: typeof o.model === "string" ? o.model : "",
     prompt: typeof o.prompt === "string" ? o.prompt : "",
     text: "",
+    parts: [],
     status: "queued",
     stats: {},
     statsAt: now,
@@ -307,14 +315,14 @@ export function applyFrame(data, msg, now) {
     if (!row) continue;
     let changed = applyFields(row, r, now);
     if (inOrder) {
-      if (r.reset === true && row.text !== "") {
-        row.text = "";
+      if (r.reset === true && row.parts.length > 0) {
+        setTranscript(row, fromText(""));
         changed = true;
       }
-      if (typeof r.delta === "string" && r.delta !== "") {
-        row.text += r.delta;
-        changed = true;
-      }
+      const before = row.parts;
+      if (Array.isArray(r.ops)) setTranscript(row, applyOps(row, r.ops));
+      else if (typeof r.delta === "string") setTranscript(row, appendText(row, r.delta));
+      if (row.parts !== before) changed = true;
     }
     if (changed) change.rows.push(r.i);
   }
@@ -341,13 +349,37 @@ export function applySnapshot(data, msg, now) {
     const row = rowAt(data, r.i, now, change);
     if (!row) continue;
     let changed = applyFields(row, r, now);
-    if (typeof r.text === "string" && r.text !== row.text) {
-      row.text = r.text;
-      changed = true;
-    }
+    if (replaceTranscript(row, r)) changed = true;
     if (changed) change.rows.push(r.i);
   }
   return change;
+}
+
+/**
+ * @param {RowData} row
+ * @param {import("./parts.js").Transcript} tr
+ */
+function setTranscript(row, tr) {
+  row.parts = tr.parts;
+  row.text = tr.text;
+}
+
+/**
+ * The whole transcript of a snapshot or final entry: `parts` when given (non-empty, or with
+ * no text), else `text`. Only a transcript that differs replaces the row's.
+ *
+ * @param {RowData} row
+ * @param {any} entry
+ * @returns {boolean} whether the row changed
+ */
+function replaceTranscript(row, entry) {
+  let next;
+  if (Array.isArray(entry.parts) && (entry.parts.length > 0 || !entry.text)) next = fromParts(entry.parts);
+  else if (typeof entry.text === "string") next = fromText(entry.text);
+  else return false;
+  if (partsEqual(next.parts, row.parts)) return false;
+  setTranscript(row, next);
+  return true;
 }
 
 /**
@@ -370,10 +402,7 @@ export function applyFinal(data, final, now) {
     const entry = /** @type {any} */ ({ ...f });
     if (entry.stats && typeof entry.stats === "object" && sameStats(entry.stats, row.stats)) delete entry.stats;
     let changed = applyFields(row, entry, now);
-    if (typeof f.text === "string" && f.text !== row.text) {
-      row.text = f.text;
-      changed = true;
-    }
+    if (replaceTranscript(row, f)) changed = true;
     if (changed) change.rows.push(i);
   }
   return change;

@@ -1,16 +1,17 @@
 // One row of a panel: the shared stream header (see stream_header.js) led by an
 // expand toggle and the row's label, an error line, a plain-text preview of the
-// reply while collapsed, and the rendered Markdown while expanded.
+// reply while collapsed, and the rendered transcript while expanded (Markdown and
+// tool calls, see parts_view.js, as in the stream view).
 //
 // A collapsed row does no Markdown work at all: it only updates its header and
-// preview. The Markdown renderer (live_text.js) exists only while expanded.
+// preview. The transcript renderer exists only while expanded.
 // The row owns no listeners: the panel delegates clicks (see panel_view.js).
 
-import { createLiveText } from "./live_text.js";
 import { make, makeButton, setAttr, setHidden, setText } from "./dom.js";
 import { createHeader, outputTokens } from "./stream_header.js";
 import { isActive } from "./format.js";
-import { previewText } from "./preview.js";
+import { transcriptPreview } from "./preview.js";
+import { createPartsView } from "./parts_view.js";
 
 /** @typedef {import("./panel_reducer.js").RowData} RowData */
 
@@ -58,33 +59,29 @@ export function createPanelRow(doc, i, options) {
   let promptEl = null;
   /** @type {HTMLElement | null} */
   let textEl = null;
-  /** @type {ReturnType<typeof createLiveText> | null} */
-  let live = null;
-  /** @type {string | null} */
+  /** @type {import("./parts_view.js").PartsView | null} */
+  let transcript = null;
+  /** @type {import("./parts.js").Part[] | null} */
   let previewSource = null;
   let previewLive = false;
   let shownPrompt = "";
   let shownStatus = "";
   let shownTokens = "";
-  /** @type {string | null} */
-  let liveSource = null;
-  let liveFinal = false;
-  let liveMore = false;
 
   function openDetail() {
     detailEl = make(doc, "div", "nbstream-detail");
     promptEl = make(doc, "div", "nbstream-prompt");
     textEl = make(doc, "div", "nbstream-text");
+    textEl.hidden = true;
+    // Further text parts and tool call groups follow textEl inside the detail.
     detailEl.append(promptEl, textEl);
     el.append(detailEl);
-    live = createLiveText(textEl, { render: options.render, now: options.now });
-    liveSource = null;
-    liveMore = false;
+    transcript = createPartsView(textEl, { render: options.render, now: options.now });
   }
 
   function closeDetail() {
-    live?.clear();
-    live = null;
+    transcript?.clear();
+    transcript = null;
     detailEl?.remove();
     detailEl = promptEl = textEl = null;
   }
@@ -163,33 +160,24 @@ export function createPanelRow(doc, i, options) {
           retryIn: row.retryIn,
           retryAt: row.retryAt,
           canRetry: row.canRetry,
-          hasText: row.text !== "",
+          hasText: row.parts.length > 0,
         },
         t,
       );
       setText(errorEl, row.error);
 
       let more = false;
-      if (expanded && live && textEl && promptEl) {
+      if (expanded && transcript && promptEl) {
         setHidden(previewEl, true);
         setText(promptEl, row.prompt);
-        setAttr(textEl, "aria-busy", active ? "true" : "false");
-        setHidden(textEl, row.text === "");
-        const stale = row.text !== liveSource || !active !== liveFinal || liveMore;
-        if (stale && markdown) {
-          liveSource = row.text;
-          liveFinal = !active;
-          live.set(row.text, liveFinal);
-          liveMore = live.step();
-          more = liveMore;
-        } else {
-          more = stale; // left for a later frame
-        }
-      } else if (row.text !== previewSource || active !== previewLive) {
+        // Tool cards are always brought up to date; Markdown only with `markdown`
+        // (what is left over is reported as `more`, for a later frame).
+        more = transcript.draw(row.parts, !active, { markdown, t });
+      } else if (row.parts !== previewSource || active !== previewLive) {
         // Collapsed: a few hundred characters of plain text, no Markdown.
-        previewSource = row.text;
+        previewSource = row.parts;
         previewLive = active;
-        setText(previewEl, previewText(row.text, active));
+        setText(previewEl, transcriptPreview(row.parts, row.text, active));
         setAttr(previewEl, "data-live", active ? "true" : "false");
       }
       return { ticking, more };

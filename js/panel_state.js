@@ -110,7 +110,7 @@ export function createPanelState(model, options = {}) {
     resyncIfBehind() {
       if (initialResyncSent || disposed) return;
       initialResyncSent = true;
-      if (status === "running" && data.lastSeq === 0 && data.rows.every((r) => r.text === "")) {
+      if (status === "running" && data.lastSeq === 0 && data.rows.every((r) => r.parts.length === 0)) {
         data.awaitingSnapshot = true;
         data.resyncAt = now();
         model.send({ type: "resync", have: 0 });

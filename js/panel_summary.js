@@ -12,6 +12,7 @@ import { formatCost, formatInt, formatSeconds, retryLeft, statusLabel } from "./
  * @property {number} summaryAt    local time (ms) when the summary arrived (for the pause countdown)
  * @property {number} now          local time (ms)
  * @property {number} rowCount     number of rows (the total if the summary has none yet)
+ * @property {number} [cacheRead]  cache read tokens of all rows (used when the summary has no `cache_read_tokens`)
  */
 
 /**
@@ -20,7 +21,7 @@ import { formatCost, formatInt, formatSeconds, retryLeft, statusLabel } from "./
  * @property {number} total
  * @property {string} progress     "12 / 200 done"
  * @property {string} counts       "5 streaming · 20 queued · 3 failed"
- * @property {string} tokens       "12,345 in · 6,789 out tokens"
+ * @property {string} tokens       "12,345 in · 6,789 out tokens", then " · 1,830 cache read" if any
  * @property {string} cost         "~$0.12 + unknown"
  * @property {string} ttft         "TTFT p50 0.41 s · p95 1.2 s"
  * @property {string} duration     "duration p50 3.1 s · p95 5.0 s"
@@ -116,12 +117,15 @@ export function summaryTexts(summary, ctx) {
   if (ctx.running && isNum(s.concurrency) && /** @type {number} */ (s.concurrency) > 0) {
     concurrency = `${formatInt(int(s.in_flight))} in flight / ${formatInt(int(s.concurrency))}`;
   }
+  const cacheRead = int(isNum(s.cache_read_tokens) ? s.cache_read_tokens : ctx.cacheRead);
+  let tokens = `${formatInt(int(s.input_tokens))} in · ${formatInt(int(s.output_tokens))} out tokens`;
+  if (cacheRead > 0) tokens += ` · ${formatInt(cacheRead)} cache read`;
   return {
     done,
     total,
     progress: `${formatInt(done)} / ${formatInt(total)} done`,
     counts: formatCounts(s.counts),
-    tokens: `${formatInt(int(s.input_tokens))} in · ${formatInt(int(s.output_tokens))} out tokens`,
+    tokens,
     cost: formatTotalCost(s.cost, !!s.cost_partial, ctx.costExact),
     ttft: formatPercentiles("TTFT", s.ttft_p50, s.ttft_p95),
     duration: formatPercentiles("duration", s.duration_p50, s.duration_p95),

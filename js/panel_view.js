@@ -203,13 +203,10 @@ export function createPanelView({ doc, source, onCancelAll, onCancelRow, onRetry
    */
   function drawSummary(t, running, clock) {
     let costExact = !running;
-    if (costExact) {
-      for (const r of data.rows) {
-        if (typeof r.stats.cost === "number" && !r.stats.cost_exact) {
-          costExact = false;
-          break;
-        }
-      }
+    let cacheRead = 0;
+    for (const r of data.rows) {
+      if (typeof r.stats.cost === "number" && !r.stats.cost_exact) costExact = false;
+      cacheRead += Number(r.stats.cache_read_tokens) || 0;
     }
     const wall = data.summary.wall;
     const s = summaryTexts(data.summary, {
@@ -220,6 +217,7 @@ export function createPanelView({ doc, source, onCancelAll, onCancelRow, onRetry
       summaryAt: data.summaryAt,
       now: t,
       rowCount: data.rows.length,
+      cacheRead,
     });
     setAttr(root, "data-status", running ? "running" : "done");
     setAttr(root, "data-done", String(s.done));

@@ -2,6 +2,8 @@
 // Pure and cheap: it only ever looks at a few hundred characters, so a row can
 // update it on every frame without any Markdown work.
 
+import { pendingToolNames } from "./parts.js";
+
 /** Characters looked at (the preview is shown on one or two lines). */
 export const PREVIEW_CHARS = 240;
 
@@ -45,4 +47,21 @@ export function previewText(text, live, max = PREVIEW_CHARS) {
   }
   const body = stripMarkdown(text.slice(0, max));
   return body ? `${body}…` : "";
+}
+
+/**
+ * The preview of a row's transcript (see parts.js): "calling get_weather…" while the tool
+ * calls at its end are in progress, else the preview of its text.
+ *
+ * @param {import("./parts.js").Part[]} parts
+ * @param {string} text   the transcript's text
+ * @param {boolean} live  the call is in progress
+ * @param {number} [max]
+ */
+export function transcriptPreview(parts, text, live, max = PREVIEW_CHARS) {
+  if (live) {
+    const names = pendingToolNames(parts);
+    if (names.length) return `calling ${names.join(", ")}…`;
+  }
+  return previewText(text, live, max);
 }

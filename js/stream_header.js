@@ -1,13 +1,16 @@
 // The header line of one stream: status, waiting dots, model, SIMULATED badge,
-// the stats (tokens, TTFT, rate, elapsed, cost), the notice with the retry
-// countdown, and the Cancel / Retry buttons. Shared by the "stream" view and by
+// the stats (tokens, TTFT, rate, elapsed, cost, prompt cache, model turns), the
+// notice with the retry countdown, and the Cancel / Retry buttons. Shared by the "stream" view and by
 // every row of a "panel" view, so both speak the same widget vocabulary.
 //
 // It owns no listeners: the caller wires the buttons (directly, or by event
 // delegation for hundreds of rows) and calls `pressCancel` / `pressRetry`.
 
 import { make, makeButton, setAttr, setDisabled, setHidden, setText } from "./dom.js";
-import { formatCost, formatInt, formatRate, formatSeconds, formatTokens, isActive, isRunning, retryLeft, statusLabel } from "./format.js";
+import {
+  formatCache, formatCost, formatInt, formatRate, formatSeconds, formatTokens, formatTurns, isActive, isRunning, retryLeft,
+  statusLabel,
+} from "./format.js";
 
 /** @typedef {import("./stream_state.js").Stats} Stats */
 
@@ -69,7 +72,12 @@ export function createHeader(doc, options = {}) {
   const elapsedEl = make(doc, "span", "nbstream-elapsed");
   elapsedEl.title = "elapsed time";
   const costEl = make(doc, "span", "nbstream-cost");
-  statsEl.append(tokensEl, ttftEl, rateEl, elapsedEl, costEl);
+  const cacheEl = make(doc, "span", "nbstream-cache");
+  cacheEl.hidden = true;
+  const turnsEl = make(doc, "span", "nbstream-turns");
+  turnsEl.title = "model turns (the model called tools between them)";
+  turnsEl.hidden = true;
+  statsEl.append(tokensEl, ttftEl, rateEl, elapsedEl, costEl, cacheEl, turnsEl);
   const noticeEl = make(doc, "span", "nbstream-notice");
   const actions = make(doc, "span", "nbstream-actions");
   const cancelBtn = makeButton(doc, "nbstream-cancel", "Cancel", options.cancelLabel ?? "Cancel generation");
@@ -83,6 +91,7 @@ export function createHeader(doc, options = {}) {
   let lastStatus = "";
   let lastDetail = "";
   let lastCostTitle = "";
+  let lastCache = "";
 
   return {
     el,
@@ -152,6 +161,14 @@ export function createHeader(doc, options = {}) {
         lastCostTitle = costTitle;
         costEl.setAttribute("title", costTitle);
       }
+      const cache = `${stats.cache_read_tokens}|${stats.cache_write_tokens}|${stats.cache_saved}|${stats.cost_exact}`;
+      if (cache !== lastCache) {
+        lastCache = cache;
+        const text = formatCache(stats.cache_read_tokens, stats.cache_write_tokens, stats.cache_saved, !!stats.cost_exact);
+        setText(cacheEl, text);
+        if (text) setAttr(cacheEl, "title", "prompt cache: tokens read from and written to the cache; the saving is against the uncached price");
+      }
+      setText(turnsEl, formatTurns(stats.turns));
 
       const left = retryLeft(s.retryIn, s.retryAt, t);
       const notice = [s.notice, left > 0 ? `retrying in ${left} s` : ""].filter(Boolean).join(" · ");

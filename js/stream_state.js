@@ -1,11 +1,13 @@
-// Per-model state of one stream: the text accumulated from sequenced deltas,
-// the latest status and stats, and the resync protocol.
+// Per-model state of one stream: the transcript (text, and the tool calls of a
+// call that uses tools; see parts.js) built from sequenced frames, the latest
+// status and stats, and the resync protocol.
 //
 // It lives at model level (created in `initialize`) because custom messages go
 // to the model: a view created later must still see every delta that arrived.
 // Views subscribe to it and redraw on their next animation frame.
 
 import { isActive, isRunning } from "./format.js";
+import { appendText, applyOps, emptyTranscript, fromParts, fromText, partsEqual } from "./parts.js";
 
 /**
  * @typedef {object} Stats
@@ -19,6 +21,8 @@ import { isActive, isRunning } from "./format.js";
  * @property {number | null} [rate]
  * @property {number | null} [cost]
  * @property {boolean} [cost_exact]
+ * @property {number | null} [cache_saved]  US dollars caching saved (negative: the cache writes cost extra)
+ * @property {number} [turns]               model turns (more than 1 when the call used tools)
  */
 
 /**
@@ -42,7 +46,8 @@ import { isActive, isRunning } from "./format.js";
  * @property {string} notice
  * @property {number} retryIn      seconds, as last received
  * @property {number} retryAt      local time (ms) when `retryIn` arrived
- * @property {string} text
+ * @property {string} text        the text of every text part (joined by a blank line)
+ * @property {import("./parts.js").Part[]} parts  text and tool calls, in order (immutable)
  * @property {boolean} final       the text will not grow any more
  * @property {boolean} showText
  * @property {boolean} canRetry
@@ -51,7 +56,7 @@ import { isActive, isRunning } from "./format.js";
 /** If a resync got no snapshot within this time, the next gap asks again. */
 const RESYNC_RETRY_MS = 3000;
 
-const TRAITS = ["status", "stats", "text", "model", "simulated", "error", "notice", "retry_in", "show_text", "can_retry"];
+const TRAITS = ["status", "stats", "text", "parts", "model", "simulated", "error", "notice", "retry_in", "show_text", "can_retry"];
 
 /** @param {unknown} x */
 function num(x) {
@@ -65,12 +70,21 @@ function num(x) {
 export function createStreamState(model, options = {}) {
   const now = options.now ?? (() => globalThis.performance.now());
 
-  let text = String(model.get("text") ?? "");
+  let status = String(model.get("status") ?? "waiting");
+  /**
+   * The value of the `parts` trait when a snapshot last replaced everything: until the call
+   * is in progress again, that value no longer counts (a retry starts with a snapshot, while
+   * the status is still final and the old parts are still set).
+   * @type {unknown}
+   */
+  let supersededParts = null;
+  /** @type {import("./parts.js").Transcript} */
+  let transcript = emptyTranscript();
+  applyFinalTraits();
   let lastSeq = 0;
   let awaitingSnapshot = false;
   let resyncAt = -Infinity;
   let initialResyncSent = false;
-  let status = String(model.get("status") ?? "waiting");
   /** @type {Stats} */
   let stats = model.get("stats") ?? {};
   let statsAt = now();
@@ -85,10 +99,42 @@ export function createStreamState(model, options = {}) {
     for (const fn of Array.from(subscribers)) fn();
   }
 
+  /**
+   * The `parts` trait, when it is set and counts. It is set once at the end, so it is
+   * ignored while the call is in progress (a retry starting over does not reset it).
+   */
+  function finalParts() {
+    const p = model.get("parts");
+    return Array.isArray(p) && p.length > 0 && !isActive(status) && p !== supersededParts ? p : null;
+  }
+
+  /** Whether the final traits are set: the stream is over and frames change nothing. */
+  function ended() {
+    return !!model.get("text") || finalParts() !== null;
+  }
+
+  /**
+   * The final traits replace what the frames built: a non-empty `parts` (once the status is
+   * final) is authoritative, else a non-empty `text`. Empty values (a reset) change nothing.
+   */
+  function applyFinalTraits() {
+    const p = model.get("parts");
+    if (Array.isArray(p) && p.length > 0) {
+      // Wait for the final status (the value may be stale, from an earlier attempt).
+      if (finalParts() === null) return;
+      const next = fromParts(p);
+      if (!partsEqual(next.parts, transcript.parts)) transcript = next;
+      return;
+    }
+    const t = String(model.get("text") ?? "");
+    if (t && (t !== transcript.text || transcript.parts.length !== 1)) transcript = fromText(t);
+  }
+
   /** @param {string} next */
   function setStatus(next) {
     // The local clock extrapolates `stats.elapsed` from when the stream started running.
     if (!isRunning(status) && isRunning(next)) statsAt = now();
+    if (isActive(next)) supersededParts = null; // from now on, a final value counts again
     status = next;
   }
 
@@ -103,7 +149,7 @@ export function createStreamState(model, options = {}) {
   function onFrame(msg) {
     const seq = msg.seq;
     if (!Number.isInteger(seq) || seq <= lastSeq) return; // stale or duplicate
-    if (model.get("text")) {
+    if (ended()) {
       // The final text is set, so the stream is over: a late frame changes nothing.
       if (seq === lastSeq + 1) lastSeq = seq;
       return;
@@ -115,7 +161,8 @@ export function createStreamState(model, options = {}) {
     if (typeof msg.status === "string" && msg.status) setStatus(msg.status);
     if (seq === lastSeq + 1) {
       lastSeq = seq;
-      if (typeof msg.delta === "string") text += msg.delta;
+      if (Array.isArray(msg.ops)) transcript = applyOps(transcript, msg.ops);
+      else if (typeof msg.delta === "string") transcript = appendText(transcript, msg.delta);
     } else if (!awaitingSnapshot || now() - resyncAt > RESYNC_RETRY_MS) {
       // Frames were dropped on the way: ignore this delta and ask for the text so far.
       sendResync(lastSeq);
@@ -125,8 +172,11 @@ export function createStreamState(model, options = {}) {
 
   /** @param {any} msg */
   function onSnapshot(msg) {
-    if (typeof msg.text !== "string") return;
-    text = msg.text;
+    // `parts` (the whole list) replaces everything; else `text` ("" clears: a retry starting over).
+    if (Array.isArray(msg.parts) && (msg.parts.length > 0 || !msg.text)) transcript = fromParts(msg.parts);
+    else if (typeof msg.text === "string") transcript = fromText(msg.text);
+    else return;
+    supersededParts = model.get("parts");
     if (Number.isInteger(msg.seq) && msg.seq >= 0) lastSeq = msg.seq;
     awaitingSnapshot = false;
     notify();
@@ -148,6 +198,7 @@ export function createStreamState(model, options = {}) {
     if (name === "status") {
       handler = () => {
         setStatus(String(model.get("status") ?? ""));
+        applyFinalTraits(); // the parts trait counts once the status is final
         notify();
       };
     } else if (name === "stats") {
@@ -156,10 +207,9 @@ export function createStreamState(model, options = {}) {
         statsAt = now();
         notify();
       };
-    } else if (name === "text") {
+    } else if (name === "text" || name === "parts") {
       handler = () => {
-        const t = String(model.get("text") ?? "");
-        if (t) text = t; // non-empty final text replaces what the deltas built
+        applyFinalTraits(); // non-empty final values replace what the frames built
         notify();
       };
     } else if (name === "retry_in") {
@@ -188,7 +238,8 @@ export function createStreamState(model, options = {}) {
         notice: String(model.get("notice") ?? ""),
         retryIn,
         retryAt,
-        text,
+        text: transcript.text,
+        parts: transcript.parts,
         final: !isActive(status),
         showText: model.get("show_text") !== false,
         canRetry: !!model.get("can_retry"),
@@ -218,7 +269,7 @@ export function createStreamState(model, options = {}) {
     resyncIfBehind() {
       if (initialResyncSent || disposed) return;
       initialResyncSent = true;
-      if (isRunning(status) && text === "" && lastSeq === 0) {
+      if (isRunning(status) && transcript.parts.length === 0 && lastSeq === 0) {
         model.send({ type: "resync", have: 0 });
       }
     },

@@ -1,17 +1,18 @@
 // The DOM component for one stream: header (status, stats, badges, buttons; see
 // stream_header.js, shared with the rows of a panel), error line and the
-// rendered text. Used by the "stream" view.
+// transcript: the rendered text, and the tool calls of a call that uses tools
+// (see parts_view.js, shared with the expanded rows of a panel). Used by the
+// "stream" view.
 //
 // It reads everything from a `source` (see stream_state.js) and redraws on the
 // next animation frame after `invalidate()`, at most once per frame however many
 // messages arrived in between.
 
-import { createLiveText } from "./live_text.js";
 import { renderMarkdownFragment } from "./markdown.js";
 import { make, setAttr, setText } from "./dom.js";
 import { createHeader, outputTokens } from "./stream_header.js";
-import { isActive } from "./format.js";
 import { createFrameLoop, viewClock } from "./frame_loop.js";
+import { createPartsView } from "./parts_view.js";
 
 /** @typedef {import("./stream_state.js").StreamSnapshot} StreamSnapshot */
 /** @typedef {import("./frame_loop.js").ViewEnv} ViewEnv */
@@ -41,9 +42,11 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
   const errorEl = make(doc, "div", "nbstream-error");
   errorEl.setAttribute("role", "alert");
   const textEl = make(doc, "div", "nbstream-text");
+  textEl.hidden = true;
+  // Further text parts and tool call groups are placed after textEl by the parts view.
   root.append(header.el, errorEl, textEl);
 
-  const live = createLiveText(textEl, { render: env.render ?? renderMarkdownFragment, now });
+  const transcript = createPartsView(textEl, { render: env.render ?? renderMarkdownFragment, now });
 
   const loop = createFrameLoop(env, flush);
   const { invalidate } = loop;
@@ -66,7 +69,7 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
   retryBtn.addEventListener("click", onRetryClick);
 
   /**
-   * Draw the header, error line and buttons (cheap).
+   * Draw the header and the error line (cheap).
    *
    * @param {StreamSnapshot} s
    * @param {number} t  current time
@@ -75,22 +78,22 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
   function drawHeader(s, t) {
     setAttr(root, "data-status", s.status);
     setAttr(root, "data-tokens", String(outputTokens(s.stats)));
-    const ticking = header.draw({ ...s, hasText: s.text !== "" }, t);
+    const ticking = header.draw({ ...s, hasText: s.parts.length > 0 }, t);
     setText(errorEl, s.error);
-    setAttr(textEl, "aria-busy", isActive(s.status) ? "true" : "false");
-    textEl.hidden = !s.showText || s.text === "";
     return ticking;
   }
 
   /** Draw the current state. Called from an animation frame. */
   function flush() {
     const s = source.snapshot();
-    const ticking = drawHeader(s, now());
+    const t = now();
+    const ticking = drawHeader(s, t);
     let more = false;
     if (s.showText) {
-      // The text is not rendered while hidden; it catches up when shown again.
-      live.set(s.text, s.final);
-      more = live.step();
+      more = transcript.draw(s.parts, s.final, { t });
+    } else {
+      // The transcript is not rendered while hidden; it catches up when shown again.
+      transcript.hide();
     }
     loop.setTicking(ticking);
     if (more) invalidate();
@@ -106,8 +109,12 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
     invalidate,
     /** Redraw now (tests; normally called from an animation frame). */
     flush,
-    /** The incremental text renderer (tests). */
-    live,
+    /** The incremental renderer of the first text part (tests). */
+    get live() {
+      return transcript.firstLive;
+    },
+    /** The transcript: text parts and tool calls (tests). */
+    transcript,
     destroy() {
       if (loop.destroyed) return;
       loop.destroy();

@@ -194,3 +194,33 @@ test("the clock: extrapolated from the last elapsed while running, the wall time
   setSummary(e, { wall: 4 }, 1000);
   assert.equal(clockAt(e, true, 2000), 5);
 });
+
+test("row entries with ops build the row's parts (same reducer as the stream); snapshots and final may carry parts", () => {
+  const d = fresh();
+  applyFrame(d, { type: "frame", seq: 1, rows: [row(0, { delta: undefined, ops: [{ t: "text", text: "Let me look." }, { t: "tool", id: "t1", name: "search", status: "forming", input: "" }] })] }, 0);
+  applyFrame(d, { type: "frame", seq: 2, rows: [row(0, { delta: undefined, ops: [{ t: "tool", id: "t1", input_delta: "{}", status: "running" }] })] }, 0);
+  let c = applyFrame(d, { type: "frame", seq: 3, rows: [row(0, { delta: undefined, ops: [{ t: "tool", id: "t1", status: "done", duration: 0.2, result: "r" }, { t: "text", text: "Found." }] })] }, 0);
+  assert.deepEqual(c.rows, [0]);
+  assert.deepEqual(d.rows[0].parts.map((p) => p.t), ["text", "tool", "text"]);
+  assert.equal(d.rows[0].parts[1].input, "{}");
+  assert.equal(d.rows[0].text, "Let me look.\n\nFound.");
+  // a gap ignores ops like deltas
+  applyFrame(d, { type: "frame", seq: 5, rows: [row(0, { delta: undefined, ops: [{ t: "text", text: " lost" }] })] }, 0);
+  assert.equal(d.rows[0].text, "Let me look.\n\nFound.");
+  // a snapshot row with parts replaces them
+  applySnapshot(d, { type: "snapshot", seq: 5, rows: [{ i: 0, text: "X", parts: [{ t: "tool", id: "t9", status: "running" }, { t: "text", text: "X" }] }] }, 0);
+  assert.deepEqual(d.rows[0].parts.map((p) => p.t + (p.id ?? "")), ["toolt9", "text"]);
+  // reset clears the parts
+  applyFrame(d, { type: "frame", seq: 6, rows: [row(0, { reset: true })] }, 0);
+  assert.deepEqual(d.rows[0].parts, []);
+  assert.equal(d.rows[0].text, "");
+  // final: parts are authoritative; the same values again change nothing
+  const final = [{ status: "done", text: "A\n\nB", parts: [{ t: "text", text: "A" }, { t: "tool", id: "z", status: "done" }, { t: "text", text: "B" }] }];
+  c = applyFinal(d, final, 0);
+  assert.deepEqual(c.rows, [0]);
+  assert.equal(d.rows[0].parts.length, 3);
+  const parts = d.rows[0].parts;
+  c = applyFinal(d, structuredClone(final), 0);
+  assert.deepEqual(c.rows, []);
+  assert.equal(d.rows[0].parts, parts, "unchanged parts keep their identity");
+});
