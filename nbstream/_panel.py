@@ -238,6 +238,14 @@ class ParallelPanel(NbstreamWidget):
         run = self._runs[i]
         return {"i": i, **run.view_state(), "timeline": run.timeline(self._origin)}
 
+    def _row_whole(self, i: int) -> dict[str, Any]:
+        """A row's full state, text included (and tool calls, for a call that uses tools)."""
+        run = self._runs[i]
+        whole = {**self._row_state(i), "text": run.text}
+        if run.request.tools:
+            whole["parts"] = run.parts()
+        return whole
+
     def _send_frame(self) -> None:
         if not self._pending:
             return
@@ -254,7 +262,7 @@ class ParallelPanel(NbstreamWidget):
 
     def _resync(self) -> None:
         self._frames.flush_now()
-        rows = [{**self._row_state(i), "text": run.text} for i, run in enumerate(self._runs)]
+        rows = [self._row_whole(i) for i in range(len(self._runs))]
         self.send({"type": "snapshot", "seq": self._seq, "elapsed": self._elapsed(), "summary": self._summary(), "rows": rows})
 
     def _elapsed(self) -> float:
@@ -308,9 +316,7 @@ class ParallelPanel(NbstreamWidget):
             ipython_display(bundle, raw=True, display_id=self._copy_id, update=self._copy_shown)
             self._copy_shown = True
         with self.hold_sync():
-            self.final = [
-                {**self._row_state(i), "text": run.text} for i, run in enumerate(self._runs)
-            ]
+            self.final = [self._row_whole(i) for i in range(len(self._runs))]
             self.summary = self._summary()
             self.show_text = not show_copy
             self.status = "done"

@@ -47,7 +47,8 @@ class Tool:
         try:
             self._sdk = _source.function_tool(fn, name=tool_name, description=description)
         except Exception as exc:  # an annotation pydantic cannot turn into a schema
-            raise InputError(f"tool {tool_name!r}: cannot build its schema: {exc}") from None
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InputError(f"tool {tool_name!r}: cannot build its schema: {reason}") from None
         self.name: str = self._sdk.name
         self.definition: dict[str, Any] = dict(self._sdk.to_dict())
 

@@ -81,7 +81,7 @@ Tool use (when the request has ``tools`` with an ``input_schema``)
     must begin with one ``tool_result`` per ``tool_use``, else a 400 ``messages.N: Did not find K
     tool_result block(s) at the beginning of this message. ...`` (an unknown or repeated ``tool_use_id``
     gets the API's "unexpected `tool_use_id`" 400). ``max_tokens`` counts every block; a tool call that
-    does not fit is dropped whole.
+    does not fit is dropped whole. ``stop_sequences`` apply to text answers only.
 Thinking
     ``thinking=1`` puts a ``thinking`` block first (``thinking_delta`` tokens, counted as output, then one
     ``signature_delta``).
@@ -123,7 +123,8 @@ prompt cache) with ``usage.service_tier: "batch"``. Results come in an order of 
 Directive (in a request's params)
     ``batch_result=errored|expired|canceled`` (default ``succeeded``); ``errored`` takes its error type
     from ``error=TYPE`` (default ``overloaded_error``); ``status=CODE`` also ends it ``errored`` with that
-    status's error type. Timing directives and connection faults do not apply to batches.
+    status's error type; a stream-only ``fault`` ends it ``errored`` (as it is a 400 without streaming).
+    Other faults and the timing directives do not apply to batches; a bad directive ends it ``errored``.
 
 Request log
 -----------

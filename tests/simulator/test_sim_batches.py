@@ -47,7 +47,7 @@ async def wait_until_ended(
 async def test_create_poll_and_read_every_kind_of_result(
     sim: Simulator, client: anthropic.AsyncAnthropic
 ) -> None:
-    sim.configure(batch_seconds=0.5)
+    sim.configure(batch_seconds=1.0)
     batch = await client.messages.batches.create(
         requests=[
             item("plain"),
@@ -80,7 +80,7 @@ async def test_create_poll_and_read_every_kind_of_result(
     assert ended.request_counts.model_dump() == {
         "processing": 0, "succeeded": 4, "errored": 4, "canceled": 1, "expired": 1,
     }  # fmt: skip
-    assert ended.ended_at is not None and 0.4 <= (ended.ended_at - ended.created_at).total_seconds() <= 0.6
+    assert ended.ended_at is not None and (ended.ended_at - ended.created_at).total_seconds() == 1.0
     assert ended.results_url == f"{sim.base_url}/v1/messages/batches/{batch.id}/results"
 
     results = {r.custom_id: r.result async for r in await client.messages.batches.results(batch.id)}
@@ -160,10 +160,10 @@ async def test_results_before_the_end_or_of_an_unknown_batch_are_errors(
 
 
 async def test_cancel_mid_way(sim: Simulator, client: anthropic.AsyncAnthropic) -> None:
-    """Four requests done at 0.5, 1.0, 1.5 and 2.0 s; a cancel at ~0.7 s keeps the first one."""
-    sim.configure(batch_seconds=2.0)
+    """Four requests done at 0.75, 1.5, 2.25 and 3 s; a cancel at ~1 s keeps the first one."""
+    sim.configure(batch_seconds=3.0)
     batch = await client.messages.batches.create(requests=[item(f"r{i}") for i in range(4)])
-    await asyncio.sleep(0.7)
+    await asyncio.sleep(1.0)
     canceling = await client.messages.batches.cancel(batch.id)
     assert canceling.processing_status == "canceling" and canceling.cancel_initiated_at is not None
     assert canceling.request_counts.processing == 4 and canceling.results_url is None

@@ -182,6 +182,13 @@ async def test_bad_cache_control_is_a_400(
     assert info.value.body["error"] == {"type": "invalid_request_error", "message": message}
 
 
+def test_cache_control_does_not_change_the_estimate() -> None:
+    marked = body(cached_system(), tools=[{**TOOL, "cache_control": EPHEMERAL}], cache_control=EPHEMERAL)
+    plain = body([{"type": "text", "text": LONG}], tools=[TOOL])
+    assert estimate_input_tokens(marked) == estimate_input_tokens(plain)
+    assert estimate_input_tokens(plain) > estimate_input_tokens(body(LONG, tools=[]))  # tools count too
+
+
 # -- the cache itself (a fake clock) -------------------------------------------------------------------------
 
 
