@@ -68,6 +68,7 @@ function makeLive(options = {}) {
       calls.push(src);
       return renderMarkdownFragment(src);
     },
+    now: () => 0, // a frozen clock: the time budget never runs out unless a test says so
     ...options,
   });
   return { el, live, calls };

@@ -28,7 +28,8 @@ function countingRender() {
 }
 
 function mount(model, { views = 1, env } = {}) {
-  const widget = env ? createWidget({ env }) : widgetModule.default();
+  // A frozen clock unless a test brings its own: render budgets never depend on machine load.
+  const widget = createWidget({ env: env ?? { now: fakeClock() } });
   const modelController = new AbortController();
   widget.initialize({ model, signal: modelController.signal });
   const mounted = [];
@@ -403,7 +404,7 @@ test("data-status, data-done and data-total follow the state", () => {
 
 test("a late second view shows the accumulated rows", () => {
   const model = panelModel(3, { show_text: false });
-  const widget = widgetModule.default();
+  const widget = createWidget({ env: { now: fakeClock() } });
   const mc = new AbortController();
   widget.initialize({ model, signal: mc.signal });
   model.emit(frame(1, [rowEntry(0, { delta: "Zero " }), rowEntry(2, { delta: "Two" })]));
@@ -448,7 +449,7 @@ test("a view rendered after the end shows the final rows", () => {
 
 test("a reloaded page mid-run asks once for a snapshot", () => {
   const model = panelModel(3);
-  const widget = widgetModule.default();
+  const widget = createWidget({ env: { now: fakeClock() } });
   const mc = new AbortController();
   widget.initialize({ model, signal: mc.signal });
   const v1 = renderView(widget, model);
@@ -484,7 +485,7 @@ test("rate-limit pause and live summary figures", () => {
 test("abort removes the view's listeners; the model's abort removes the rest", () => {
   const model = panelModel(3);
   const base = model.listenerCount();
-  const widget = widgetModule.default();
+  const widget = createWidget({ env: { now: fakeClock() } });
   const mc = new AbortController();
   widget.initialize({ model, signal: mc.signal });
   const afterInit = model.listenerCount();

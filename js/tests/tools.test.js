@@ -9,7 +9,8 @@ const widgetModule = await import("../index.js");
 const { createWidget } = widgetModule;
 
 function mount(model, env) {
-  const widget = env ? createWidget({ env }) : widgetModule.default();
+  // A frozen clock unless a test brings its own: render budgets never depend on machine load.
+  const widget = createWidget({ env: env ?? { now: fakeClock() } });
   const modelController = new AbortController();
   widget.initialize({ model, signal: modelController.signal });
   const el = document.createElement("div");

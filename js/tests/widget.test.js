@@ -10,7 +10,8 @@ const { createWidget } = widgetModule;
 
 /** Mount a widget: initialize once, then render `views` views. */
 function mount(model, { views = 1, env } = {}) {
-  const widget = env ? createWidget({ env }) : widgetModule.default();
+  // A frozen clock unless a test brings its own: render budgets never depend on machine load.
+  const widget = createWidget({ env: env ?? { now: fakeClock() } });
   const modelController = new AbortController();
   widget.initialize({ model, signal: modelController.signal });
   const mounted = [];
@@ -50,7 +51,7 @@ function unmount(m) {
 
 test("the default export is a factory of {initialize, render}", () => {
   assert.equal(typeof widgetModule.default, "function");
-  const w = widgetModule.default();
+  const w = createWidget({ env: { now: fakeClock() } });
   assert.equal(typeof w.initialize, "function");
   assert.equal(typeof w.render, "function");
 });
@@ -338,7 +339,7 @@ test("frames are ignored while the final text is set", () => {
 
 test("a view rendered late shows the text accumulated before it existed", () => {
   const model = new FakeModel({ status: "streaming" });
-  const widget = widgetModule.default();
+  const widget = createWidget({ env: { now: fakeClock() } });
   const mc = new AbortController();
   widget.initialize({ model, signal: mc.signal });
   model.emit(frame(1, "# Title\n\n"));
@@ -360,7 +361,7 @@ test("a view rendered late shows the text accumulated before it existed", () => 
 
 test("a reloaded page mid-stream asks once for the text so far", () => {
   const model = new FakeModel({ status: "streaming", stats: { ...DEFAULT_STATS, output_tokens: 40, elapsed: 2 } });
-  const widget = widgetModule.default();
+  const widget = createWidget({ env: { now: fakeClock() } });
   const mc = new AbortController();
   widget.initialize({ model, signal: mc.signal });
   const v1 = renderView(widget, model);
@@ -388,7 +389,7 @@ test("no resync on render when the stream is over or text is known", () => {
 test("abort of the view's signal removes its listeners; abort of the model's signal removes the rest", () => {
   const model = new FakeModel({ status: "streaming" });
   const base = model.listenerCount();
-  const widget = widgetModule.default();
+  const widget = createWidget({ env: { now: fakeClock() } });
   const mc = new AbortController();
   widget.initialize({ model, signal: mc.signal });
   const afterInit = model.listenerCount();
@@ -414,7 +415,7 @@ test("abort of the view's signal removes its listeners; abort of the model's sig
 
 test("the cleanup function returned by render is equivalent to aborting", () => {
   const model = new FakeModel({ status: "streaming" });
-  const widget = widgetModule.default();
+  const widget = createWidget({ env: { now: fakeClock() } });
   widget.initialize({ model });
   const el = document.createElement("div");
   const cleanup = widget.render({ model, el });
@@ -567,7 +568,7 @@ test("a differing final text is re-rendered in bounded pieces across animation f
 
 test("unknown _view values render a placeholder instead of failing", () => {
   const model = new FakeModel({ _view: "gallery" });
-  const widget = widgetModule.default();
+  const widget = createWidget({ env: { now: fakeClock() } });
   widget.initialize({ model });
   const el = document.createElement("div");
   const cleanup = widget.render({ model, el, signal: new AbortController().signal });
