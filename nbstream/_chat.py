@@ -3,7 +3,8 @@
     chat = nbstream.chat("tutor", system="You are a patient tutor.")
     await chat.send("What is a mutex?")          # shows a StreamWidget; the answer joins the history
 
-``%%llm --chat NAME`` does the same from a cell. The history lives here, in Python (never in a synced
+``%%llm --chat NAME`` does the same from a cell; options given on a chat's cell (model, system, ...)
+stay with the chat for its later turns. The history lives here, in Python (never in a synced
 widget trait), keyed by the cell that wrote each turn: re-running a cell replaces its turn and drops
 the turns after it (they answered the old one), so history never holds a turn twice. Tool rounds stay
 inside the turn that made them, so tool_use / tool_result pairs remain correct across cells. Chats cache
@@ -43,7 +44,7 @@ class Chat:
         max_tokens: int | None = None,
         tools: list[Any] | None = None,
         cache: bool | str | None = True,
-        max_turns: int = 5,
+        max_turns: int | None = None,
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise InputError(f"a chat needs a name, got {name!r}")
@@ -55,6 +56,20 @@ class Chat:
         self._turns: list[_Turn] = []
         self._waiting: dict[str | None, _Turn] = {}  # the turn each key is streaming now
         self.prepare("check")  # validate the options now, before any turn
+
+    def configure(self, **options: Any) -> Chat:
+        """Change the chat's options from now on (model, system, max_tokens, tools, cache, max_turns)."""
+        unknown = set(options) - set(self.options)
+        if unknown:
+            raise InputError(f"a chat has no option {sorted(unknown)[0]!r}; it has {sorted(self.options)}")
+        before = dict(self.options)
+        self.options.update({k: v for k, v in options.items() if v is not None})
+        try:
+            self.prepare("check")
+        except InputError:
+            self.options = before
+            raise
+        return self
 
     @property
     def messages(self) -> list[dict[str, Any]]:

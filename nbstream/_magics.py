@@ -89,7 +89,7 @@ class LLMMagics(Magics):
     @argument("-n", type=int, default=1, metavar="N", help="run each prompt N times")
     @argument("--concurrency", type=int, metavar="K", help="at most K calls in flight (default 5)")
     @argument("--tools", metavar="F,G", help="let the model call these notebook functions (names, comma-separated)")
-    @argument("--max-turns", type=int, default=5, metavar="N", help="at most N model turns per call (tool loops)")
+    @argument("--max-turns", type=int, metavar="N", help="at most N model turns per call (tool loops; default 5)")
     @argument("--chat", metavar="NAME", help="continue the conversation NAME (each cell adds a turn)")
     @argument("--cache", nargs="?", const="auto", choices=["auto", "system"],
               help="prompt caching: auto (the API places the breakpoint) or system (the system prompt)")
@@ -274,8 +274,9 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     conversation = chat(args.chat) if args.chat else None
     key = _cell_id()
     if conversation is not None:
-        overrides = {k: v for k, v in options.items() if k not in ("max_turns", "cache") or v is not None}
-        request = conversation.prepare(prompt, key=key, **overrides)
+        chat_options = ("model", "system", "max_tokens", "tools", "cache", "max_turns")
+        conversation.configure(**{k: options[k] for k in chat_options})  # they stay with the chat
+        request = conversation.prepare(prompt, key=key, idle_timeout=options["idle_timeout"])
     else:
         request = make_request(prompt, **options)
     if args.count:

@@ -93,7 +93,7 @@ class ParallelPanel(NbstreamWidget):
         idle_timeout: float | None = None,
         max_retries: int | None = None,
         tools: list[Any] | None = None,
-        max_turns: int = 5,
+        max_turns: int | None = None,
         cache: bool | str | None = None,
     ) -> None:
         requests, labels = build_rows(

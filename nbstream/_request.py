@@ -55,6 +55,7 @@ def check_prompt(value: object, name: str = "prompt") -> str:
 
 
 CACHE_MODES = (None, "auto", "system")
+DEFAULT_MAX_TURNS = 5
 EPHEMERAL = {"type": "ephemeral"}
 
 
@@ -118,7 +119,7 @@ def make_request(
     idle_timeout: object = None,
     max_retries: object = None,
     tools: object = None,
-    max_turns: object = 5,
+    max_turns: object = None,
     cache: object = None,
     history: object = (),
 ) -> Request:
@@ -139,6 +140,6 @@ def make_request(
         ),
         history=tuple(history),  # type: ignore[arg-type]
         tools=check_tools(tools),
-        max_turns=check_positive_int(max_turns, "max_turns"),
+        max_turns=check_positive_int(DEFAULT_MAX_TURNS if max_turns is None else max_turns, "max_turns"),
         cache=check_cache(cache),
     )

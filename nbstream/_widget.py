@@ -56,7 +56,7 @@ class StreamWidget(NbstreamWidget):
         idle_timeout: float | None = None,
         max_retries: int | None = None,
         tools: list[Any] | None = None,
-        max_turns: int = 5,
+        max_turns: int | None = None,
         cache: bool | str | None = None,
         _request: Request | None = None,
     ) -> None:

@@ -71,3 +71,22 @@ def test_parallel_notebook_executes_headless_with_final_panels(offline_env, tmp_
     table = next(o for o in outputs if o.output_type == "execute_result" and "text/html" in o.data)
     assert "review 6" in table.data["text/html"]
     assert SECRET not in json.dumps(nb)
+
+
+def test_tools_and_chat_notebook_executes_headless(offline_env, tmp_path):
+    nb = execute("tools_and_chat.ipynb", tmp_path)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "done in 2 model turns" in printed
+    assert "2 turns; ['user', 'assistant', 'user', 'assistant']" in printed
+    assert "read 0 tokens" not in printed  # the second chat turn read from the cache
+    statics = [o.data["text/html"] for o in outputs if "nbstream-static" in o.get("data", {}).get("text/html", "")]
+    tool_copies = [h for h in statics if "nbstream-static-tool" in h]
+    assert tool_copies and "get_weather" in tool_copies[0] and "local_time" in tool_copies[0]
+    assert any('data-status="failed"' in h for h in tool_copies)  # the flaky tool's error, shown
+    htmls = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "nbstream-spend" in htmls and "nbstream-chat" in htmls
+    assert "input tokens on claude-opus-5-5" in "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+    results = next(o for o in outputs if o.output_type == "execute_result" and "(0, " in o.data.get("text/plain", "") or False)
+    assert results
