@@ -262,6 +262,7 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     shell = get_ipython()
     namespace = shell.user_ns if shell is not None else {}
     args = _parse(line)
+    body = body.rstrip("\n")  # IPython ends every cell with a newline; it is not part of the prompt
     prompt = body if args.raw else fill(body, namespace)
     system = args.system if args.raw or args.system is None else fill(args.system, namespace, what="system prompt")
     options = {
