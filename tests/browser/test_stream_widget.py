@@ -9,6 +9,8 @@ import pytest
 
 from nbstream.simulator import Simulator
 
+from .test_panel_and_tools import keep_screenshot
+
 pytestmark = pytest.mark.browser
 
 ROOT = ".nbstream"
@@ -55,6 +57,10 @@ def test_a_cell_streams_live_and_cancel_stops_it_keeping_the_partial_text(lab, s
     assert "tok/s" in box.locator(".nbstream-rate").inner_text()
     assert "TTFT" in box.locator(".nbstream-ttft").inner_text() or box.locator(".nbstream-ttft").inner_text()
     assert box.locator(".nbstream-simulated").is_visible()
+    lab.page.wait_for_function(
+        "el => +el.dataset.tokens >= 80", arg=widget(lab, 1).element_handle(), timeout=20_000
+    )
+    keep_screenshot(lab, "widget.png")
 
     clicked_at = time.monotonic()
     lab.page.get_by_role("button", name=re.compile("Cancel")).click()
