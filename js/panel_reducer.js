@@ -10,8 +10,9 @@
 // Sequencing (one `seq` for the whole panel, like the stream view's):
 //   seq = last + 1   apply everything, append each row's delta or ops (after clearing it on `reset`);
 //   seq > last + 1   a gap: deltas and resets are ignored, the absolute fields (status, stats,
-//                    timeline, error, notice, retry_in, can_retry, summary, elapsed) still apply,
-//                    and a resync is due (once, again only after RESYNC_RETRY_MS without a snapshot);
+//                    timeline, error, notice, retry_in, can_retry, can_cancel, summary, elapsed)
+//                    still apply, and a resync is due (once, again only after RESYNC_RETRY_MS
+//                    without a snapshot);
 //   seq <= last      stale or duplicate: ignored entirely.
 // A snapshot replaces every row it lists and sets last = its seq (any value, also lower).
 
@@ -44,6 +45,7 @@ import { appendText, applyOps, fromParts, fromText, partsEqual } from "./parts.j
  * @property {number} retryIn    seconds, as last received
  * @property {number} retryAt    local time (ms) when `retryIn` arrived
  * @property {boolean} canRetry
+ * @property {boolean} canCancel  false: the row cannot be cancelled on its own (a request of a Message Batch)
  */
 
 /**
@@ -66,6 +68,7 @@ import { appendText, applyOps, fromParts, fromText, partsEqual } from "./parts.j
  * @property {number} [concurrency]
  * @property {number} [in_flight]
  * @property {number} [paused_for]
+ * @property {import("./panel_batch.js").BatchInfo | null} [batch]  null unless the panel runs as a Message Batch
  */
 
 /**
@@ -73,6 +76,7 @@ import { appendText, applyOps, fromParts, fromText, partsEqual } from "./parts.j
  * @property {RowData[]} rows
  * @property {Summary} summary
  * @property {number} summaryAt        local time (ms) when `summary` arrived
+ * @property {number} pollAt           local time (ms) when `summary.batch.next_poll_in` last changed
  * @property {number | null} elapsed   the panel's clock (s) as last received, or null
  * @property {number} elapsedAt        local time (ms) when `elapsed` arrived
  * @property {number} lastSeq
@@ -137,6 +141,7 @@ export function createRow(spec, i, now) {
     retryIn: 0,
     retryAt: now,
     canRetry: false,
+    canCancel: true,
   };
 }
 
@@ -152,6 +157,7 @@ export function createPanelData(rowSpecs, summary, now) {
     rows: specs.map((spec, i) => createRow(spec, i, now)),
     summary: summary && typeof summary === "object" ? /** @type {Summary} */ (summary) : {},
     summaryAt: now,
+    pollAt: now,
     elapsed: null,
     elapsedAt: now,
     lastSeq: 0,
@@ -213,7 +219,7 @@ function rowAt(data, i, now, change) {
 
 /**
  * Apply the absolute fields of a row entry (status, stats, timeline, error, notice,
- * retry_in, can_retry); fields that are absent are left as they are.
+ * retry_in, can_retry, can_cancel); fields that are absent are left as they are.
  *
  * @param {RowData} row
  * @param {any} r
@@ -262,7 +268,34 @@ function applyFields(row, r, now) {
     row.canRetry = r.can_retry;
     changed = true;
   }
+  if (typeof r.can_cancel === "boolean" && r.can_cancel !== row.canCancel) {
+    row.canCancel = r.can_cancel;
+    changed = true;
+  }
   return changed;
+}
+
+/**
+ * @param {Summary} summary
+ * @returns {unknown} the batch's `next_poll_in`, as sent
+ */
+function nextPollIn(summary) {
+  const b = summary.batch;
+  return b && typeof b === "object" ? b.next_poll_in : undefined;
+}
+
+/**
+ * A new summary. Like `retry_in`, the batch's countdown to its next check restarts only
+ * when its value changes.
+ *
+ * @param {PanelData} data
+ * @param {Summary} summary
+ * @param {number} now
+ */
+function takeSummary(data, summary, now) {
+  if (nextPollIn(summary) !== nextPollIn(data.summary)) data.pollAt = now;
+  data.summary = summary;
+  data.summaryAt = now;
 }
 
 /**
@@ -275,8 +308,7 @@ function applyFields(row, r, now) {
  */
 function applyPanelFields(data, msg, now, change) {
   if (msg.summary && typeof msg.summary === "object") {
-    data.summary = msg.summary;
-    data.summaryAt = now;
+    takeSummary(data, msg.summary, now);
     change.summary = true;
   }
   if (isNum(msg.elapsed)) {
@@ -430,8 +462,7 @@ function sameStats(a, b) {
 export function setSummary(data, summary, now) {
   const change = noChange();
   if (summary && typeof summary === "object") {
-    data.summary = /** @type {Summary} */ (summary);
-    data.summaryAt = now;
+    takeSummary(data, /** @type {Summary} */ (summary), now);
     change.summary = true;
   }
   return change;

@@ -160,6 +160,7 @@ export function createPanelRow(doc, i, options) {
           retryIn: row.retryIn,
           retryAt: row.retryAt,
           canRetry: row.canRetry,
+          canCancel: row.canCancel,
           hasText: row.parts.length > 0,
         },
         t,

@@ -1,6 +1,7 @@
 // The texts of a panel's summary line. Pure.
 
 import { formatCost, formatInt, formatSeconds, retryLeft, statusLabel } from "./format.js";
+import { batchTexts } from "./panel_batch.js";
 
 /** @typedef {import("./panel_reducer.js").Summary} Summary */
 
@@ -13,6 +14,7 @@ import { formatCost, formatInt, formatSeconds, retryLeft, statusLabel } from "./
  * @property {number} now          local time (ms)
  * @property {number} rowCount     number of rows (the total if the summary has none yet)
  * @property {number} [cacheRead]  cache read tokens of all rows (used when the summary has no `cache_read_tokens`)
+ * @property {number} [pollAt]     local time (ms) when the batch's `next_poll_in` last changed (default `summaryAt`)
  */
 
 /**
@@ -28,6 +30,10 @@ import { formatCost, formatInt, formatSeconds, retryLeft, statusLabel } from "./
  * @property {string} wall         "wall 3.2 s vs 15.9 s summed: 5.0x"
  * @property {string} concurrency  "8 in flight / 16"
  * @property {string} paused       "rate limited: pausing 2 s"
+ * @property {boolean} batch       the panel runs as a Message Batch
+ * @property {string} batchLine    "Message Batch msgbatch_01ab… · in progress · … · 50% price" ("" for a normal panel)
+ * @property {string} batchIds     the full batch ids, one a line
+ * @property {boolean} batchTicking  the batch's countdown to its next check is running
  */
 
 /** Order of the per-status counts; "done" is in the progress text. */
@@ -120,6 +126,7 @@ export function summaryTexts(summary, ctx) {
   const cacheRead = int(isNum(s.cache_read_tokens) ? s.cache_read_tokens : ctx.cacheRead);
   let tokens = `${formatInt(int(s.input_tokens))} in · ${formatInt(int(s.output_tokens))} out tokens`;
   if (cacheRead > 0) tokens += ` · ${formatInt(cacheRead)} cache read`;
+  const batch = batchTexts(s.batch, { running: ctx.running, pollAt: ctx.pollAt ?? ctx.summaryAt, now: ctx.now });
   return {
     done,
     total,
@@ -127,10 +134,15 @@ export function summaryTexts(summary, ctx) {
     counts: formatCounts(s.counts),
     tokens,
     cost: formatTotalCost(s.cost, !!s.cost_partial, ctx.costExact),
-    ttft: formatPercentiles("TTFT", s.ttft_p50, s.ttft_p95),
+    // No median TTFT, no TTFT at all (a batch's rows have no first token).
+    ttft: isNum(s.ttft_p50) ? formatPercentiles("TTFT", s.ttft_p50, s.ttft_p95) : "",
     duration: formatPercentiles("duration", s.duration_p50, s.duration_p95),
     wall: formatWall(ctx.wall, s.sum_durations, s.speedup, ctx.running),
     concurrency,
     paused: paused > 0 ? `rate limited: pausing ${paused} s` : "",
+    batch: batch !== null,
+    batchLine: batch?.line ?? "",
+    batchIds: batch?.title ?? "",
+    batchTicking: batch?.ticking ?? false,
   };
 }

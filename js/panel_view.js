@@ -215,6 +215,7 @@ export function createPanelView({ doc, source, onCancelAll, onCancelRow, onRetry
       wall: !running && typeof wall === "number" ? wall : clock,
       costExact,
       summaryAt: data.summaryAt,
+      pollAt: data.pollAt,
       now: t,
       rowCount: data.rows.length,
       cacheRead,

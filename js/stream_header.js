@@ -26,6 +26,7 @@ import {
  * @property {number} retryIn     seconds, as last received
  * @property {number} retryAt     local time (ms) when `retryIn` arrived
  * @property {boolean} canRetry
+ * @property {boolean} [canCancel]  false hides Cancel (a request of a Message Batch); default true
  * @property {boolean} hasText    some text arrived (hides the waiting dots)
  */
 
@@ -174,7 +175,7 @@ export function createHeader(doc, options = {}) {
       const notice = [s.notice, left > 0 ? `retrying in ${left} s` : ""].filter(Boolean).join(" · ");
       setText(noticeEl, notice);
 
-      setHidden(cancelBtn, !active);
+      setHidden(cancelBtn, !active || s.canCancel === false);
       setDisabled(cancelBtn, t < cancelHoldUntil);
       setHidden(retryBtn, !s.canRetry);
       setDisabled(retryBtn, t < retryHoldUntil);

@@ -1,6 +1,7 @@
 // The summary line of a panel: progress (text and bar), counts by status, total
 // tokens and cost, TTFT and duration percentiles, wall time vs summed time, the
-// shared rate-limit pause, and "Cancel all". Texts come from panel_summary.js.
+// shared rate-limit pause, and "Cancel all" ("Cancel batch" for a panel run as a
+// Message Batch, whose line then follows). Texts come from panel_summary.js.
 
 import { make, makeButton, setAttr, setDisabled, setHidden, setText } from "./dom.js";
 import { BUTTON_HOLD_MS } from "./stream_header.js";
@@ -30,6 +31,9 @@ export function createSummaryView(doc) {
   actions.append(cancelAllBtn);
   main.append(statusEl, progressText, progress, countsEl, pausedEl, actions);
 
+  const batchEl = make(doc, "div", "nbstream-batch");
+  batchEl.hidden = true;
+
   const stats = make(doc, "div", "nbstream-summary-stats");
   const tokensEl = make(doc, "span", "nbstream-sum-tokens");
   tokensEl.title = "input and output tokens, all rows";
@@ -44,11 +48,12 @@ export function createSummaryView(doc) {
   const concurrencyEl = make(doc, "span", "nbstream-sum-concurrency");
   concurrencyEl.title = "calls in flight / concurrency limit";
   stats.append(tokensEl, costEl, ttftEl, durationEl, wallEl, concurrencyEl);
-  el.append(main, stats);
+  el.append(main, batchEl, stats);
 
   let holdUntil = -Infinity;
   let lastRunning = /** @type {boolean | null} */ (null);
   let lastFill = "";
+  let lastBatch = /** @type {boolean | null} */ (null);
 
   return {
     el,
@@ -65,7 +70,7 @@ export function createSummaryView(doc) {
      * @param {SummaryTexts} s
      * @param {boolean} running
      * @param {number} t
-     * @returns {boolean} whether something needs a periodic redraw (pause countdown, held button)
+     * @returns {boolean} whether something needs a periodic redraw (pause or batch countdown, held button)
      */
     draw(s, running, t) {
       if (running !== lastRunning) {
@@ -84,6 +89,15 @@ export function createSummaryView(doc) {
       }
       setText(countsEl, s.counts);
       setText(pausedEl, s.paused);
+      setText(batchEl, s.batchLine);
+      if (s.batchIds) setAttr(batchEl, "title", s.batchIds);
+      else if (batchEl.hasAttribute("title")) batchEl.removeAttribute("title");
+      if (s.batch !== lastBatch) {
+        // A batch is cancelled as a whole, through the API.
+        lastBatch = s.batch;
+        cancelAllBtn.textContent = s.batch ? "Cancel batch" : "Cancel all";
+        cancelAllBtn.setAttribute("aria-label", s.batch ? "Cancel batch" : "Cancel all calls");
+      }
       setText(tokensEl, s.tokens);
       setText(costEl, s.cost);
       setText(ttftEl, s.ttft);
@@ -92,7 +106,7 @@ export function createSummaryView(doc) {
       setText(concurrencyEl, s.concurrency);
       setHidden(cancelAllBtn, !running);
       setDisabled(cancelAllBtn, t < holdUntil);
-      return s.paused !== "" || t < holdUntil;
+      return s.paused !== "" || s.batchTicking || t < holdUntil;
     },
   };
 }

@@ -568,3 +568,109 @@ test("hovering a bar fills its native tooltip with the label and the three durat
   assert.match(bar.querySelector("title").textContent, /^call 2 \(streaming\): queued 0\.50 s · waiting 0\.50 s · generating 1\.\d s$/);
   unmount(m);
 });
+
+const BATCH_ID = "msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d";
+
+function batchSummary(batch, extra = {}) {
+  const counts = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0, ...batch.counts };
+  return { total: 3, done: 0, counts: { waiting: 3 }, ttft_p50: null, ttft_p95: null, duration_p50: null, duration_p95: null, wall: 1, sum_durations: 3, speedup: 3, concurrency: 0, in_flight: 0, paused_for: 0, ...extra, batch: { ids: [], status: "submitting", next_poll_in: null, ...batch, counts } };
+}
+
+test("a normal panel has no batch line, and its Cancel all is named for all calls", () => {
+  const m = mount(panelModel(2, { summary: { total: 2, batch: null, ttft_p50: 0.4, ttft_p95: 0.9 } }));
+  raf.flush();
+  const line = m.root.querySelector(".nbstream-summary .nbstream-batch");
+  assert.ok(line, "the element exists");
+  assert.equal(line.hidden, true);
+  assert.equal(line.hasAttribute("title"), false);
+  const cancelAll = m.root.querySelector("button.nbstream-cancel-all");
+  assert.equal(cancelAll.getAttribute("aria-label"), "Cancel all calls");
+  assert.equal(cancelAll.textContent, "Cancel all");
+  assert.equal(m.root.querySelector(".nbstream-sum-ttft").textContent, "TTFT p50 0.40 s · p95 0.90 s");
+  unmount(m);
+});
+
+test("a batch panel: its line (ids, status, counts, next check counting down), Cancel batch, no TTFT", async () => {
+  const now = fakeClock(1000);
+  const model = panelModel(3, { summary: batchSummary({}) });
+  const m = mount(model, { env: { now, tickMs: 5 } });
+  const root = m.root;
+  const line = root.querySelector(".nbstream-summary .nbstream-batch");
+  assert.equal(line.hidden, false);
+  assert.equal(line.textContent, "Message Batch · submitting · 50% price");
+  assert.equal(line.hasAttribute("title"), false, "no id before the batch is created");
+  const cancelAll = root.querySelector("button.nbstream-cancel-all");
+  assert.equal(cancelAll.getAttribute("aria-label"), "Cancel batch");
+  assert.equal(cancelAll.textContent, "Cancel batch");
+  assert.equal(cancelAll.hidden, false);
+  assert.equal(root.querySelector(".nbstream-sum-ttft").hidden, true);
+  assert.equal(root.querySelector(".nbstream-sum-tokens").hidden, false, "the other figures stay");
+
+  // submitted: one id, in progress, the next check in 3 s
+  model.emit(frame(1, [0, 1, 2].map((i) => rowEntry(i, { status: "waiting", stats: { ...DEFAULT_STATS }, can_cancel: false, timeline: { started: 0, first_token: null, ended: null } })), {
+    summary: batchSummary({ ids: [BATCH_ID], status: "in_progress", counts: { processing: 3 }, next_poll_in: 3 }),
+  }));
+  raf.flush();
+  assert.equal(line.textContent, "Message Batch msgbatch_01Hk… · in progress · 3 processing · next check in 3 s · 50% price");
+  assert.equal(line.getAttribute("title"), BATCH_ID);
+
+  // the countdown runs on the local (fake) clock between frames
+  now.advance(1100);
+  await new Promise((r) => setTimeout(r, 25));
+  raf.flush();
+  assert.match(line.textContent, /· next check in 2 s ·/);
+  now.advance(2000);
+  await new Promise((r) => setTimeout(r, 25));
+  raf.flush();
+  assert.doesNotMatch(line.textContent, /next check/, "over: no countdown until the kernel sends the next one");
+
+  // the kernel polled again; the job now spans two batches
+  model.emit(frame(2, [], { summary: batchSummary({ ids: [BATCH_ID, "msgbatch_02second"], status: "in_progress", counts: { processing: 3 }, next_poll_in: 4.5 }) }));
+  raf.flush();
+  assert.equal(line.textContent, "Message Batch (2 batches) · in progress · 3 processing · next check in 5 s · 50% price");
+  assert.equal(line.getAttribute("title"), `${BATCH_ID}\nmsgbatch_02second`);
+
+  // ended: every row gets its whole answer at once
+  model.emit(frame(3, [
+    rowEntry(0, { status: "done", delta: "Whole answer", stats: { ...DEFAULT_STATS, output_tokens: 2 }, can_cancel: false, timeline: { started: 0, first_token: null, ended: 9 } }),
+    rowEntry(1, { status: "failed", error: "errored: invalid_request_error", can_cancel: false, timeline: { started: 0, first_token: null, ended: 9 } }),
+    rowEntry(2, { status: "failed", error: "expired: the batch ended before this request ran", can_cancel: false, timeline: { started: 0, first_token: null, ended: 9 } }),
+  ], { summary: batchSummary({ ids: [BATCH_ID], status: "ended", counts: { succeeded: 1, errored: 1, expired: 1 }, next_poll_in: null }, { done: 3, counts: { done: 1, failed: 2 } }) }));
+  raf.flush();
+  assert.equal(line.textContent, "Message Batch msgbatch_01Hk… · ended · 1 succeeded · 1 errored · 1 expired · 50% price");
+  assert.equal(rowEl(root, 2).querySelector(".nbstream-error").textContent, "expired: the batch ended before this request ran");
+  model.update("summary", batchSummary({ ids: [BATCH_ID], status: "ended", counts: { succeeded: 1, errored: 1, expired: 1 } }, { done: 3 }));
+  model.update("status", "done");
+  raf.flush();
+  assert.equal(line.hidden, false, "the line stays after the end");
+  assert.equal(cancelAll.hidden, true);
+
+  // Cancel batch sends the same message as Cancel all
+  unmount(m);
+  const model2 = panelModel(2, { summary: batchSummary({ ids: [BATCH_ID], status: "in_progress", counts: { processing: 2 }, next_poll_in: 2 }) });
+  const m2 = mount(model2);
+  m2.root.querySelector("button.nbstream-cancel-all").click();
+  assert.deepEqual(model2.sent.at(-1), { type: "cancel_all" });
+  unmount(m2);
+});
+
+test("a row with can_cancel false shows the waiting dots but no Cancel; the others keep theirs", () => {
+  const model = panelModel(3, { show_text: false });
+  const m = mount(model);
+  model.emit(frame(1, [
+    rowEntry(0, { status: "waiting", stats: { ...DEFAULT_STATS }, can_cancel: false }),
+    rowEntry(1, { status: "waiting", stats: { ...DEFAULT_STATS } }),
+  ]));
+  raf.flush();
+  const cancel = (i) => rowEl(m.root, i).querySelector("button.nbstream-cancel");
+  assert.equal(cancel(0).hidden, true);
+  assert.equal(cancel(1).hidden, false);
+  assert.equal(cancel(2).hidden, false, "a queued row without the field");
+  assert.equal(rowEl(m.root, 0).querySelector(".nbstream-waiting").hidden, false);
+  assert.equal(rowEl(m.root, 0).querySelector(".nbstream-status").textContent, "waiting");
+  // a later entry without the field leaves it as it was
+  model.emit(frame(2, [{ i: 0, notice: "in batch msgbatch_01" }]));
+  raf.flush();
+  assert.equal(cancel(0).hidden, true);
+  unmount(m);
+});

@@ -224,3 +224,33 @@ test("row entries with ops build the row's parts (same reducer as the stream); s
   assert.deepEqual(c.rows, []);
   assert.equal(d.rows[0].parts, parts, "unchanged parts keep their identity");
 });
+
+test("can_cancel: true unless a row entry says false; absent leaves it as it is", () => {
+  const d = fresh();
+  assert.equal(d.rows[0].canCancel, true);
+  let c = applyFrame(d, { type: "frame", seq: 1, rows: [row(0, { status: "waiting", can_cancel: false }), row(1, { status: "waiting" })] }, 10);
+  assert.deepEqual(c.rows, [0, 1]);
+  assert.equal(d.rows[0].canCancel, false);
+  assert.equal(d.rows[1].canCancel, true);
+  c = applyFrame(d, { type: "frame", seq: 2, rows: [{ i: 0, status: "waiting" }] }, 20);
+  assert.deepEqual(c.rows, [], "nothing changed");
+  assert.equal(d.rows[0].canCancel, false);
+  applyFinal(d, [{ status: "done", text: "x", can_cancel: false }, { status: "done", text: "y", can_cancel: true }], 30);
+  assert.equal(d.rows[0].canCancel, false);
+  assert.equal(d.rows[1].canCancel, true);
+});
+
+test("the batch's next_poll_in restarts its countdown only when its value changes", () => {
+  const batch = (next) => ({ ids: ["msgbatch_1"], status: "in_progress", counts: { processing: 3 }, next_poll_in: next });
+  const d = createPanelData(SPECS, { batch: null }, 0);
+  assert.equal(d.pollAt, 0);
+  applyFrame(d, { type: "frame", seq: 1, summary: { batch: batch(3) }, rows: [] }, 100);
+  assert.equal(d.pollAt, 100);
+  applyFrame(d, { type: "frame", seq: 2, summary: { batch: batch(3) }, rows: [] }, 500);
+  assert.equal(d.pollAt, 100, "the same value: the countdown goes on");
+  assert.equal(d.summaryAt, 500);
+  applySnapshot(d, { type: "snapshot", seq: 2, summary: { batch: batch(null) }, rows: [] }, 900);
+  assert.equal(d.pollAt, 900);
+  setSummary(d, { batch: batch(4.5) }, 1200);
+  assert.equal(d.pollAt, 1200);
+});

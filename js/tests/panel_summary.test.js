@@ -67,3 +67,21 @@ test("counts and percentiles", () => {
   assert.equal(formatPercentiles("TTFT", null, 2), "TTFT p95 2.0 s");
   assert.equal(formatPercentiles("TTFT", null, undefined), "");
 });
+
+test("a batch panel: its line, no TTFT (no first token), the rest as usual", () => {
+  const batch = { ids: ["msgbatch_01abcdefgh"], status: "in_progress", counts: { processing: 100, succeeded: 0 }, next_poll_in: 3 };
+  const sum = { total: 100, done: 0, counts: { waiting: 100 }, ttft_p50: null, ttft_p95: null, duration_p50: null, wall: 12, batch };
+  const s = summaryTexts(sum, ctx({ summaryAt: 500, pollAt: 1000, now: 2000 }));
+  assert.equal(s.batch, true);
+  assert.equal(s.batchLine, "Message Batch msgbatch_01ab… · in progress · 100 processing · next check in 2 s · 50% price");
+  assert.equal(s.batchIds, "msgbatch_01abcdefgh");
+  assert.equal(s.batchTicking, true);
+  assert.equal(s.ttft, "");
+  assert.equal(s.counts, "100 waiting");
+  assert.equal(s.progress, "0 / 100 done");
+  // without pollAt the countdown runs from when the summary arrived
+  assert.match(summaryTexts(sum, ctx({ summaryAt: 1000, now: 1000 })).batchLine, /next check in 3 s/);
+  const normal = summaryTexts({ total: 2, batch: null }, ctx());
+  assert.deepEqual([normal.batch, normal.batchLine, normal.batchIds, normal.batchTicking], [false, "", "", false]);
+  assert.equal(summaryTexts({ ttft_p50: null, ttft_p95: 2 }, ctx()).ttft, "", "no median, no TTFT");
+});
