@@ -17,6 +17,7 @@ import importlib
 
 # Names load on first use (PEP 562), so `python -m nbstream.simulator` never imports the SDK or IPython.
 _EXPORTS = {
+    "batches": "._batch",
     "Chat": "._chat",
     "chat": "._chat",
     "count": "._count",
@@ -43,6 +44,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "batches",
     "Chat",
     "chat",
     "count",

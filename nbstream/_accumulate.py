@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from ._events import (
     BlockStarted,
@@ -149,3 +150,23 @@ class Snapshot:
     def estimated_output_tokens(self) -> int:
         """A live estimate until the API's count arrives: at least one token per delta, ~4 chars each."""
         return max(self.output_deltas, round(self.output_chars / 4))
+
+
+def message_events(message: dict[str, Any]) -> list[StreamEvent]:
+    """A complete Message (a batch result) as the events its stream would have had, to fold it the
+    same way and show it with the same views."""
+    usage = Usage.from_api(message.get("usage") or {})
+    events: list[StreamEvent] = [MessageStarted(message.get("id") or "", message.get("model") or "", usage)]
+    for index, block in enumerate(message.get("content") or []):
+        kind = block.get("type", "")
+        events.append(BlockStarted(index, kind, block.get("id"), block.get("name"), block.get("data")))
+        if kind == "text":
+            events.append(TextDelta(index, block.get("text", "")))
+        elif kind == "tool_use":
+            events.append(ToolInputDelta(index, json.dumps(block.get("input", {}))))
+        elif kind == "thinking":
+            events.append(ThinkingDelta(index, block.get("thinking", "")))
+            events.append(SignatureDelta(index, block.get("signature", "")))
+        events.append(BlockStopped(index))
+    events += [MessageDelta(message.get("stop_reason"), usage), MessageStopped()]
+    return events

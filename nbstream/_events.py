@@ -17,8 +17,9 @@ ToolFinished) and its status stays "streaming".
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["waiting", "retrying", "streaming", "done", "cancelled", "failed", "cut_off"]
 FINAL_STATUSES: frozenset[str] = frozenset({"done", "cancelled", "failed", "cut_off"})
@@ -138,6 +139,24 @@ class Usage:
     service_tier: str | None = None
     inference_geo: str | None = None
     estimated: bool = False
+
+    @classmethod
+    def from_api(cls, usage: Any) -> Usage:
+        """The API's usage, from an SDK object or a plain dict (a batch result, the call log)."""
+
+        def get(obj: Any, name: str) -> Any:
+            return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+        creation = get(usage, "cache_creation")
+        return cls(
+            input_tokens=get(usage, "input_tokens") or 0,
+            output_tokens=get(usage, "output_tokens") or 0,
+            cache_creation_input_tokens=get(usage, "cache_creation_input_tokens") or 0,
+            cache_read_input_tokens=get(usage, "cache_read_input_tokens") or 0,
+            cache_creation_1h_tokens=(get(creation, "ephemeral_1h_input_tokens") or 0) if creation else 0,
+            service_tier=get(usage, "service_tier"),
+            inference_geo=get(usage, "inference_geo"),
+        )
 
     def merged(self, later: Usage) -> Usage:
         """Fold a cumulative ``message_delta`` usage over this one: later non-zero counts replace."""

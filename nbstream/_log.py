@@ -112,7 +112,10 @@ class CallLog:
 
     def _mark_interrupted(self, connection: sqlite3.Connection) -> None:
         """Calls left 'running' by a process that no longer exists were cut short by a kernel death."""
-        rows = connection.execute("SELECT call_id, pid FROM calls WHERE status = 'running'").fetchall()
+        # Batch rows are excluded: their requests go on in the batch after a restart, and can be resumed.
+        rows = connection.execute(
+            "SELECT call_id, pid FROM calls WHERE status = 'running' AND coalesce(kind, '') != 'batch'"
+        ).fetchall()
         dead = [(call_id,) for call_id, pid in rows if pid != os.getpid() and not _pid_alive(pid or 0)]
         connection.executemany(
             "UPDATE calls SET status = 'interrupted', error = 'The kernel stopped while this call was running.' "
@@ -160,16 +163,17 @@ class CallLog:
         connection.close()
 
     def read(self, limit: int) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM calls ORDER BY started_at DESC LIMIT ?", (limit,))
+
+    def query(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a read-only query, after everything queued so far is committed."""
         self.flush()
         connection = sqlite3.connect(self.path, timeout=30)
         connection.row_factory = sqlite3.Row
         try:
-            rows = connection.execute(
-                "SELECT * FROM calls ORDER BY started_at DESC LIMIT ?", (limit,)
-            ).fetchall()
+            return [dict(row) for row in connection.execute(sql, parameters).fetchall()]
         finally:
             connection.close()
-        return [dict(row) for row in rows]
 
 
 _logs: dict[Path, CallLog] = {}
@@ -215,7 +219,7 @@ def record(run: Any, *, kind: str = "stream", **extra: Any) -> None:
         return
     request = run.request
     params = {k: v for k, v in request.params().items() if k not in ("messages", "system")}
-    tracked = _Tracked(uuid.uuid4().hex, log, time.monotonic())
+    tracked = _Tracked(extra.pop("call_id", None) or uuid.uuid4().hex, log, time.monotonic())
     log.insert({
         "call_id": tracked.call_id, "kind": kind, "status": "running", "started_at": run.wall_started_at,
         "model": request.model, "params": json.dumps(params, default=str), "prompt": request.prompt,

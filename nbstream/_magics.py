@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import shlex
+import uuid
 from typing import Any
 
 from IPython import get_ipython
@@ -30,6 +31,7 @@ from ._run import Run
 from ._templating import fill
 from ._terminal import TerminalPrinter
 from ._view import in_notebook
+from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids
 from ._chat import chat, chats
 from ._count import count_tokens
 from ._format import summary
@@ -94,6 +96,7 @@ class LLMMagics(Magics):
     @argument("--cache", nargs="?", const="auto", choices=["auto", "system"],
               help="prompt caching: auto (the API places the breakpoint) or system (the system prompt)")
     @argument("--count", action="store_true", help="only count the prompt's input tokens and estimate the cost")
+    @argument("--batch", action="store_true", help="send the prompts as a Message Batch (half price; no streaming)")
     @cell_magic
     def llm(self, line: str, cell: str) -> Any:
         """Stream the model's reply to the cell's text into the cell.
@@ -105,7 +108,8 @@ class LLMMagics(Magics):
         ``--parallel``, ``--models`` and ``-n`` combine into a panel of rows streaming at once
         (``--models a,b -n 3`` is six rows); ``--out`` then holds the list of results, in row order.
         ``--tools`` lets the model call notebook functions (tool calls show as they form and run);
-        ``--chat NAME`` continues a conversation; ``--count`` sends nothing but a token count.
+        ``--chat NAME`` continues a conversation; ``--count`` sends nothing but a token count;
+        ``--batch`` sends the prompts as a Message Batch at half price (results arrive when it ends).
         """
         try:
             asyncio.get_running_loop()
@@ -181,8 +185,10 @@ def _parse(line: str) -> Any:
         raise InputError(f"-n must be a positive whole number, got {args.n}")
     if args.concurrency is not None and args.concurrency < 1:
         raise InputError(f"--concurrency must be a positive whole number, got {args.concurrency}")
-    if (args.chat or args.count) and (args.parallel or args.models or args.n > 1):
-        raise InputError("--chat and --count take one prompt: they do not combine with --parallel, --models or -n")
+    if (args.chat or args.count) and (args.parallel or args.models or args.n > 1 or args.batch):
+        raise InputError(
+            "--chat and --count take one streamed prompt: they do not combine with --parallel, --models, -n or --batch"
+        )
     if args.chat is not None and not args.chat.strip():
         raise InputError("--chat needs a name")
     return args
@@ -269,7 +275,7 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
         "model": args.model, "system": system, "max_tokens": args.max_tokens, "idle_timeout": args.idle_timeout,
         "tools": _lookup_tools(args.tools, namespace), "max_turns": args.max_turns, "cache": args.cache,
     }
-    if args.parallel or args.models or args.n > 1:
+    if args.parallel or args.models or args.n > 1 or args.batch:
         await _run_panel(args, body, namespace, options, background=background)
         return
     conversation = chat(args.chat) if args.chat else None
@@ -317,15 +323,22 @@ async def _run_panel(
     shared = {k: v for k, v in options.items() if k != "model"}
     rows = panel_rows(prompts, models, args.n)
     concurrency = args.concurrency or DEFAULT_CONCURRENCY
-    if not in_notebook():  # terminal IPython: the same rows and limiter, printed as they finish
+    if not in_notebook():  # terminal IPython: the same rows and limiter (or batch job), printed at the end
         requests, labels = build_rows(rows, **shared)
-        limiter = Limiter(concurrency)
-        results = list(await asyncio.gather(*(Run(r, limiter=limiter) for r in requests)))
+        if args.batch:
+            check_batch_requests(requests)
+            calls = [BatchCall(r, cid) for r, cid in zip(requests, custom_ids(uuid.uuid4().hex[:10], len(requests)))]
+            print("nbstream: submitting a Message Batch; results arrive when it ends.")
+            await BatchJob(calls).run()
+            results = [call.result for call in calls]
+        else:
+            limiter = Limiter(concurrency)
+            results = list(await asyncio.gather(*(Run(r, limiter=limiter) for r in requests)))
         for label, result in zip(labels, results):
             print(f"== {label}\n{result.text}\n[{summary(result)}{' · ' + result.error if result.error else ''}]\n")
         _store(namespace, args.out, results)
         return
-    panel = ParallelPanel(rows, concurrency=concurrency, **shared)
+    panel = ParallelPanel(rows, concurrency=concurrency, batch=args.batch, **shared)
     _replace_cell_output(panel)
     panel.display()
     if background or args.background:

@@ -12,20 +12,22 @@ message per token per row: the notebook server drops iopub traffic above 1,000 m
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import time
 import uuid
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import traitlets
 from IPython.display import display as ipython_display
 
+from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids, logged_job, restore
 from ._errors import InputError
-from ._events import MessageStarted, Result
+from ._events import MessageStarted, Result, SourceError
 from ._frames import FrameContent, FrameScheduler
 from ._limiter import Limiter
-from ._request import Request, check_positive_int, make_request
+from ._request import Request, check_positive_int, check_seconds, make_request
 from ._run import Run
 from ._static_copy import panel_copy_bundle
 from ._view import NbstreamWidget, in_notebook
@@ -95,12 +97,21 @@ class ParallelPanel(NbstreamWidget):
         tools: list[Any] | None = None,
         max_turns: int | None = None,
         cache: bool | str | None = None,
+        batch: bool = False,
+        poll_interval: float = 2.0,
+        _job: str | None = None,
+        _restore: list[dict[str, Any]] | None = None,
     ) -> None:
         requests, labels = build_rows(
             prompts, model=model, system=system, max_tokens=max_tokens, idle_timeout=idle_timeout,
             max_retries=max_retries, tools=tools, max_turns=max_turns, cache=cache,
         )
         concurrency = check_positive_int(concurrency, "concurrency")
+        if not isinstance(batch, bool):
+            raise InputError(f"batch must be True or False, got {batch!r}")
+        if batch:
+            check_batch_requests(requests)
+            poll_interval = check_seconds(poll_interval, "poll_interval")
         super().__init__(
             rows=[{"label": label, "model": r.model, "prompt": r.prompt[:200]} for r, label in zip(requests, labels)]
         )
@@ -109,7 +120,14 @@ class ParallelPanel(NbstreamWidget):
         self._requests = requests
         self._origin = time.monotonic()
         self._ended_at: float | None = None
+        self.job: BatchJob | None = None
+        self._custom_ids = custom_ids(_job or uuid.uuid4().hex[:10], len(requests)) if batch else []
         self._runs = [self._new_run(i) for i in range(len(requests))]
+        self._summary_dirty = False
+        if batch:
+            self.job = BatchJob(
+                self._runs, job=_job, poll_interval=poll_interval, on_change=self._batch_changed  # type: ignore[arg-type]
+            )
         self._frames = FrameScheduler(self._send_frame)
         self._pending: dict[int, FrameContent] = {}  # rows changed since the last frame -> what they produced
         self._resets: set[int] = set()
@@ -122,6 +140,8 @@ class ParallelPanel(NbstreamWidget):
         self.handle_intent("cancel_all", lambda _msg: self.cancel())
         self.handle_intent("retry", lambda msg: self.retry(int(msg["row"])))
         self.handle_intent("resync", lambda _msg: self._resync())
+        if self.job is not None and _restore:
+            restore(self.job, _restore)  # last: restored rows report to the panel as they end
 
     # --- the public surface ------------------------------------------------------------------
 
@@ -152,14 +172,35 @@ class ParallelPanel(NbstreamWidget):
         return [run.result for run in self._runs]
 
     def cancel(self, row: int | None = None) -> None:
-        """Cancel one row, or every row still queued or running (thread-safe)."""
+        """Cancel one row, or every row still queued or running (thread-safe).
+
+        A batch is cancelled as a whole, through the API (one request of a batch cannot be).
+        """
+        if self.job is not None:
+            if row is None:
+                self._call_soon(lambda: asyncio.ensure_future(self.job.cancel()))  # type: ignore[union-attr]
+            return
         for run in self._runs if row is None else [self._row(row)]:
             run.cancel()
+
+    def _call_soon(self, action: Callable[[], object]) -> None:
+        loop = self._loop
+        if loop is None:
+            action()
+            return
+        try:
+            here = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            here = False
+        if here:
+            action()
+        else:
+            loop.call_soon_threadsafe(action)
 
     def retry(self, row: int) -> None:
         """Run a finished row again (it broke, failed or was cancelled); its text starts over."""
         old = self._row(row)
-        if not old.done:
+        if not old.done or self.job is not None:  # a batch row is not re-run on its own
             return
         self._runs[row] = self._new_run(row)
         self._resets.add(row)
@@ -197,23 +238,65 @@ class ParallelPanel(NbstreamWidget):
         return self._runs[row]
 
     def _new_run(self, i: int) -> Run:
-        run = Run(self._requests[i], limiter=self.limiter)
+        if self._custom_ids:
+            run: Run = BatchCall(self._requests[i], self._custom_ids[i])
+        else:
+            run = Run(self._requests[i], limiter=self.limiter)
         run.observe(lambda r, event: self._on_run(i, r, event))
         return run
+
+    @classmethod
+    def resume(cls, batch_id: str, *, poll_interval: float = 2.0) -> ParallelPanel:
+        """Reattach to a batch job submitted earlier (even by a kernel that has since restarted).
+
+        Rows whose results were already read come back from the call log; the others wait for their
+        batch. Nothing is submitted or paid for again.
+        """
+        job, rows = logged_job(batch_id)
+        prompts = [
+            {"prompt": r["prompt"], "model": r["model"], "system": r["system"],
+             "max_tokens": json.loads(r["params"] or "{}").get("max_tokens")}
+            for r in rows
+        ]
+        return cls(prompts, batch=True, poll_interval=poll_interval, _job=job, _restore=rows)
+
+    def _batch_changed(self) -> None:
+        self._summary_dirty = True
+        self._frames.poke()
 
     async def _drive(self) -> list[Result]:
         self.status = "running"
         self._ended_at = None
         try:
-            await self._warm_cache()
+            if self.job is not None:
+                await self._run_batch(self.job)
+            else:
+                await self._warm_cache()
             while pending := [run.start() for run in self._runs if not run.done]:
                 await asyncio.wait(pending)
         except asyncio.CancelledError:
-            # The awaiting cell was interrupted: stop every row, keep what arrived, still report results.
-            self.cancel()
-            await asyncio.gather(*(run.start() for run in self._runs), return_exceptions=True)
+            if self.job is not None:
+                # The awaiting cell was interrupted: stop waiting. The batch goes on at the API and
+                # ParallelPanel.resume(batch_id) picks it up again; its log rows stay "running".
+                for run in self._runs:
+                    run.cancel()
+                await asyncio.gather(*(run.start() for run in self._runs if run._task), return_exceptions=True)
+            else:
+                # Stop every row, keep what arrived, still report results.
+                self.cancel()
+                await asyncio.gather(*(run.start() for run in self._runs), return_exceptions=True)
         self._finish()
         return [run.result for run in self._runs]  # type: ignore[misc]
+
+    async def _run_batch(self, job: BatchJob) -> None:
+        try:
+            await job.run()
+        except SourceError as exc:  # submitting failed (a bad key, a bad request...): every row says why
+            for run in self._runs:
+                if not run.done and isinstance(run, BatchCall) and run.batch_id is None:
+                    run.settle({"type": "errored", "error": {"error": {"type": exc.failure.kind, "message": exc.failure.one_line()}}})
+            if any(not run.done for run in self._runs):
+                raise
 
     async def _warm_cache(self) -> None:
         """With caching on, the first row goes alone until its response has started (the cache is
@@ -247,8 +330,9 @@ class ParallelPanel(NbstreamWidget):
         return whole
 
     def _send_frame(self) -> None:
-        if not self._pending:
+        if not self._pending and not self._summary_dirty:
             return
+        self._summary_dirty = False
         rows = []
         for i, content in self._pending.items():
             row = {**self._row_state(i), **content.take()}
@@ -304,6 +388,7 @@ class ParallelPanel(NbstreamWidget):
             "wall": wall, "sum_durations": busy, "speedup": busy / wall if wall > 0 and busy > 0 else None,
             "concurrency": self.limiter.concurrency, "in_flight": self.limiter.in_flight,
             "paused_for": self.limiter.pause_remaining(),
+            "batch": self.job.state().as_dict() if self.job is not None else None,
         }
 
     def _finish(self) -> None:
@@ -313,6 +398,10 @@ class ParallelPanel(NbstreamWidget):
         show_copy = self.displayed and in_notebook()
         if show_copy:
             bundle = panel_copy_bundle(self.labels, results, self._summary())  # type: ignore[arg-type]
+            if None in results:  # stopped waiting for a batch: no static copy of rows still processing
+                bundle = panel_copy_bundle(
+                    [lb for lb, r in zip(self.labels, results) if r], [r for r in results if r], self._summary()
+                )
             ipython_display(bundle, raw=True, display_id=self._copy_id, update=self._copy_shown)
             self._copy_shown = True
         with self.hold_sync():

@@ -183,16 +183,7 @@ def translate(event: Any) -> StreamEvent | None:
 
 
 def usage_from_sdk(usage: Any) -> Usage:
-    creation = getattr(usage, "cache_creation", None)
-    return Usage(
-        input_tokens=getattr(usage, "input_tokens", None) or 0,
-        output_tokens=getattr(usage, "output_tokens", None) or 0,
-        cache_creation_input_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
-        cache_read_input_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
-        cache_creation_1h_tokens=(getattr(creation, "ephemeral_1h_input_tokens", None) or 0) if creation else 0,
-        service_tier=getattr(usage, "service_tier", None),
-        inference_geo=getattr(usage, "inference_geo", None),
-    )
+    return Usage.from_api(usage)
 
 
 # --- tools and token counting ----------------------------------------------------------------
@@ -214,6 +205,44 @@ async def count_tokens(params: dict[str, Any], *, endpoint: Endpoint | None) -> 
     except Exception as exc:  # noqa: BLE001
         raise SourceError(classify(exc, model=str(params.get("model", "")))) from None
     return counted.input_tokens
+
+
+# --- Message Batches ------------------------------------------------------------------------
+
+
+async def _batches(endpoint: Endpoint | None, call: Any) -> Any:
+    try:
+        return await call(_client(endpoint).messages.batches)
+    except SourceError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise SourceError(classify(exc)) from None
+
+
+async def create_batch(requests: list[dict[str, Any]], *, endpoint: Endpoint | None) -> dict[str, Any]:
+    """POST /v1/messages/batches with ``[{"custom_id", "params"}, ...]``; the batch object as a dict."""
+    batch = await _batches(endpoint, lambda b: b.create(requests=requests))
+    return batch.model_dump(mode="json")
+
+
+async def retrieve_batch(batch_id: str, *, endpoint: Endpoint | None) -> dict[str, Any]:
+    batch = await _batches(endpoint, lambda b: b.retrieve(batch_id))
+    return batch.model_dump(mode="json")
+
+
+async def cancel_batch(batch_id: str, *, endpoint: Endpoint | None) -> dict[str, Any]:
+    batch = await _batches(endpoint, lambda b: b.cancel(batch_id))
+    return batch.model_dump(mode="json")
+
+
+async def batch_results(batch_id: str, *, endpoint: Endpoint | None) -> AsyncIterator[dict[str, Any]]:
+    """An ended batch's results, one ``{"custom_id", "result": {...}}`` dict per line (any order)."""
+    lines = await _batches(endpoint, lambda b: b.results(batch_id))
+    try:
+        async for line in lines:
+            yield line.model_dump(mode="json", exclude_none=True)
+    except Exception as exc:  # noqa: BLE001 - a dropped connection while reading the results
+        raise SourceError(classify(exc, mid_stream=True)) from None
 
 
 # --- failures --------------------------------------------------------------------------------
@@ -239,9 +268,9 @@ def _hint(kind: str, model: str) -> str | None:
         "auth": "Check that ANTHROPIC_API_KEY holds a valid key.",
         "permission": "Your key is not allowed to use this model or feature.",
         "billing": "Check your plan and billing settings.",
-        "not_found": f"Check the model name ({model!r}).",
+        "not_found": f"Check the model name ({model!r})." if model else None,
         "too_large": "Shorten the prompt.",
-    }.get(kind)
+    }.get(kind) or None
 
 
 def classify(exc: BaseException, *, model: str = "", idle_timeout: float = 0.0, mid_stream: bool = False) -> Failure:
