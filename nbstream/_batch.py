@@ -35,6 +35,15 @@ MAX_BYTES = 200 * 2**20  # per batch: the API allows 256 MB; leave room for the 
 RESULT_STATUS = {"succeeded": "done", "errored": "failed", "canceled": "cancelled", "expired": "failed"}
 
 
+async def _committed() -> None:
+    """Wait, off the event loop, until the call log has committed what is queued."""
+    from ._log import current_log
+
+    log = current_log()
+    if log is not None:
+        await asyncio.to_thread(log.flush)
+
+
 def custom_ids(job: str, count: int) -> list[str]:
     """Row i of job J is ``nbs-J-i``: unique in the batch, and leads back to the row after a restart."""
     return [f"nbs-{job}-{i}" for i in range(count)]
@@ -193,6 +202,7 @@ class BatchJob:
                 call = by_id[entry["custom_id"]]
                 call.submitted(batch["id"], now)
                 call.start()  # the call log's row: kind batch, with its batch and custom ids
+            await _committed()  # a batch missing from the log could not be resumed after a crash
             self.on_change()
 
     async def run(self) -> None:

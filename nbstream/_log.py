@@ -141,26 +141,45 @@ class CallLog:
         self._thread.join(timeout=10)
 
     def _write(self, connection: sqlite3.Connection) -> None:
+        # Everything queued so far goes in one transaction: a burst (a 500-row panel) is one commit.
         while (item := self._queue.get()) is not None:
-            kind, record = item
-            try:
+            items = [item]
+            while len(items) < 1000:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            barriers = []
+            for entry in items:
+                if entry is None:
+                    self._queue.put(None)  # finish this burst, then stop
+                    break
+                kind, record = entry
                 if kind == "barrier":
-                    record["event"].set()
+                    barriers.append(record["event"])
                     continue
-                names = list(record)
-                if kind == "insert":
-                    marks = ", ".join("?" for _ in names)
-                    connection.execute(
-                        f"INSERT OR REPLACE INTO calls ({', '.join(names)}) VALUES ({marks})", list(record.values())
-                    )
-                else:
-                    sets = ", ".join(f"{name} = ?" for name in names if name != "call_id")
-                    values = [record[n] for n in names if n != "call_id"] + [record["call_id"]]
-                    connection.execute(f"UPDATE calls SET {sets} WHERE call_id = ?", values)
+                try:
+                    self._execute(connection, kind, record)
+                except sqlite3.Error:  # a full disk must not take the kernel down; the call goes on
+                    pass
+            try:
                 connection.commit()
-            except sqlite3.Error:  # a full disk must not take the kernel down; the call itself goes on
+            except sqlite3.Error:
                 pass
+            for event in barriers:
+                event.set()
         connection.close()
+
+    @staticmethod
+    def _execute(connection: sqlite3.Connection, kind: str, record: dict[str, Any]) -> None:
+        names = list(record)
+        if kind == "insert":
+            marks = ", ".join("?" for _ in names)
+            connection.execute(f"INSERT OR REPLACE INTO calls ({', '.join(names)}) VALUES ({marks})", list(record.values()))
+        else:
+            sets = ", ".join(f"{name} = ?" for name in names if name != "call_id")
+            values = [record[n] for n in names if n != "call_id"] + [record["call_id"]]
+            connection.execute(f"UPDATE calls SET {sets} WHERE call_id = ?", values)
 
     def read(self, limit: int) -> list[dict[str, Any]]:
         return self.query("SELECT * FROM calls ORDER BY started_at DESC LIMIT ?", (limit,))

@@ -90,3 +90,15 @@ def test_tools_and_chat_notebook_executes_headless(offline_env, tmp_path):
     assert "input tokens on claude-opus-5-5" in "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
     results = next(o for o in outputs if o.output_type == "execute_result" and "(0, " in o.data.get("text/plain", "") or False)
     assert results
+
+
+def test_batch_notebook_executes_headless(offline_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("NBSTREAM_LOG", str(tmp_path / "calls.sqlite3"))
+    nb = execute("batch.ipynb", tmp_path)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "12 answers for $" in printed
+    panels = [o for o in outputs if "nbstream-static-panel" in o.get("data", {}).get("text/html", "")]
+    assert len(panels) == 3 and "12/12 calls" in panels[0].data["text/plain"]
+    assert "nbstream-batches" in "".join(o.get("data", {}).get("text/html", "") for o in outputs)
