@@ -50,7 +50,7 @@ def test_count_sends_only_a_count_and_spend_adds_up(kernel, simulator):
         ("%%llm --tools nothing_here\nhi", "--tools names 'nothing_here', but no function of that name is defined"),
         ("x = 3\n", None),
         ("%%llm --tools x\nhi", "--tools names 'x', which is not a function"),
-        ("%%llm --chat c --parallel\na\n---\nb", "--chat and --count take one prompt"),
+        ("%%llm --chat c --parallel\na\n---\nb", "--chat and --count take one streamed prompt"),
         ("%%llm --cache forever\nhi", "invalid choice: 'forever'"),
         ("%%llm --max-turns 0\nhi", "max_turns must be a positive whole number, got 0"),
         ("%llm_chat nobody", "there is no chat named 'nobody'"),
