@@ -235,8 +235,9 @@ function applyFields(row, r, now) {
     changed = true;
   }
   if (r.stats && typeof r.stats === "object") {
-    row.stats = r.stats;
-    row.statsAt = now;
+    // Frames carry only the figures that changed: merge them into what the row has.
+    row.stats = { ...row.stats, ...r.stats };
+    if ("elapsed" in r.stats) row.statsAt = now;
     changed = true;
   }
   if ("timeline" in r) {

@@ -155,8 +155,9 @@ export function createStreamState(model, options = {}) {
       return;
     }
     if (msg.stats && typeof msg.stats === "object") {
-      stats = msg.stats;
-      statsAt = now();
+      // Frames carry only the figures that changed: merge them into what we have.
+      stats = { ...stats, ...msg.stats };
+      if ("elapsed" in msg.stats) statsAt = now();
     }
     if (typeof msg.status === "string" && msg.status) setStatus(msg.status);
     if (seq === lastSeq + 1) {
@@ -178,6 +179,10 @@ export function createStreamState(model, options = {}) {
     else return;
     supersededParts = model.get("parts");
     if (Number.isInteger(msg.seq) && msg.seq >= 0) lastSeq = msg.seq;
+    if (msg.stats && typeof msg.stats === "object") {
+      stats = { ...stats, ...msg.stats }; // a reloaded page gets every figure again
+      if ("elapsed" in msg.stats) statsAt = now();
+    }
     awaitingSnapshot = false;
     notify();
   }

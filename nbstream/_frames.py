@@ -14,30 +14,69 @@ from typing import Any
 
 from ._events import BlockStarted, BlockStopped, TextDelta, ToolFinished, ToolInputDelta, ToolStarted
 
-FRAME_INTERVAL = 0.05  # seconds: at most ~20 frames a second per widget or panel
+FRAME_INTERVAL = 0.1  # seconds between frames: 10 a second reads as smooth streaming
+FAST_INTERVAL = 0.05  # ...and up to 20 a second while a lot of text is waiting (a fast model)
+FAST_PENDING = 2048  # characters waiting that make a frame worth sending sooner
+
+# Each frame costs about 500 bytes of Jupyter envelope whatever it carries; fewer, fuller frames keep
+# the traffic close to the text itself.
 
 
-def flush_delay(now: float, last_flush: float | None, interval: float, urgent: bool) -> float:
-    """Seconds until the next frame may go: 0 means now. Pure, so the policy is unit-tested."""
+def flush_delay(now: float, last_flush: float | None, pending: int = 0, urgent: bool = False) -> float:
+    """Seconds until the next frame may go (0: now), given how much text is waiting. Pure."""
     if urgent or last_flush is None:
         return 0.0
+    interval = FAST_INTERVAL if pending >= FAST_PENDING else FRAME_INTERVAL
     return max(0.0, last_flush + interval - now)
 
 
-class FrameScheduler:
-    """Calls ``flush`` at most once per ``interval``; a poke between frames schedules one timer."""
+def rounded(stats: dict[str, Any]) -> dict[str, Any]:
+    """Figures at the precision a view shows, so frames stay small and unchanged ones can be left out."""
+    out = dict(stats)
+    for key, digits in (("elapsed", 2), ("ttft", 3), ("rate", 1)):
+        if isinstance(out.get(key), float):
+            out[key] = round(out[key], digits)
+    for key in ("cost", "cache_saved"):
+        if isinstance(out.get(key), float):
+            out[key] = float(f"{out[key]:.3g}")
+    return out
 
-    def __init__(self, flush: Callable[[], None], interval: float = FRAME_INTERVAL) -> None:
+
+class Changes:
+    """What changed in a dict of view fields since the last frame (a view keeps the rest)."""
+
+    def __init__(self) -> None:
+        self._sent: dict[str, Any] = {}
+
+    def of(self, values: dict[str, Any]) -> dict[str, Any]:
+        changed = {k: v for k, v in values.items() if k not in self._sent or self._sent[k] != v}
+        self._sent.update(changed)
+        return changed
+
+    def reset(self) -> None:
+        """After a resync the view starts from a snapshot: the next frame sends everything again."""
+        self._sent.clear()
+
+
+class FrameScheduler:
+    """Calls ``flush`` per :func:`flush_delay`; a poke between frames schedules one timer."""
+
+    def __init__(self, flush: Callable[[], None]) -> None:
         self._flush = flush
-        self.interval = interval
         self._last: float | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._due: float | None = None
 
-    def poke(self, urgent: bool = False) -> None:
-        delay = flush_delay(time.monotonic(), self._last, self.interval, urgent)
+    def poke(self, urgent: bool = False, pending: int = 0) -> None:
+        now = time.monotonic()
+        delay = flush_delay(now, self._last, pending, urgent)
         if delay == 0.0:
             self.flush_now()
-        elif self._timer is None:
+        elif self._timer is None or now + delay < (self._due or 0.0) - 0.001:
+            # (re)schedule: the first poke since the last frame, or more text made the frame due sooner
+            if self._timer is not None:
+                self._timer.cancel()
+            self._due = now + delay
             self._timer = asyncio.get_running_loop().call_later(delay, self.flush_now)
 
     def flush_now(self) -> None:
@@ -49,6 +88,7 @@ class FrameScheduler:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+            self._due = None
 
 
 class FrameContent:
@@ -60,6 +100,7 @@ class FrameContent:
 
     def __init__(self) -> None:
         self._ops: list[dict[str, Any]] = []
+        self.size = 0  # characters of text and tool input waiting: frames go sooner when it is large
 
     def __bool__(self) -> bool:
         return bool(self._ops)
@@ -85,6 +126,7 @@ class FrameContent:
             op = {k: v for k, v in part.items() if k not in ("input", "name")}
         else:
             return False
+        self.size += len(op.get("text") or op.get("input_delta") or "")
         last = self._ops[-1] if self._ops else None
         if last is not None and last["t"] == "text" and op["t"] == "text":
             last["text"] += op["text"]
@@ -93,7 +135,7 @@ class FrameContent:
         return True
 
     def take(self) -> dict[str, Any]:
-        ops, self._ops = self._ops, []
+        ops, self._ops, self.size = self._ops, [], 0
         if all(op["t"] == "text" for op in ops):
             return {"delta": "".join(op["text"] for op in ops)}
         return {"ops": ops}

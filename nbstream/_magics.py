@@ -296,18 +296,23 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
         if conversation is not None:
             conversation.track(run, key=key)
         run.observe(TerminalPrinter())
-        result = await run
+        _store(namespace, args.out, await run)
+        _raise_if_interrupted()
     else:
         widget = StreamWidget("", _request=request)
         if conversation is not None:
             conversation.track(widget.run, key=key)
-        _replace_cell_output(widget)
-        widget.display()
-        if background or args.background:
-            _store(namespace, args.out, widget)
-            return
-        result = await widget
-    _store(namespace, args.out, result)
+        await _show(widget, namespace, args.out, background=background or args.background)
+
+
+async def _show(view: Any, namespace: dict[str, Any], out: str | None, *, background: bool) -> None:
+    """Show a widget or panel in this cell; unless in the background, await it and store its result."""
+    _replace_cell_output(view)
+    view.display()
+    if background:
+        _store(namespace, out, view)  # the widget itself: awaitable, cancellable
+        return
+    _store(namespace, out, await view)
     _raise_if_interrupted()
 
 
@@ -339,14 +344,7 @@ async def _run_panel(
         _store(namespace, args.out, results)
         return
     panel = ParallelPanel(rows, concurrency=concurrency, batch=args.batch, **shared)
-    _replace_cell_output(panel)
-    panel.display()
-    if background or args.background:
-        _store(namespace, args.out, panel)
-        return
-    results = await panel
-    _store(namespace, args.out, results)
-    _raise_if_interrupted()
+    await _show(panel, namespace, args.out, background=background or args.background)
 
 
 def _raise_if_interrupted() -> None:

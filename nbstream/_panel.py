@@ -25,7 +25,7 @@ from IPython.display import display as ipython_display
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids, logged_job, restore
 from ._errors import InputError
 from ._events import MessageStarted, Result, SourceError
-from ._frames import FrameContent, FrameScheduler
+from ._frames import Changes, FrameContent, FrameScheduler, rounded
 from ._limiter import Limiter
 from ._request import Request, check_positive_int, check_seconds, make_request
 from ._run import Run
@@ -130,6 +130,8 @@ class ParallelPanel(NbstreamWidget):
             )
         self._frames = FrameScheduler(self._send_frame)
         self._pending: dict[int, FrameContent] = {}  # rows changed since the last frame -> what they produced
+        self._pending_size = 0
+        self._sent: dict[int, tuple[Changes, Changes]] = {}  # per row: fields and stats the view has
         self._resets: set[int] = set()
         self._seq = 0
         self._task: asyncio.Task[list[Result]] | None = None
@@ -204,6 +206,7 @@ class ParallelPanel(NbstreamWidget):
             return
         self._runs[row] = self._new_run(row)
         self._resets.add(row)
+        self._sent.pop(row, None)  # the new run's fields all go out again
         self._pending.setdefault(row, FrameContent())
         if self._task is not None and self._task.done():
             self._task = None  # a finished panel runs again until the retried row ends
@@ -285,7 +288,7 @@ class ParallelPanel(NbstreamWidget):
                 # Stop every row, keep what arrived, still report results.
                 self.cancel()
                 await asyncio.gather(*(run.start() for run in self._runs), return_exceptions=True)
-        self._finish()
+        await self._finish()
         return [run.result for run in self._runs]  # type: ignore[misc]
 
     async def _run_batch(self, job: BatchJob) -> None:
@@ -312,14 +315,28 @@ class ParallelPanel(NbstreamWidget):
     def _on_run(self, i: int, run: Run, event: object) -> None:
         if run is not self._runs[i]:
             return  # a row that was retried: its old run no longer speaks
-        self._pending.setdefault(i, FrameContent()).add(run, event)  # also marks the row as changed
-        self._frames.poke()
+        content = self._pending.setdefault(i, FrameContent())  # also marks the row as changed
+        before = content.size
+        content.add(run, event)
+        self._pending_size += content.size - before
+        self._frames.poke(pending=self._pending_size)
 
     # --- panel -> view -------------------------------------------------------------------------
 
     def _row_state(self, i: int) -> dict[str, Any]:
         run = self._runs[i]
-        return {"i": i, **run.view_state(), "timeline": run.timeline(self._origin)}
+        timeline = {k: None if v is None else round(v, 3) for k, v in run.timeline(self._origin).items()}
+        return {"i": i, **run.view_state(), "timeline": timeline}
+
+    def _row_changes(self, i: int) -> dict[str, Any]:
+        """What changed in row i since the last frame (the view keeps the rest)."""
+        state = self._row_state(i)
+        stats = rounded(state.pop("stats"))
+        fields, figures = self._sent.setdefault(i, (Changes(), Changes()))
+        row = {"i": i, **fields.of(state)}
+        if changed := figures.of(stats):
+            row["stats"] = changed
+        return row
 
     def _row_whole(self, i: int) -> dict[str, Any]:
         """A row's full state, text included (and tool calls, for a call that uses tools)."""
@@ -334,8 +351,9 @@ class ParallelPanel(NbstreamWidget):
             return
         self._summary_dirty = False
         rows = []
+        self._pending_size = 0
         for i, content in self._pending.items():
-            row = {**self._row_state(i), **content.take()}
+            row = {**self._row_changes(i), **content.take()}
             if i in self._resets:
                 row["reset"] = True
             rows.append(row)
@@ -346,6 +364,7 @@ class ParallelPanel(NbstreamWidget):
 
     def _resync(self) -> None:
         self._frames.flush_now()
+        self._sent.clear()  # the view starts from this snapshot
         rows = [self._row_whole(i) for i in range(len(self._runs))]
         self.send({"type": "snapshot", "seq": self._seq, "elapsed": self._elapsed(), "summary": self._summary(), "rows": rows})
 
@@ -391,17 +410,16 @@ class ParallelPanel(NbstreamWidget):
             "batch": self.job.state().as_dict() if self.job is not None else None,
         }
 
-    def _finish(self) -> None:
+    async def _finish(self) -> None:
         self._ended_at = max(run.ended_at or self._origin for run in self._runs)
         self._frames.flush_now()
-        results = [run.result for run in self._runs]
         show_copy = self.displayed and in_notebook()
         if show_copy:
-            bundle = panel_copy_bundle(self.labels, results, self._summary())  # type: ignore[arg-type]
-            if None in results:  # stopped waiting for a batch: no static copy of rows still processing
-                bundle = panel_copy_bundle(
-                    [lb for lb, r in zip(self.labels, results) if r], [r for r in results if r], self._summary()
-                )
+            # Rows still processing (a batch we stopped waiting for) have no copy yet.
+            done = [(label, run.result) for label, run in zip(self.labels, self._runs) if run.result is not None]
+            bundle = await asyncio.to_thread(  # rendering 200 answers must not hold up the kernel's loop
+                panel_copy_bundle, [label for label, _ in done], [r for _, r in done], self._summary()
+            )
             ipython_display(bundle, raw=True, display_id=self._copy_id, update=self._copy_shown)
             self._copy_shown = True
         with self.hold_sync():

@@ -64,43 +64,67 @@ def _parser(check: _LinkCheck) -> MarkdownIt:
         alt = html.escape(token.content or "image")
         return f'<a href="{src}">{alt}</a>'
 
+    def heading_outside_toc(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        # A model's headings are not the notebook's: JupyterLab's table of contents leaves them out
+        # (it would otherwise build a component per heading of every answer).
+        tokens[idx].attrSet("class", TOC_IGNORE)
+        return _self.renderToken(tokens, idx, options, env)
+
     md.add_render_rule("image", image_as_link)
+    md.add_render_rule("heading_open", heading_outside_toc)
     return md
 
 
-def _keep_language_class(tag: str, attr: str, value: str) -> str | None:
-    if attr == "class":
-        return value if tag == "code" and re.fullmatch(r"language-[\w+-]{1,40}", value) else None
-    return value
+TOC_IGNORE = "jp-toc-ignore"
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
-def render_html(markdown_text: str) -> str:
-    """Markdown to sanitised HTML (no raw HTML, no script links, no images loaded)."""
-    rendered = _parser(_LinkCheck()).render(markdown_text)
-    return nh3.clean(
+def _keep_safe_classes(tag: str, attr: str, value: str) -> str | None:
+    if attr != "class":
+        return value
+    if tag == "code" and re.fullmatch(r"language-[\w+-]{1,40}", value):
+        return value
+    return value if tag in _HEADINGS and value == TOC_IGNORE else None
+
+
+def _render(markdown_text: str) -> tuple[str, bool]:
+    """Sanitised HTML, and whether any link was refused (one parse serves both forms)."""
+    check = _LinkCheck()
+    rendered = _parser(check).render(markdown_text)
+    html_text = nh3.clean(
         rendered,
         tags=_ALLOWED_TAGS,
         clean_content_tags={"script", "style"},
-        attributes={"a": {"href", "title"}, "code": {"class"}},
-        attribute_filter=_keep_language_class,
+        attributes={"a": {"href", "title"}, "code": {"class"}, **{h: {"class"} for h in _HEADINGS}},
+        attribute_filter=_keep_safe_classes,
         url_schemes=set(SAFE_SCHEMES),
         link_rel="noopener noreferrer nofollow",
         set_tag_attribute_values={"a": {"target": "_blank"}},
     )
+    return html_text, check.refused
+
+
+def render_html(markdown_text: str) -> str:
+    """Markdown to sanitised HTML (no raw HTML, no script links, no images loaded)."""
+    return _render(markdown_text)[0]
 
 
 def has_unsafe_links(markdown_text: str) -> bool:
-    check = _LinkCheck()
-    _parser(check).parse(markdown_text)
-    return check.refused
+    return _render(markdown_text)[1]
+
+
+def both_forms(markdown_text: str) -> tuple[str, str]:
+    """(sanitised HTML, neutralised Markdown) of one text, parsed once."""
+    html_text, refused = _render(markdown_text)
+    return html_text, safe_markdown(markdown_text, unsafe_links=refused)
 
 
 _FENCE_OPEN = re.compile(r"( {0,3})(`{3,}|~{3,})")
 
 
-def safe_markdown(markdown_text: str) -> str:
+def safe_markdown(markdown_text: str, *, unsafe_links: bool | None = None) -> str:
     """The same Markdown with raw HTML (and, if any link is unsafe, link syntax) neutralised."""
-    escape_brackets = has_unsafe_links(markdown_text)
+    escape_brackets = has_unsafe_links(markdown_text) if unsafe_links is None else unsafe_links
     out: list[str] = []
     fence: str | None = None
     for line in markdown_text.splitlines(keepends=True):
@@ -178,7 +202,7 @@ def parts_markdown(parts: list[dict[str, Any]]) -> str:
     out = []
     for part in parts:
         if part["t"] == "text":
-            out.append(safe_markdown(part["text"]).rstrip())
+            out.append(both_forms(part["text"])[1].rstrip())
         else:
             result = " ".join(str(part.get("result") or "").split())[:300]
             out.append(f"> *{_escape_markdown_inline(_tool_title(part))}*" + (f"  \n> {_escape_markdown_inline(result)}" if result else ""))
@@ -208,8 +232,7 @@ def static_copy_bundle(result: Result, parts: list[dict[str, Any]] | None = None
     if parts:
         body_md, body_html = parts_markdown(parts), parts_html(parts)
     else:
-        body_md = safe_markdown(result.text) if result.text else ""
-        body_html = render_html(result.text) if result.text else ""
+        body_html, body_md = both_forms(result.text) if result.text else ("", "")
     md = (body_md.rstrip() + "\n\n---\n" if body_md else "") + f"*{_escape_markdown_inline(footer)}*\n"
     status = html.escape(result.status, quote=True)
     page = (
@@ -260,11 +283,12 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
     for label, r in zip(labels, results):
         title = f"{label} · {r.model} · {_format.STATUS_LABELS.get(r.status, r.status)}"
         error = f" · {r.error}" if r.error and r.status != "done" else ""
+        answer_html, answer_md = both_forms(r.text) if r.text else ("", "")
         page.append(
             f'<details data-status="{html.escape(r.status, quote=True)}"><summary>{html.escape(title + error)}</summary>'
-            f"{render_html(r.text) if r.text else ''}</details>"
+            f"{answer_html}</details>"
         )
-        md += ["", f"#### {_escape_markdown_inline(title + error)}", "", safe_markdown(r.text).rstrip()]
+        md += ["", f"#### {_escape_markdown_inline(title + error)}", "", answer_md.rstrip()]
         plain += ["", f"== {title}{error}", r.text]
     page.append("</div>")
     return {"text/markdown": "\n".join(md) + "\n", "text/html": "".join(page), "text/plain": "\n".join(plain)}

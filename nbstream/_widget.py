@@ -11,6 +11,7 @@ outlives the kernel; the widget then hides its own copy of the text so the answe
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Generator
 from typing import Any
@@ -19,7 +20,7 @@ import traitlets
 from IPython.display import display as ipython_display
 
 from ._events import FINAL_STATUSES, Result, StatusChanged
-from ._frames import FrameContent, FrameScheduler
+from ._frames import Changes, FrameContent, FrameScheduler, rounded
 from ._request import Request, make_request
 from ._run import Run
 from ._static_copy import static_copy_bundle
@@ -70,9 +71,11 @@ class StreamWidget(NbstreamWidget):
         self.run.observe(self._on_run)
         self._frames = FrameScheduler(self._send_frame)
         self._pending = FrameContent()
+        self._sent_stats = Changes()
         self._seq = 0
         self._static_copy_id = f"nbstream-{uuid.uuid4().hex}"
         self._static_copy_shown = False
+        self._task: asyncio.Task[Result] | None = None
         self.handle_intent("cancel", lambda _msg: self.cancel())
         self.handle_intent("retry", lambda _msg: self.retry())
         self.handle_intent("resync", lambda _msg: self._resync())
@@ -86,8 +89,18 @@ class StreamWidget(NbstreamWidget):
 
     def start(self) -> StreamWidget:
         """Start streaming without showing anything (``await`` the widget for the result)."""
-        self.run.start()
+        self._drive_task()
         return self
+
+    def _drive_task(self) -> asyncio.Task[Result]:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._drive(), name="nbstream widget")
+        return self._task
+
+    async def _drive(self) -> Result:
+        result = await self.run
+        await self._finish(result)  # before the result is handed back: headless runs keep the copy
+        return result
 
     def cancel(self) -> None:
         """Stop the generation (thread-safe): the HTTP stream is closed, the partial text kept."""
@@ -107,7 +120,8 @@ class StreamWidget(NbstreamWidget):
             self.parts = []
             self.show_text = True
             self._sync_state()
-        self.run.start()
+        self._task = None
+        self._drive_task()
         return self
 
     @property
@@ -116,7 +130,7 @@ class StreamWidget(NbstreamWidget):
         return self.run.result
 
     def __await__(self) -> Generator[Any, None, Result]:
-        return self.run.__await__()
+        return self._drive_task().__await__()
 
     def close(self) -> None:
         # A closed widget must not leave its stream running (getattr: also called on a half-built widget).
@@ -127,7 +141,7 @@ class StreamWidget(NbstreamWidget):
 
     def on_displayed(self) -> None:
         try:
-            self.run.start()
+            self._drive_task()
         except RuntimeError:  # no running event loop: it starts when awaited
             pass
 
@@ -135,42 +149,44 @@ class StreamWidget(NbstreamWidget):
 
     def _on_run(self, run: Run, event: object) -> None:
         if type(event) is StatusChanged:
-            if event.status in FINAL_STATUSES:
-                self._finish()
-            else:
+            if event.status not in FINAL_STATUSES:  # the end is handled by _drive, after the run
                 self._frames.flush_now()
                 self._sync_state()
         elif self._pending.add(run, event):
-            self._frames.poke(urgent=self._seq == 0)  # the first token goes out at once
+            self._frames.poke(urgent=self._seq == 0, pending=self._pending.size)  # the first token at once
 
     def _send_frame(self) -> None:
         # Frames carry text (and tool activity); status changes travel as trait updates.
         if not self._pending:
             return
         self._seq += 1
-        self.send({
-            "type": "frame", "seq": self._seq, "stats": self.run.stats(), "status": self.run.status,
-            **self._pending.take(),  # "delta", or "ops" in order once tools are involved
-        })
+        frame: dict[str, Any] = {"type": "frame", "seq": self._seq}
+        frame.update(self._pending.take())  # "delta", or "ops" in order once tools are involved
+        stats = self._sent_stats.of(rounded(self.run.stats()))  # only the figures that changed
+        if stats:
+            frame["stats"] = stats
+        self.send(frame)
 
     def _resync(self) -> None:
         """A view missed frames (dropped by the server's rate limit) or was reloaded: send the text so far."""
         self._frames.flush_now()
-        snapshot: dict[str, Any] = {"type": "snapshot", "seq": self._seq, "text": self.run.text}
+        self._sent_stats.reset()
+        snapshot: dict[str, Any] = {
+            "type": "snapshot", "seq": self._seq, "text": self.run.text,
+            "stats": self._sent_stats.of(rounded(self.run.stats())),
+        }
         if self.run.request.tools:
             snapshot["parts"] = self.run.parts()
         self.send(snapshot)
 
-    def _finish(self) -> None:
-        result = self.run.result
-        assert result is not None
+    async def _finish(self, result: Result) -> None:
         self._frames.flush_now()
         static_copy = self.displayed and _can_display()
         if static_copy:  # a retry replaces the earlier copy in place
-            ipython_display(
-                static_copy_bundle(result, self.run.parts() if self.run.request.tools else None),
-                raw=True, display_id=self._static_copy_id, update=self._static_copy_shown,
-            )
+            parts = self.run.parts() if self.run.request.tools else None
+            # Rendering and sanitising a long answer takes a while: off the kernel's loop.
+            bundle = await asyncio.to_thread(static_copy_bundle, result, parts)
+            ipython_display(bundle, raw=True, display_id=self._static_copy_id, update=self._static_copy_shown)
             self._static_copy_shown = True
         with self.hold_sync():
             self.text = result.text

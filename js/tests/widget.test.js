@@ -575,3 +575,13 @@ test("unknown _view values render a placeholder instead of failing", () => {
   assert.match(el.textContent, /gallery/);
   cleanup();
 });
+
+test("frames may carry only the stats that changed: they merge into the ones already shown", () => {
+  const model = new FakeModel({ status: "streaming", stats: { ...DEFAULT_STATS, input_tokens: 42, cost: 0.5 } });
+  const m = mount(model);
+  model.emit(frame(1, "a", { stats: { output_tokens: 7, elapsed: 1 } }));
+  raf.flush();
+  assert.equal(m.root.getAttribute("data-tokens"), "7");
+  assert.match(q(m.root, "nbstream-cost").textContent, /\$0\.5/);  // kept from before
+  unmount(m);
+});

@@ -81,17 +81,28 @@ def lab_server_factory(tmp_path_factory):
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def lab_server(lab_server_factory) -> LabServer:
-    """The default JupyterLab server (started once per session, no extra env).
+@pytest.fixture(scope="module")
+def simulator(request):
+    """A module's simulator, when the module sets ``SIMULATOR = {"ttft": ..., "rate": ...}``."""
+    from nbstream.simulator import Simulator
 
-    To give kernels a different environment, override this fixture in a test module::
+    with Simulator(**getattr(request.module, "SIMULATOR", {})) as sim:
+        yield sim
 
-        @pytest.fixture(scope="module")
-        def lab_server(lab_server_factory, simulator_url):
-            return lab_server_factory(env={"ANTHROPIC_BASE_URL": simulator_url})
+
+@pytest.fixture(scope="module")
+def lab_server(request, lab_server_factory) -> LabServer:
+    """The JupyterLab server for a module (servers are shared across modules with the same env).
+
+    A module that sets ``SIMULATOR = {...}`` gets kernels pointed at its simulator (``API_KEY``, and
+    ``APP = "notebook"`` for Notebook 7, may be set too); otherwise the kernels get no extra env.
     """
-    return lab_server_factory()
+    if not hasattr(request.module, "SIMULATOR"):
+        return lab_server_factory()
+    simulator = request.getfixturevalue("simulator")
+    env = {"ANTHROPIC_BASE_URL": simulator.base_url,
+           "ANTHROPIC_API_KEY": getattr(request.module, "API_KEY", "sk-browser-test")}
+    return lab_server_factory(env=env, app=getattr(request.module, "APP", "lab"))
 
 
 # ------------------------------------------------------------------------------ browser

@@ -9,22 +9,13 @@ import json
 import pytest
 
 from hostile_corpus import PAYLOADS
-from nbstream.simulator import Simulator
 
 pytestmark = pytest.mark.browser
 
 DANGEROUS = "script, iframe, object, embed, img, svg, math, style, link, meta, base, form, input, video, source, details"
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.0, rate=3000) as sim:
-        yield sim
-
-
-@pytest.fixture(scope="module")
-def lab_server(lab_server_factory, simulator):
-    return lab_server_factory(env={"ANTHROPIC_BASE_URL": simulator.base_url, "ANTHROPIC_API_KEY": "sk-browser-test"})
+SIMULATOR = {"ttft": 0.0, "rate": 3000}
 
 
 def test_hostile_model_output_runs_nothing_and_stays_inside_the_widget(lab):

@@ -13,25 +13,14 @@ import time
 
 import pytest
 
-from nbstream.simulator import Simulator
 
 pytestmark = pytest.mark.browser
 
 ROOT = ".nbstream"
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.1, rate=80) as sim:
-        yield sim
-
-
-@pytest.fixture(scope="module")
-def lab_server(lab_server_factory, simulator):
-    """One Notebook 7 server for this module; ``lab`` pages on it are ``NotebookPage``s."""
-    return lab_server_factory(
-        env={"ANTHROPIC_BASE_URL": simulator.base_url, "ANTHROPIC_API_KEY": "sk-test"}, app="notebook",
-    )
+SIMULATOR = {"ttft": 0.1, "rate": 80}
+APP = "notebook"  # one Notebook 7 server; ``lab`` pages on it are NotebookPages
 
 
 def widget(nb, cell: int):

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
 
-from nbstream.simulator import Simulator
 
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).parents[2] / "docs"
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.3, rate=40) as sim:
-        yield sim
-
-
-@pytest.fixture(scope="module")
-def lab_server(lab_server_factory, simulator):
-    return lab_server_factory(env={"ANTHROPIC_BASE_URL": simulator.base_url, "ANTHROPIC_API_KEY": "sk-browser-test"})
+SIMULATOR = {"ttft": 0.3, "rate": 40}
 
 
 def keep_screenshot(lab, name: str) -> None:

@@ -7,21 +7,13 @@ import json
 
 import pytest
 
-from nbstream.simulator import Simulator
 
 pytestmark = pytest.mark.browser
 SECRET = "sk-ant-browser-saved-3d9f"
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.05, rate=400) as sim:
-        yield sim
-
-
-@pytest.fixture(scope="module")
-def lab_server(lab_server_factory, simulator):
-    return lab_server_factory(env={"ANTHROPIC_BASE_URL": simulator.base_url, "ANTHROPIC_API_KEY": SECRET})
+SIMULATOR = {"ttft": 0.05, "rate": 400}
+API_KEY = SECRET
 
 
 def test_saved_widget_state_is_final_and_holds_no_secret(lab, lab_server):

@@ -7,7 +7,6 @@ import time
 
 import pytest
 
-from nbstream.simulator import Simulator
 
 from .test_panel_and_tools import keep_screenshot
 
@@ -16,15 +15,7 @@ pytestmark = pytest.mark.browser
 ROOT = ".nbstream"
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.1, rate=80) as sim:
-        yield sim
-
-
-@pytest.fixture(scope="module")
-def lab_server(lab_server_factory, simulator):
-    return lab_server_factory(env={"ANTHROPIC_BASE_URL": simulator.base_url, "ANTHROPIC_API_KEY": "sk-browser-test"})
+SIMULATOR = {"ttft": 0.1, "rate": 80}
 
 
 def widget(lab, cell: int):

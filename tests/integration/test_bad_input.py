@@ -7,7 +7,6 @@ import pytest
 
 from nbstream import InputError, ParallelPanel, StreamWidget, use_offline
 from nbstream._offline import use_api
-from nbstream.simulator import Simulator
 
 BAD = [
     ("prompt", "", "the prompt is empty"),
@@ -25,20 +24,10 @@ BAD = [
 ]
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.01, rate=1000) as sim:
-        yield sim
-
-
 @pytest.fixture(autouse=True)
-def route(simulator, monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", simulator.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
-    use_api()
-    simulator.reset()
+def nothing_sent(routed):
     yield
-    assert simulator.requests == []  # nothing was sent
+    assert routed.requests == []  # nothing was sent
 
 
 def call(name, value, make):

@@ -11,24 +11,14 @@ import nbstream
 from nbstream import InputError, ParallelPanel
 from nbstream._config import defaults
 from nbstream._events import Usage
-from nbstream._offline import use_api
 from nbstream._pricing import cost
-from nbstream.simulator import Simulator
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.01, rate=2000) as sim:
-        sim.configure(batch_seconds=1.0)
-        yield sim
+SIMULATOR = {"ttft": 0.01, "rate": 2000, "batch_seconds": 1.0}
 
 
 @pytest.fixture(autouse=True)
-def route(simulator, monkeypatch, tmp_path):
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", simulator.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
-    use_api()
-    simulator.reset()
+def log_in_tmp(routed, tmp_path):
     defaults.log_path = str(tmp_path / "calls.sqlite3")
     yield
     defaults.reset()

@@ -16,23 +16,16 @@ import nbstream
 from nbstream import InputError, StreamWidget
 from nbstream._config import defaults
 from nbstream._log import CallLog, current_log
-from nbstream._offline import use_api
-from nbstream.simulator import Simulator
 
 SECRET = "sk-ant-log-secret-91ab"
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.02, rate=500) as sim:
-        yield sim
+SIMULATOR = {"ttft": 0.02, "rate": 500}
+API_KEY = SECRET
 
 
 @pytest.fixture
-def log_path(tmp_path, simulator, monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", simulator.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
-    use_api()
+def log_path(tmp_path, routed):
     path = tmp_path / "log" / "calls.sqlite3"
     defaults.log_path = str(path)
     yield path
@@ -105,9 +98,7 @@ async def test_history_returns_recent_calls_newest_first(log_path):
     assert {"prompt", "text", "status", "cost", "ttft", "duration", "notebook", "started_at"} <= set(frame.columns)
 
 
-async def test_the_log_can_be_switched_off(tmp_path, simulator, monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", simulator.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-x")
+async def test_the_log_can_be_switched_off(routed):
     defaults.log_path = None
     try:
         result = await StreamWidget("hello [[sim: tokens=3]]")

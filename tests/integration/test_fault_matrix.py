@@ -8,23 +8,11 @@ import pytest
 
 from fault_matrix import FAULTS, IDS
 from nbstream import ParallelPanel, StreamWidget
-from nbstream._offline import use_api
 from nbstream._events import StatusChanged
-from nbstream.simulator import Simulator
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.02, rate=800) as sim:
-        yield sim
-
-
-@pytest.fixture(autouse=True)
-def route_to(simulator, monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", simulator.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
-    use_api()
-    simulator.reset()
+SIMULATOR = {"ttft": 0.02, "rate": 800}
+pytestmark = pytest.mark.usefixtures("routed")
 
 
 def check(result, status, words, text_kept) -> None:

@@ -10,22 +10,10 @@ import pytest
 
 from nbstream import InputError, ParallelPanel
 from nbstream._offline import use_api, use_offline
-from nbstream.simulator import Simulator
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.05, rate=400) as sim:
-        yield sim
-
-
-@pytest.fixture(autouse=True)
-def route_to(simulator, monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", simulator.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
-    simulator.reset()
-    use_api()
-    yield
+SIMULATOR = {"ttft": 0.05, "rate": 400}
+pytestmark = pytest.mark.usefixtures("routed")
 
 
 def row_of(record) -> int:

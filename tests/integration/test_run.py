@@ -12,13 +12,6 @@ from nbstream._request import make_request
 from nbstream._events import StatusChanged
 from nbstream._run import Run
 from nbstream._source import Endpoint
-from nbstream.simulator import Simulator
-
-
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.02, rate=1000) as sim:
-        yield sim
 
 
 @pytest.fixture
@@ -193,12 +186,10 @@ async def test_no_credentials_is_one_sentence_and_sends_nothing(monkeypatch, sim
     assert simulator.requests == []
 
 
-async def test_a_cut_off_stream_widget_can_be_retried(simulator, monkeypatch):
+async def test_a_cut_off_stream_widget_can_be_retried(routed):
     from nbstream import StreamWidget
 
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", simulator.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
-    simulator.reset()
+    simulator = routed
     widget = StreamWidget("Tell a story [[sim: tokens=60 fault=error_event after=20 times=1]]")
     first = await widget
     assert first.status == "cut_off" and widget.can_retry

@@ -7,24 +7,13 @@ import json
 import pytest
 
 from nbstream import ParallelPanel, StreamWidget
-from nbstream._offline import use_api
 from nbstream._source import Endpoint
-from nbstream.simulator import Simulator
 
 SECRET = "sk-ant-repr-secret-5e7d"
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.01, rate=1000) as sim:
-        yield sim
-
-
-@pytest.fixture(autouse=True)
-def keyed(simulator, monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", simulator.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
-    use_api()
+API_KEY = SECRET
+pytestmark = pytest.mark.usefixtures("routed")
 
 
 def widget_state(widget) -> str:

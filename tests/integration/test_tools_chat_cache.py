@@ -13,24 +13,11 @@ import nbstream
 from nbstream import Chat, InputError, ParallelPanel, StreamWidget, tool
 from nbstream._events import ToolFinished, ToolStarted
 from nbstream._ledger import ledger
-from nbstream._offline import use_api
-from nbstream.simulator import Simulator
 
 LONG_SYSTEM = "You are a meticulous tutor. " * 400  # well above any model's minimum cacheable prefix
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    with Simulator(ttft=0.02, rate=1000) as sim:
-        yield sim
-
-
-@pytest.fixture(autouse=True)
-def route(simulator, monkeypatch):
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", simulator.base_url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
-    use_api()
-    simulator.reset()
+pytestmark = pytest.mark.usefixtures("routed")
 
 
 def timings(widget) -> dict[str, list[float]]:

@@ -60,7 +60,9 @@ def test_a_cell_streams_small_deltas_then_syncs_the_text_once_and_leaves_a_stati
 def test_the_first_token_leaves_the_kernel_at_once(kernel):
     run = kernel.ok("%%llm\nhi [[sim: tokens=3 ttft=0.2 rate=5]]")
     first = frames(run)[0]
-    assert first["delta"] and first["status"] == "streaming"
+    assert first["delta"] and first["seq"] == 1  # the first frame carries the first token
+    statuses = [u["content"]["data"]["state"].get("status") for u in run.updates()]
+    assert "streaming" in statuses  # the status travels as a trait, right after
 
 
 def test_placeholders_are_filled_from_notebook_variables(kernel, simulator):

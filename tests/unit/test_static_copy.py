@@ -51,7 +51,7 @@ def test_markdown_form_stays_inert_even_under_a_renderer_that_allows_raw_html(pa
 def test_ordinary_markdown_keeps_its_formatting():
     text = "# Title\n\nSome **bold** and `code < 3`.\n\n- a\n- b\n\n```python\nif a < b:\n    pass\n```\n\n[docs](https://docs.python.org)"
     html = render_html(text)
-    assert "<h1>Title</h1>" in html and "<strong>bold</strong>" in html
+    assert '<h1 class="jp-toc-ignore">Title</h1>' in html and "<strong>bold</strong>" in html  # not in the ToC
     assert "<code>code &lt; 3</code>" in html
     assert '<code class="language-python">if a &lt; b:' in html
     assert 'href="https://docs.python.org"' in html and 'target="_blank"' in html and "noopener" in html
