@@ -54,6 +54,9 @@ const MARKDOWN_BUDGET_MS = 8;
 /**
  * @param {PanelViewOptions} options
  */
+/** Rows whose DOM is built in one animation frame. */
+const ROWS_PER_FRAME = 50;
+
 export function createPanelView({ doc, source, onCancelAll, onCancelRow, onRetryRow, env = {} }) {
   const { now } = viewClock(env);
   const render = env.render ?? renderMarkdownFragment;
@@ -115,14 +118,17 @@ export function createPanelView({ doc, source, onCancelAll, onCancelRow, onRetry
       for (const set of [dirty, ticking, pending]) set.delete(row.index);
     }
     if (rows.length === data.rows.length) return;
+    // A few hundred rows are built over a few frames, so no single task builds them all.
+    const end = Math.min(data.rows.length, rows.length + ROWS_PER_FRAME);
     const frag = doc.createDocumentFragment();
-    for (let i = rows.length; i < data.rows.length; i++) {
+    for (let i = rows.length; i < end; i++) {
       const row = createPanelRow(doc, i, { render, now });
       rows.push(row);
       frag.append(row.el);
       dirty.add(i);
     }
     rowsEl.append(frag);
+    if (rows.length < data.rows.length) invalidate();
   }
 
   /** @param {number} i */

@@ -224,6 +224,11 @@ def parts_html(parts: list[dict[str, Any]]) -> str:
     return "".join(out)
 
 
+# Ours, not model output: the blocks of a long answer are laid out only when they scroll into view,
+# so showing the copy of a 20,000-token answer does not hold JupyterLab's main thread.
+LAZY_LAYOUT = "<style>.nbstream-static>*{content-visibility:auto;contain-intrinsic-size:auto 2em}</style>"
+
+
 def static_copy_bundle(result: Result, parts: list[dict[str, Any]] | None = None) -> dict[str, str]:
     """The mimebundle of the static copy: text/markdown, text/html and text/plain (with tool calls, if any)."""
     footer = _format.summary(result)
@@ -236,7 +241,7 @@ def static_copy_bundle(result: Result, parts: list[dict[str, Any]] | None = None
     md = (body_md.rstrip() + "\n\n---\n" if body_md else "") + f"*{_escape_markdown_inline(footer)}*\n"
     status = html.escape(result.status, quote=True)
     page = (
-        f'<div class="nbstream-static" data-status="{status}">{body_html}'
+        f'{LAZY_LAYOUT}<div class="nbstream-static" data-status="{status}">{body_html}'
         f'<hr><p><em>{html.escape(footer)}</em></p></div>'
     )
     plain = (result.text.rstrip() + "\n\n" if result.text else "") + footer

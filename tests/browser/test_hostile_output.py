@@ -60,4 +60,4 @@ def test_hostile_model_output_runs_nothing_and_stays_inside_the_widget(lab):
     assert not found["pwnedId"] and not found["clobbered"]
     assert found["topIsLab"] and found["bodyShown"]
     # The code-fence payload is shown as code, literally.
-    assert "<script>window.__pwned=1</script>" in lab.page.locator(".nbstream-static pre").first.inner_text()
+    assert "<script>window.__pwned=1</script>" in lab.page.locator(".nbstream-static pre").first.text_content()
