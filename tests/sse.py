@@ -1,26 +1,25 @@
-"""Replay recorded SSE transcripts as SDK event objects, with no I/O (for pure tests)."""
+"""Replay recorded SSE transcripts through nbstream's own SSE parsing, with no I/O (for pure tests)."""
 
 from __future__ import annotations
 
-import json
 import pathlib
 
-from anthropic.types import RawMessageStreamEvent
-from pydantic import TypeAdapter
+from nbstream._source import SSEParser, decode
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
-_adapter = TypeAdapter(RawMessageStreamEvent)
 
 
-def frames(name: str) -> list[tuple[str, dict]]:
-    """(event name, data) pairs of a transcript, in order."""
+def frames(name: str) -> list[tuple[str, str]]:
+    """(event name, data) pairs of a transcript, in order, as the parser frames them."""
+    parser = SSEParser()
     out = []
-    for block in (FIXTURES / name).read_text().strip().split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        out.append((fields["event"], json.loads(fields["data"])))
+    for line in (FIXTURES / name).read_text().splitlines() + [""]:
+        frame = parser.feed(line)
+        if frame is not None:
+            out.append(frame)
     return out
 
 
-def sdk_events(name: str) -> list[object]:
-    """The events the SDK would yield for a transcript (ping dropped, error events left out)."""
-    return [_adapter.validate_python(data) for event, data in frames(name) if event not in ("ping", "error")]
+def events(name: str) -> list[object]:
+    """nbstream's events for a transcript (pings dropped; an error frame is left out)."""
+    return [e for event, data in frames(name) if event != "error" and (e := decode(event, data)) is not None]

@@ -2,16 +2,13 @@ import pytest
 
 from nbstream._accumulate import MalformedStream, Snapshot
 from nbstream._events import BlockStarted, MessageDelta, MessageStarted, TextDelta, ToolInputDelta, Usage
-from nbstream._source import translate
-from sse import sdk_events
+from sse import events
 
 
 def fold(name: str) -> Snapshot:
     snapshot = Snapshot()
-    for event in sdk_events(name):
-        ours = translate(event)
-        if ours is not None:
-            snapshot.apply(ours)
+    for event in events(name):
+        snapshot.apply(event)
     return snapshot
 
 
