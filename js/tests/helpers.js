@@ -157,3 +157,37 @@ export class FakeModel {
     return n;
   }
 }
+
+/**
+ * Mount a widget made by `createWidget`: initialize once, then render `views` views. A frozen clock
+ * unless the test brings its own, so render budgets never depend on machine load.
+ *
+ * @param {(options: any) => any} createWidget
+ * @param {any} model
+ * @param {{views?: number, env?: any, root?: string}} [options]  root: the selector of the view's root
+ */
+export function mountWidget(createWidget, model, { views = 1, env, root = ".nbstream" } = {}) {
+  const widget = createWidget({ env: env ?? { now: fakeClock() } });
+  const modelController = new AbortController();
+  widget.initialize({ model, signal: modelController.signal });
+  const mounted = [];
+  for (let i = 0; i < views; i++) mounted.push(renderView(widget, model, root));
+  return { widget, modelController, views: mounted, root: mounted[0]?.root, el: mounted[0]?.el };
+}
+
+/** Render one more view of an initialized widget. */
+export function renderView(widget, model, root = ".nbstream") {
+  const el = document.createElement("div");
+  document.body.appendChild(el);
+  const controller = new AbortController();
+  const cleanup = widget.render({ model, el, signal: controller.signal });
+  return { el, controller, cleanup, root: el.querySelector(root) };
+}
+
+/** Abort every view and the model, let the last frame run, and take the views off the page. */
+export function unmountWidget(m, raf) {
+  for (const v of m.views) v.controller.abort();
+  m.modelController.abort();
+  raf.flush();
+  for (const v of m.views) v.el.remove();
+}

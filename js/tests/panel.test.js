@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { installDom, installRaf, fakeClock, FakeModel, DEFAULT_STATS } from "./helpers.js";
+import { installDom, installRaf, fakeClock, FakeModel, DEFAULT_STATS, mountWidget, unmountWidget, renderView as renderViewOf } from "./helpers.js";
 
 installDom();
 const raf = installRaf();
@@ -27,30 +27,11 @@ function countingRender() {
   return render;
 }
 
-function mount(model, { views = 1, env } = {}) {
-  // A frozen clock unless a test brings its own: render budgets never depend on machine load.
-  const widget = createWidget({ env: env ?? { now: fakeClock() } });
-  const modelController = new AbortController();
-  widget.initialize({ model, signal: modelController.signal });
-  const mounted = [];
-  for (let i = 0; i < views; i++) mounted.push(renderView(widget, model));
-  return { widget, modelController, views: mounted, root: mounted[0]?.root };
-}
+const mount = (model, options = {}) => mountWidget(createWidget, model, { root: ".nbstream-panel", ...options });
+const unmount = (m) => unmountWidget(m, raf);
+const renderView = (widget, model) => renderViewOf(widget, model, ".nbstream-panel");
 
-function renderView(widget, model) {
-  const el = document.createElement("div");
-  document.body.appendChild(el);
-  const controller = new AbortController();
-  const cleanup = widget.render({ model, el, signal: controller.signal });
-  return { el, controller, cleanup, root: el.querySelector(".nbstream-panel") };
-}
 
-function unmount(m) {
-  for (const v of m.views) v.controller.abort();
-  m.modelController.abort();
-  raf.flush();
-  for (const v of m.views) v.el.remove();
-}
 
 const rowEl = (root, i) => root.querySelector(`.nbstream-row[data-row="${i}"]`);
 const barEl = (root, i) => root.querySelector(`svg.nbstream-waterfall g.nbstream-bar[data-row="${i}"]`);

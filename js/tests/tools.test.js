@@ -1,31 +1,16 @@
 // Tool calls in the stream view and in panel rows, and the cache / turn figures of the header.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { installDom, installRaf, fakeClock, FakeModel, DEFAULT_STATS } from "./helpers.js";
+import { installDom, installRaf, fakeClock, FakeModel, DEFAULT_STATS, mountWidget, unmountWidget } from "./helpers.js";
 
 installDom();
 const raf = installRaf();
 const widgetModule = await import("../index.js");
 const { createWidget } = widgetModule;
 
-function mount(model, env) {
-  // A frozen clock unless a test brings its own: render budgets never depend on machine load.
-  const widget = createWidget({ env: env ?? { now: fakeClock() } });
-  const modelController = new AbortController();
-  widget.initialize({ model, signal: modelController.signal });
-  const el = document.createElement("div");
-  document.body.appendChild(el);
-  const controller = new AbortController();
-  widget.render({ model, el, signal: controller.signal });
-  return { el, root: el.querySelector(".nbstream"), modelController, controller };
-}
+const mount = (model, env) => mountWidget(createWidget, model, { env });
+const unmount = (m) => unmountWidget(m, raf);
 
-function unmount(m) {
-  m.controller.abort();
-  m.modelController.abort();
-  raf.flush();
-  m.el.remove();
-}
 
 const q = (root, sel) => root.querySelector(sel);
 const tool = (id, extra = {}) => ({ t: "tool", id, ...extra });

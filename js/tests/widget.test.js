@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { installDom, installRaf, fakeClock, FakeModel, DEFAULT_STATS } from "./helpers.js";
+import { installDom, installRaf, fakeClock, FakeModel, DEFAULT_STATS, mountWidget, unmountWidget, renderView } from "./helpers.js";
 
 installDom();
 const raf = installRaf();
@@ -9,24 +9,9 @@ const widgetModule = await import("../index.js");
 const { createWidget } = widgetModule;
 
 /** Mount a widget: initialize once, then render `views` views. */
-function mount(model, { views = 1, env } = {}) {
-  // A frozen clock unless a test brings its own: render budgets never depend on machine load.
-  const widget = createWidget({ env: env ?? { now: fakeClock() } });
-  const modelController = new AbortController();
-  widget.initialize({ model, signal: modelController.signal });
-  const mounted = [];
-  for (let i = 0; i < views; i++) mounted.push(renderView(widget, model));
-  return { widget, modelController, views: mounted, root: mounted[0]?.root };
-}
+const mount = (model, options = {}) => mountWidget(createWidget, model, options);
+const unmount = (m) => unmountWidget(m, raf);
 
-function renderView(widget, model) {
-  const el = document.createElement("div");
-  document.body.appendChild(el);
-  const controller = new AbortController();
-  const cleanup = widget.render({ model, el, signal: controller.signal });
-  const root = el.querySelector(".nbstream");
-  return { el, controller, cleanup, root };
-}
 
 function q(root, cls) {
   return root.querySelector(`.${cls}`);
@@ -43,11 +28,6 @@ function frame(seq, delta, extra = {}) {
   };
 }
 
-function unmount(m) {
-  for (const v of m.views) v.controller.abort();
-  m.modelController.abort();
-  raf.flush();
-}
 
 test("the default export is a factory of {initialize, render}", () => {
   assert.equal(typeof widgetModule.default, "function");

@@ -432,32 +432,26 @@ class Simulator:
         Blocks the calling thread: from async code, use :meth:`wait_for_async` so the client's loop can run.
         """
         deadline = time.monotonic() + timeout
-        while True:
-            records = self.requests
-            result = predicate(records)
-            if result:
-                return result
-            if time.monotonic() >= deadline:
-                raise TimeoutError(
-                    f"simulator log did not match within {timeout} s; log: {_summary(records)}"
-                )
+        while not (result := self._check(predicate, deadline, timeout)):
             time.sleep(interval)
+        return result
 
     async def wait_for_async(
         self, predicate: Callable[[list[dict[str, Any]]], _T], timeout: float = 5.0, interval: float = 0.01
     ) -> _T:
         """:meth:`wait_for` for async code: sleeps with ``asyncio.sleep`` between polls."""
         deadline = time.monotonic() + timeout
-        while True:
-            records = self.requests
-            result = predicate(records)
-            if result:
-                return result
-            if time.monotonic() >= deadline:
-                raise TimeoutError(
-                    f"simulator log did not match within {timeout} s; log: {_summary(records)}"
-                )
+        while not (result := self._check(predicate, deadline, timeout)):
             await asyncio.sleep(interval)
+        return result
+
+    def _check(self, predicate: Callable[[list[dict[str, Any]]], _T], deadline: float, timeout: float) -> _T:
+        """The predicate's result on the log now; TimeoutError once the deadline has passed without one."""
+        records = self.requests
+        result = predicate(records)
+        if not result and time.monotonic() >= deadline:
+            raise TimeoutError(f"simulator log did not match within {timeout} s; log: {_summary(records)}")
+        return result
 
 
 def _summary(records: list[dict[str, Any]]) -> str:

@@ -631,6 +631,25 @@ class LabPage:
     def output_text(self, i: int) -> str:
         return self.output(i).inner_text()
 
+    def keep_screenshot(self, name: str) -> Path:
+        """A screenshot; with NBSTREAM_SCREENSHOTS=1 it is also kept in docs/ (the README's pictures)."""
+        path = self.screenshot(Path(tempfile.gettempdir()) / name)
+        if os.environ.get("NBSTREAM_SCREENSHOTS") == "1":
+            docs = Path(__file__).resolve().parents[2] / "docs"
+            docs.mkdir(exist_ok=True)
+            (docs / name).write_bytes(path.read_bytes())
+        return path
+
+    # nbstream's widget in a cell's output: its root carries data-status and data-tokens.
+    def widget(self, i: int):
+        return self.output(i).locator(".nbstream")
+
+    def wait_status(self, i: int, status: str, timeout: float = 30_000) -> None:
+        self.widget(i).and_(self.page.locator(f'[data-status="{status}"]')).wait_for(timeout=timeout)
+
+    def tokens(self, i: int) -> int:
+        return int(self.widget(i).get_attribute("data-tokens") or 0)
+
     def wait_for_output(self, i: int, text: str, timeout: float | None = None) -> str:
         """Wait until cell i's output contains ``text``; returns the output text."""
         self.page.wait_for_function(

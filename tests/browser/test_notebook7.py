@@ -16,23 +16,12 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-ROOT = ".nbstream"
 
 
 SIMULATOR = {"ttft": 0.1, "rate": 80}
 APP = "notebook"  # one Notebook 7 server; ``lab`` pages on it are NotebookPages
 
 
-def widget(nb, cell: int):
-    return nb.output(cell).locator(ROOT)
-
-
-def wait_status(nb, cell: int, status: str, timeout: float = 30_000) -> None:
-    widget(nb, cell).and_(nb.page.locator(f'[data-status="{status}"]')).wait_for(timeout=timeout)
-
-
-def tokens(nb, cell: int) -> int:
-    return int(widget(nb, cell).get_attribute("data-tokens") or 0)
 
 
 def test_notebook7_streams_live_and_cancel_stops_it_keeping_the_partial_text(lab, simulator):
@@ -45,21 +34,21 @@ def test_notebook7_streams_live_and_cancel_stops_it_keeping_the_partial_text(lab
     assert nb.run_cell(0) is True
     nb.run_cell(1, wait=False)
 
-    wait_status(nb, 1, "streaming")
+    nb.wait_status(1, "streaming")
     nb.page.wait_for_function(
-        "el => +el.dataset.tokens >= 10", arg=widget(nb, 1).element_handle(), timeout=20_000
+        "el => +el.dataset.tokens >= 10", arg=nb.widget(1).element_handle(), timeout=20_000
     )
-    first = tokens(nb, 1)
+    first = nb.tokens(1)
     time.sleep(0.5)
-    assert tokens(nb, 1) > first  # the live counter moves while tokens arrive
-    box = widget(nb, 1)
+    assert nb.tokens(1) > first  # the live counter moves while tokens arrive
+    box = nb.widget(1)
     assert box.locator(".nbstream-text h2, .nbstream-text p").count() > 0  # rendered Markdown
     assert "[[sim:" not in box.locator(".nbstream-text").inner_text()
     assert nb.cell_running(1)
 
     clicked_at = time.monotonic()
     nb.page.get_by_role("button", name=re.compile("Cancel")).click()
-    wait_status(nb, 1, "cancelled", timeout=5_000)
+    nb.wait_status(1, "cancelled", timeout=5_000)
     assert nb.wait_cell(1, timeout=10) is True  # cancelling is not an error
 
     record = simulator.wait_for(lambda rs: rs[-1]["client_closed_at"] and rs[-1], timeout=5)
@@ -81,8 +70,8 @@ def test_notebook7_a_short_answer_is_done_and_shown_once(lab):
     nb.open_notebook(["%load_ext nbstream", "%%llm\nhi [[sim: tokens=20 rate=200]]"])
     assert nb.run_cell(0) is True
     assert nb.run_cell(1, timeout=30) is True
-    wait_status(nb, 1, "done")
-    assert widget(nb, 1).locator(".nbstream-tokens").inner_text().startswith("20 tokens")
+    nb.wait_status(1, "done")
+    assert nb.widget(1).locator(".nbstream-tokens").inner_text().startswith("20 tokens")
     static = nb.output(1).locator('.nbstream-static[data-status="done"]')
     static.wait_for(timeout=10_000)
     answer = static.locator("p, li").first.inner_text()[:40]

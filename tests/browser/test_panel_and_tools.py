@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).parents[2] / "docs"
 
 
 SIMULATOR = {"ttft": 0.3, "rate": 40}
 
 
-def keep_screenshot(lab, name: str) -> None:
-    """Screenshots for the README are refreshed with NBSTREAM_SCREENSHOTS=1 (kept in docs/)."""
-    path = lab.screenshot(Path(os.environ.get("PYTEST_TMPDIR", "/tmp")) / name)
-    if os.environ.get("NBSTREAM_SCREENSHOTS") == "1":
-        DOCS.mkdir(exist_ok=True)
-        (DOCS / name).write_bytes(path.read_bytes())
 
 
 def prompt_of(record) -> str:
@@ -52,7 +43,7 @@ def test_the_panel_streams_rows_cancels_one_then_all_and_draws_the_waterfall(lab
     bars = panel.locator("svg.nbstream-waterfall g.nbstream-bar")
     assert bars.count() == 6
     assert bars.nth(0).locator("rect.nbstream-seg-generating").get_attribute("width") not in (None, "0", "0%")
-    keep_screenshot(lab, "panel.png")
+    lab.keep_screenshot("panel.png")
 
     lab.page.get_by_role("button", name=re.compile("Cancel row 2$")).click()
     panel.locator('.nbstream-row[data-row="1"][data-status="cancelled"]').wait_for(timeout=10_000)
@@ -92,7 +83,7 @@ def test_a_tool_call_is_seen_forming_and_its_result_comes_before_the_answer(lab)
     lab.output(1).locator('.nbstream-tool[data-status="running"]').first.wait_for(timeout=20_000)
     assert lab.output(1).locator(".nbstream-tools .nbstream-tool").count() == 2  # side by side, both running
     assert '"city"' in card.locator(".nbstream-tool-args").inner_text()
-    keep_screenshot(lab, "tools.png")
+    lab.keep_screenshot("tools.png")
     widget = lab.output(1).locator(".nbstream")
     widget.and_(lab.page.locator('[data-status="done"]')).wait_for(timeout=30_000)
     static = lab.output(1).locator(".nbstream-static").inner_text()

@@ -8,26 +8,14 @@ import time
 import pytest
 
 
-from .test_panel_and_tools import keep_screenshot
 
 pytestmark = pytest.mark.browser
 
-ROOT = ".nbstream"
 
 
 SIMULATOR = {"ttft": 0.1, "rate": 80}
 
 
-def widget(lab, cell: int):
-    return lab.output(cell).locator(ROOT)
-
-
-def wait_status(lab, cell: int, status: str, timeout: float = 30_000) -> None:
-    widget(lab, cell).and_(lab.page.locator(f'[data-status="{status}"]')).wait_for(timeout=timeout)
-
-
-def tokens(lab, cell: int) -> int:
-    return int(widget(lab, cell).get_attribute("data-tokens") or 0)
 
 
 def test_a_cell_streams_live_and_cancel_stops_it_keeping_the_partial_text(lab, simulator):
@@ -36,26 +24,26 @@ def test_a_cell_streams_live_and_cancel_stops_it_keeping_the_partial_text(lab, s
     lab.run_cell(0)
     lab.run_cell(1, wait=False)
 
-    wait_status(lab, 1, "streaming")
+    lab.wait_status(1, "streaming")
     lab.page.wait_for_function(
-        "el => +el.dataset.tokens >= 10", arg=widget(lab, 1).element_handle(), timeout=20_000
+        "el => +el.dataset.tokens >= 10", arg=lab.widget(1).element_handle(), timeout=20_000
     )
-    first = tokens(lab, 1)
+    first = lab.tokens(1)
     time.sleep(0.5)
-    assert tokens(lab, 1) > first  # the counter moves while tokens arrive
-    box = widget(lab, 1)
+    assert lab.tokens(1) > first  # the counter moves while tokens arrive
+    box = lab.widget(1)
     assert box.locator(".nbstream-text h2, .nbstream-text p").count() > 0  # rendered Markdown
     assert "tok/s" in box.locator(".nbstream-rate").inner_text()
     assert "TTFT" in box.locator(".nbstream-ttft").inner_text() or box.locator(".nbstream-ttft").inner_text()
     assert box.locator(".nbstream-simulated").is_visible()
     lab.page.wait_for_function(
-        "el => +el.dataset.tokens >= 80", arg=widget(lab, 1).element_handle(), timeout=20_000
+        "el => +el.dataset.tokens >= 80", arg=lab.widget(1).element_handle(), timeout=20_000
     )
-    keep_screenshot(lab, "widget.png")
+    lab.keep_screenshot("widget.png")
 
     clicked_at = time.monotonic()
     lab.page.get_by_role("button", name=re.compile("Cancel")).click()
-    wait_status(lab, 1, "cancelled", timeout=10_000)
+    lab.wait_status(1, "cancelled", timeout=10_000)
     lab.wait_cell(1, timeout=10)
 
     record = simulator.wait_for(lambda rs: rs[-1]["client_closed_at"] and rs[-1], timeout=5)
@@ -76,7 +64,7 @@ def test_the_answer_shows_once_and_survives_save_shutdown_and_reload(lab, simula
     lab.open_notebook(["%load_ext nbstream", "%%llm --out answer\nExplain the TCP handshake. [[sim: tokens=80 rate=400 seed=7]]"])
     lab.run_cell(0)
     lab.run_cell(1)
-    wait_status(lab, 1, "done")
+    lab.wait_status(1, "done")
     static = lab.output(1).locator('.nbstream-static[data-status="done"]')
     static.wait_for(timeout=10_000)
     answer = static.locator("p, li").first.inner_text()[:40]
@@ -93,10 +81,10 @@ def test_the_waiting_indicator_shows_until_the_first_token(lab):
     lab.open_notebook(["%load_ext nbstream", "%%llm\nhi [[sim: ttft=2 tokens=20 rate=100]]"])
     lab.run_cell(0)
     lab.run_cell(1, wait=False)
-    wait_status(lab, 1, "waiting")
-    assert widget(lab, 1).locator(".nbstream-waiting").is_visible()
-    wait_status(lab, 1, "done")
-    box = widget(lab, 1)
+    lab.wait_status(1, "waiting")
+    assert lab.widget(1).locator(".nbstream-waiting").is_visible()
+    lab.wait_status(1, "done")
+    box = lab.widget(1)
     assert not box.locator(".nbstream-waiting").is_visible()
     assert box.locator(".nbstream-tokens").inner_text().startswith("20 tokens")  # exact usage at the end
     assert "$" in box.locator(".nbstream-cost").inner_text()
@@ -107,16 +95,16 @@ def test_a_rate_limit_shows_retrying_then_streams(lab, simulator):
     lab.open_notebook(["%load_ext nbstream", "%%llm\nhi [[sim: status=429 retry_after=2 times=1 tokens=10]]"])
     lab.run_cell(0)
     lab.run_cell(1, wait=False)
-    wait_status(lab, 1, "retrying")
-    assert "retrying in" in widget(lab, 1).inner_text()
-    wait_status(lab, 1, "done")
+    lab.wait_status(1, "retrying")
+    assert "retrying in" in lab.widget(1).inner_text()
+    lab.wait_status(1, "done")
 
 
 def test_an_api_error_is_a_failed_state_not_a_traceback(lab):
     lab.open_notebook(["%load_ext nbstream", "%%llm --model gpt-4\nhi"])
     lab.run_cell(0)
     lab.run_cell(1)
-    wait_status(lab, 1, "failed")
+    lab.wait_status(1, "failed")
     text = lab.output_text(1)
     assert "not_found_error" in text and "Check the model name" in text
     assert "Traceback" not in text
@@ -129,10 +117,10 @@ def test_stream_widget_display_leaves_the_kernel_free(lab):
         "r = await w\nprint(r.status)",
     ])
     lab.run_cell(0)
-    wait_status(lab, 0, "streaming")
+    lab.wait_status(0, "streaming")
     lab.run_cell(1)
     assert "meanwhile 42" in lab.output_text(1)
-    assert widget(lab, 0).get_attribute("data-status") == "streaming"  # still going while cell 1 ran
+    assert lab.widget(0).get_attribute("data-status") == "streaming"  # still going while cell 1 ran
     lab.run_cell(2, timeout=30)
     assert "done" in lab.output_text(2)
 
@@ -142,9 +130,9 @@ def test_the_kernel_interrupt_cancels_a_streaming_cell(lab, simulator):
     lab.open_notebook(["%load_ext nbstream", "%%llm\nA long story [[sim: tokens=3000 rate=40]]"])
     lab.run_cell(0)
     lab.run_cell(1, wait=False)
-    wait_status(lab, 1, "streaming")
+    lab.wait_status(1, "streaming")
     lab.interrupt_kernel()
-    wait_status(lab, 1, "cancelled", timeout=10_000)
+    lab.wait_status(1, "cancelled", timeout=10_000)
     lab.wait_cell(1, timeout=10)
     assert "Interrupted" in lab.output_text(1) and "Traceback" not in lab.output_text(1)
     simulator.wait_for(lambda rs: rs[-1]["outcome"] == "client_closed", timeout=5)
