@@ -138,13 +138,12 @@ async def test_cancel_closes_the_http_stream_and_keeps_tokens_and_cost(call, sim
     run = call("Tell a long story [[sim: tokens=5000 rate=200]]")
     run.start()
     await simulator.wait_for_async(lambda rs: rs and rs[0]["tokens_sent"] > 20, timeout=5)
-    loop = asyncio.get_running_loop()
-    cancelled_at = loop.time()
     run.cancel()
     result = await run
     assert result.status == "cancelled" and result.text
     assert result.usage.output_tokens > 0 and result.usage.estimated and result.cost > 0
-    rec = await simulator.wait_for_async(lambda rs: rs[0]["client_closed_at"] and rs[0], timeout=2)
+    # the server sees the connection end within a second of the cancel
+    rec = await simulator.wait_for_async(lambda rs: rs[0]["client_closed_at"] and rs[0], timeout=1)
     assert rec["outcome"] == "client_closed"
 
 

@@ -191,7 +191,7 @@ async def test_the_answer_quotes_each_result_and_reports_errors(
         first.to_param(),  # the SDK's own way to send the assistant turn back
         {"role": "user", "content": results},
     ]
-    events, answer = await stream_all(
+    _, answer = await stream_all(
         client, model=MODEL, max_tokens=1024, tools=[WEATHER], messages=conversation
     )
     assert answer.stop_reason == "end_turn"
