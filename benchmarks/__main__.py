@@ -31,7 +31,7 @@ def required_keys(cfg: Config) -> list[str]:
         f"cpu_nbstream_{big}", f"cpu_floor_{big}", "keepup", "lag_p99_nbstream", "lag_p99_floor", "lag_p99_idle",
         "mem_retained", "mem_peak", "mem_rss_retained", "log_total", "log_max", "browser_longtask", "browser_fps",
     ]
-    keys += [f"scaling_{n}_{k}" for n, k in cfg.scaling]
+    keys += [f"scaling_{n}_{k}{suffix}" for n, k in cfg.scaling for suffix in ("", "_floor")]
     keys += [f"bytes_ratio_slow_{t}_{r:g}" for t, r in cfg.slow_cases]
     return keys
 

@@ -354,11 +354,20 @@ def run_scaling(cfg: Config, sim: SimulatorProcess, progress: Progress, log_dir:
     max_tokens = cfg.scaling_tokens + 100
 
     def panel(prompts: list[str], k: int) -> dict[str, Any]:
+        time.sleep(cfg.scaling_cold_wait if len(prompts) > 1 else 0)
         _, r = run_measured(
             kernel, f"await probe.panel_run({prompts!r}, {k}, {max_tokens})", info={}, timeout=600, sim_pid=sim.pid
         )
         sim.reset()
         return r
+
+    def floor(prompts: list[str], k: int) -> float:
+        time.sleep(cfg.scaling_cold_wait if len(prompts) > 1 else 0)
+        _, r = run_measured(
+            kernel, f"await probe.floor_run({prompts!r}, {k}, {max_tokens})", info={}, timeout=600, sim_pid=sim.pid
+        )
+        sim.reset()
+        return r["floor_wall"]
 
     try:
         panel([f"warm-up {i} {d}" for i in range(5)], 5)
@@ -369,6 +378,8 @@ def run_scaling(cfg: Config, sim: SimulatorProcess, progress: Progress, log_dir:
                 "runq_share": r.get("runq_share"), "call_phases": r.get("call_phases"), "cores": r.get("cores"),
             })
             progress(f"scaling [{rep + 1}/{cfg.scaling_runs}] 1 call alone: {r['panel_wall']:.2f} s")
+            wall = floor([f"Scaling rep {rep} floor single. {d}"], 1)
+            samples.append({"n": 1, "k": 1, "rep": rep, "wall": wall, "approach": "floor"})
             for n, k in cfg.scaling:
                 r = panel([f"Scaling rep {rep} n {n} k {k} row {i}. {d}" for i in range(n)], k)
                 samples.append({
@@ -376,7 +387,13 @@ def run_scaling(cfg: Config, sim: SimulatorProcess, progress: Progress, log_dir:
                     "call_durations": r.get("call_durations"), "cpu": r["cpu"], "runq_share": r.get("runq_share"),
                     "call_phases": r.get("call_phases"), "cores": r.get("cores"),
                 })
-                progress(f"scaling [{rep + 1}/{cfg.scaling_runs}] {n} calls at concurrency {k}: {r['panel_wall']:.2f} s")
+                # the same calls through the raw SDK: what its HTTP stack itself reaches on this machine
+                wall = floor([f"Scaling rep {rep} floor n {n} k {k} row {i}. {d}" for i in range(n)], k)
+                samples.append({"n": n, "k": k, "rep": rep, "wall": wall, "approach": "floor"})
+                progress(
+                    f"scaling [{rep + 1}/{cfg.scaling_runs}] {n} calls at concurrency {k}: {r['panel_wall']:.2f} s "
+                    f"(raw SDK loops: {wall:.2f} s)"
+                )
     finally:
         kernel.shutdown()
     return samples

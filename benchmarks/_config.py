@@ -41,6 +41,9 @@ class Config:
     scaling_rate: float = 200.0
     scaling_ttft: float = 0.2
     scaling_runs: int = 3
+    # seconds of quiet before each many-call run, so that it starts, like the first run of a cell, with no
+    # pooled connections (httpx2 closes idle keep-alive connections after 5 s)
+    scaling_cold_wait: float = 6.0
     # memory: one long reply
     memory_tokens: int = 100_000
     memory_rate: float = 20_000.0
@@ -92,6 +95,7 @@ def smoke_config() -> Config:
         runs=1, naive_runs=1, sizes=(200, 400), slow_cases=((100, 1000.0),), slow_runs=1,
         panel_streams=5, panel_tokens=60, parallel_runs=1, idle_ticker_seconds=0.2,
         scaling=((5, 5), (10, 5)), scaling_tokens=10, scaling_rate=1000.0, scaling_ttft=0.05, scaling_runs=1,
+        scaling_cold_wait=0.0,
         memory_tokens=2000, memory_rate=20000.0, memory_runs=1,
         browser_tokens=300, browser_rate=2000.0, browser_runs=1,
         frontend_stream=({"chars": 4000, "deltaChars": 256, "intervalMs": 20, "kind": "mixed"},),

@@ -374,6 +374,19 @@ async def floor_wait() -> None:
     state["floor_wall"] = time.monotonic() - state["floor_t0"]
 
 
+async def floor_run(prompts: list[str], concurrency: int, max_tokens: int) -> None:
+    """The floor for parallel scaling: raw SDK loops, at most ``concurrency`` at once, awaited in the cell."""
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(prompt: str) -> None:
+        async with slots:
+            await floor_loop(prompt, max_tokens)
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(one(p) for p in prompts))
+    state["floor_wall"] = time.monotonic() - t0
+
+
 async def ticker(until: str, interval: float = 0.01, limit: float = 120.0) -> None:
     """Wake every ``interval`` s until the panel (or the floor tasks) is done; record each lateness."""
     loop = asyncio.get_running_loop()

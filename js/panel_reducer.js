@@ -217,6 +217,14 @@ function rowAt(data, i, now, change) {
   return data.rows[k];
 }
 
+/** Row fields a frame sets as they are: [key in the frame, field of the row, its type]. */
+const PLAIN_FIELDS = /** @type {const} */ ([
+  ["error", "error", "string"],
+  ["notice", "notice", "string"],
+  ["can_retry", "canRetry", "boolean"],
+  ["can_cancel", "canCancel", "boolean"],
+]);
+
 /**
  * Apply the absolute fields of a row entry (status, stats, timeline, error, notice,
  * retry_in, can_retry, can_cancel); fields that are absent are left as they are.
@@ -248,13 +256,11 @@ function applyFields(row, r, now) {
       changed = true;
     }
   }
-  if (typeof r.error === "string" && r.error !== row.error) {
-    row.error = r.error;
-    changed = true;
-  }
-  if (typeof r.notice === "string" && r.notice !== row.notice) {
-    row.notice = r.notice;
-    changed = true;
+  for (const [key, field, type] of PLAIN_FIELDS) {
+    if (typeof r[key] === type && r[key] !== row[field]) {
+      row[field] = r[key];
+      changed = true;
+    }
   }
   if ("retry_in" in r) {
     // Like a trait: only a new value restarts the local countdown.
@@ -264,14 +270,6 @@ function applyFields(row, r, now) {
       row.retryAt = now;
       changed = true;
     }
-  }
-  if (typeof r.can_retry === "boolean" && r.can_retry !== row.canRetry) {
-    row.canRetry = r.can_retry;
-    changed = true;
-  }
-  if (typeof r.can_cancel === "boolean" && r.can_cancel !== row.canCancel) {
-    row.canCancel = r.can_cancel;
-    changed = true;
   }
   return changed;
 }

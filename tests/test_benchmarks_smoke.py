@@ -43,6 +43,7 @@ KERNEL_METRICS = {
     "lag_p99_nbstream": True, "lag_p99_floor": False, "lag_p99_idle": False,
     # parallel scaling
     **{f"scaling_{n}_{k}": True for n, k in CFG.scaling},
+    **{f"scaling_{n}_{k}_floor": False for n, k in CFG.scaling},
     # memory
     "mem_retained": True, "mem_peak": False, "mem_rss_retained": False,
     # the call log's cost on the loop

@@ -47,10 +47,13 @@ def test_re_running_a_cell_cancels_its_old_stream(kernel, simulator):
     kernel.ok(cell, cell_id="cell-a")
     kernel.ok("%%llm --background\nAnother cell [[sim: tokens=5000 rate=50]]", cell_id="cell-b")
     simulator.wait_for(lambda rs: len(rs) == 2 and all(r["tokens_sent"] > 5 for r in rs), timeout=10)
+    # The two background requests may reach the server in either order: tell them apart by prompt.
+    first_a, first_b = sorted(simulator.requests, key=lambda r: "Another cell" in str(r["body"]))
     kernel.ok(cell, cell_id="cell-a")  # Shift+Enter on the same cell again
-    closed = simulator.wait_for(lambda rs: rs[0]["client_closed_at"] and rs[0], timeout=5)
-    assert closed["outcome"] == "client_closed"
+    closed = simulator.wait_for(lambda rs: [r for r in rs if r["id"] == first_a["id"] and r["client_closed_at"]], timeout=5)
+    assert closed[0]["outcome"] == "client_closed"
     time.sleep(0.5)
-    assert simulator.requests[1]["client_closed_at"] is None  # the other cell's stream goes on
+    [other] = [r for r in simulator.requests if r["id"] == first_b["id"]]
+    assert other["client_closed_at"] is None  # the other cell's stream goes on
     assert len(simulator.requests) == 3
     kernel.ok("import nbstream\nnbstream.last().cancel()")
