@@ -299,6 +299,12 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
                       who, [s["wall"] / ideal if ideal else None for s in runs], "x",
                       target="≤ 1.1x" if judged else "", check=(lambda v: v <= 1.1) if judged else None,
                       note=f"ideal = ceil({n}/{k}) x one call alone", key=f"scaling_{n}_{k}{suffix}")
+                if judged and n <= k:
+                    # All calls at once: what the panel adds beyond its calls (the rest is calls slowed by
+                    # sharing one loop and two cores).
+                    b.add("parallel scaling: wall / the run's slowest call", f"{n} equal calls at concurrency {k}",
+                          who, [s["wall"] / s["call_durations"]["max"] for s in runs if s.get("call_durations")],
+                          "x", note="the panel's own start and finish", key=f"scaling_{n}_{k}_vs_slowest")
 
     # --- memory -------------------------------------------------------------------------------------------
     memory = data.get("memory") or []
