@@ -12,6 +12,7 @@ from nbstream import InputError, ParallelPanel
 from nbstream._offline import use_api, use_offline
 
 
+
 SIMULATOR = {"ttft": 0.05, "rate": 400}
 pytestmark = pytest.mark.usefixtures("routed")
 
@@ -19,6 +20,12 @@ pytestmark = pytest.mark.usefixtures("routed")
 def row_of(record) -> int:
     text = record["body"]["messages"][0]["content"]
     return int(text.split("row-")[1].split()[0])
+
+
+def request_of_row(requests: list[dict], i: int) -> dict:
+    """Row i's request: concurrent rows reach the server in any order."""
+    [request] = [r for r in requests if row_of(r) == i]
+    return request
 
 
 def max_overlap(records) -> int:
@@ -124,7 +131,7 @@ async def test_rows_may_be_dicts_with_their_own_parameters(simulator):
     results = await panel
     assert [r.model for r in results] == ["claude-sonnet-5-5", "claude-haiku-5-5"]
     assert results[1].usage.output_tokens == 3 and results[1].stop_reason == "max_tokens"
-    assert simulator.requests[1]["body"]["system"] == "Be brief."
+    assert request_of_row(simulator.requests, 1)["body"]["system"] == "Be brief."
     frame = panel.to_pandas()
     assert list(frame["label"]) == ["big", "#2"]
     assert {"prompt", "model", "status", "input_tokens", "output_tokens", "cost", "ttft", "duration", "text"} <= set(frame)
@@ -133,7 +140,9 @@ async def test_rows_may_be_dicts_with_their_own_parameters(simulator):
 async def test_results_are_readable_while_the_panel_runs(simulator):
     panel = ParallelPanel(["row-0 [[sim: tokens=3]]", "row-1 [[sim: tokens=2000 rate=100]]"])
     panel.start()
-    await simulator.wait_for_async(lambda rs: len(rs) == 2 and rs[0]["outcome"] == "completed", timeout=5)
+    await simulator.wait_for_async(
+        lambda rs: len(rs) == 2 and request_of_row(rs, 0)["outcome"] == "completed", timeout=5
+    )
     await asyncio.sleep(0.1)
     assert panel.results[0].status == "done" and panel.results[1] is None
     panel.cancel()
