@@ -353,21 +353,20 @@ def run_scaling(cfg: Config, sim: SimulatorProcess, progress: Progress, log_dir:
     d = directive(cfg.scaling_tokens, cfg.scaling_rate, cfg.scaling_ttft)
     max_tokens = cfg.scaling_tokens + 100
 
-    def panel(prompts: list[str], k: int) -> dict[str, Any]:
+    def measured(runner: str, prompts: list[str], k: int) -> dict[str, Any]:
+        """``probe.<runner>`` awaited in a cell; a many-call run starts with no pooled connections."""
         time.sleep(cfg.scaling_cold_wait if len(prompts) > 1 else 0)
         _, r = run_measured(
-            kernel, f"await probe.panel_run({prompts!r}, {k}, {max_tokens})", info={}, timeout=600, sim_pid=sim.pid
+            kernel, f"await probe.{runner}({prompts!r}, {k}, {max_tokens})", info={}, timeout=600, sim_pid=sim.pid
         )
         sim.reset()
         return r
 
+    def panel(prompts: list[str], k: int) -> dict[str, Any]:
+        return measured("panel_run", prompts, k)
+
     def floor(prompts: list[str], k: int) -> float:
-        time.sleep(cfg.scaling_cold_wait if len(prompts) > 1 else 0)
-        _, r = run_measured(
-            kernel, f"await probe.floor_run({prompts!r}, {k}, {max_tokens})", info={}, timeout=600, sim_pid=sim.pid
-        )
-        sim.reset()
-        return r["floor_wall"]
+        return measured("floor_run", prompts, k)["floor_wall"]
 
     try:
         panel([f"warm-up {i} {d}" for i in range(5)], 5)
