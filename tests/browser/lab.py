@@ -650,6 +650,20 @@ class LabPage:
     def tokens(self, i: int) -> int:
         return int(self.widget(i).get_attribute("data-tokens") or 0)
 
+    def check_cancelled(self, i: int, simulator: Any, clicked_at: float) -> None:
+        """After Cancel was clicked at ``clicked_at`` (time.monotonic()) in cell i's widget: the server saw
+        the connection end within a second, and the partial text stays on screen once, in the static copy
+        marked cancelled."""
+        record = simulator.wait_for(lambda rs: rs[-1]["client_closed_at"] and rs[-1], timeout=5)
+        assert record["outcome"] == "client_closed"
+        assert record["client_closed_at"] - clicked_at < 1.0
+        static = self.output(i).locator('.nbstream-static[data-status="cancelled"]')
+        static.wait_for(timeout=10_000)
+        kept = static.inner_text()
+        assert len(kept) > 40 and "cancelled" in kept
+        first_words = kept.split("\n")[0][:30]
+        assert self.output_text(i).count(first_words) == 1
+
     def wait_for_output(self, i: int, text: str, timeout: float | None = None) -> str:
         """Wait until cell i's output contains ``text``; returns the output text."""
         self.page.wait_for_function(
