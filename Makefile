@@ -8,6 +8,9 @@ STAMP   := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 BUNDLE  := nbstream/static/widget.js
 JS_SRC  := $(wildcard js/*.js js/*.css)
 
+# Jupyter refuses to start as root (containers, this project's CI machine) unless told it may.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 .PHONY: demo test test-fast js install chromium bench clean
 
 $(PY):
@@ -46,7 +49,7 @@ demo: install js
 		echo "No ANTHROPIC_API_KEY set: the demo runs on nbstream's offline model (replies are simulated)."; \
 		export NBSTREAM_OFFLINE=1; \
 	fi; \
-	$(PY) -m jupyter lab --ip=127.0.0.1 notebooks/quickstart.ipynb
+	$(PY) -m jupyter lab --ip=127.0.0.1 $(LAB_ROOT_FLAG) notebooks/quickstart.ipynb
 
 bench: install js
 	$(PY) -m benchmarks
