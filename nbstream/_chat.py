@@ -55,6 +55,7 @@ class Chat:
         }
         self._turns: list[_Turn] = []
         self._waiting: dict[str | None, _Turn] = {}  # the turn each key is streaming now
+        self._latest: _Turn | None = None  # the last turn asked: a Retry of it may still add its answer
         self.prepare("check")  # validate the options now, before any turn
 
     def configure(self, **options: Any) -> Chat:
@@ -83,6 +84,7 @@ class Chat:
         """Forget every turn."""
         self._turns.clear()
         self._waiting.clear()
+        self._latest = None
 
     def prepare(self, prompt: str, *, key: str | None = None, **overrides: Any) -> Request:
         """The request for the next turn (validated). ``key`` names the cell writing it: a turn written
@@ -101,13 +103,22 @@ class Chat:
         run.log_extra["chat"] = self.name
         turn = _Turn(key)
         self._waiting[key] = turn
+        self._latest = turn
 
-        def on_end(_run: Any, event: Any) -> None:
-            if type(event) is StatusChanged and event.status in FINAL_STATUSES and self._waiting.get(key) is turn:
+        def on_end(ended: Any, event: Any) -> None:
+            # Called for the turn's run and for each Retry of it (a retried run keeps its observers).
+            if type(event) is not StatusChanged or event.status not in FINAL_STATUSES:
+                return
+            messages = ended.added_turns()
+            if self._waiting.get(key) is turn:
                 del self._waiting[key]
-                turn.messages = run.added_turns()
-                if turn.messages:
-                    self._turns.append(turn)
+            elif not (any(t is turn for t in self._turns) or self._latest is turn):
+                return  # the cell ran again since: this turn was replaced
+            if not messages:
+                return  # nothing to keep (a failed retry keeps what the turn had)
+            turn.messages = messages
+            if not any(t is turn for t in self._turns):
+                self._turns.append(turn)
 
         run.observe(on_end)
 

@@ -90,6 +90,8 @@ def _open(path: Path) -> sqlite3.Connection:
 
 
 def _pid_alive(pid: int) -> bool:
+    if pid <= 0:  # os.kill(0, 0) signals our own process group: it always "succeeds"
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -116,7 +118,7 @@ class CallLog:
         rows = connection.execute(
             "SELECT call_id, pid FROM calls WHERE status = 'running' AND coalesce(kind, '') != 'batch'"
         ).fetchall()
-        dead = [(call_id,) for call_id, pid in rows if pid != os.getpid() and not _pid_alive(pid or 0)]
+        dead = [(call_id,) for call_id, pid in rows if pid != os.getpid() and (pid is None or not _pid_alive(pid))]
         connection.executemany(
             "UPDATE calls SET status = 'interrupted', error = 'The kernel stopped while this call was running.' "
             "WHERE call_id = ?",
@@ -137,6 +139,7 @@ class CallLog:
         done.wait(timeout)
 
     def close(self) -> None:
+        """Commit everything queued, then stop the writer thread."""
         self._queue.put(None)
         self._thread.join(timeout=10)
 
@@ -216,7 +219,7 @@ def current_log() -> CallLog | None:
 @atexit.register
 def _close_all() -> None:
     for log in list(_logs.values()):
-        log.flush(timeout=5)
+        log.close()  # the writer commits what is queued, then stops
 
 
 # --- recording runs ------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import asyncio
 import re
 import shlex
 import uuid
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from IPython import get_ipython
@@ -42,7 +44,9 @@ from ._widget import StreamWidget
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _last: object = None
-_by_cell: dict[str, Any] = {}  # JupyterLab cell id -> the widget or panel its last run made
+# JupyterLab cell id -> the widget or panel its last run made, weakly: only to cancel it on a re-run,
+# never keeping a finished answer's text alive for the kernel's life.
+_by_cell: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
 
 
 def last() -> Any:
@@ -296,8 +300,7 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
         if conversation is not None:
             conversation.track(run, key=key)
         run.observe(TerminalPrinter())
-        _store(namespace, args.out, await run)
-        _raise_if_interrupted()
+        await _await_and_store(run, namespace, args.out, lambda: run.result)
     else:
         widget = StreamWidget("", _request=request)
         if conversation is not None:
@@ -312,8 +315,7 @@ async def _show(view: Any, namespace: dict[str, Any], out: str | None, *, backgr
     if background:
         _store(namespace, out, view)  # the widget itself: awaitable, cancellable
         return
-    _store(namespace, out, await view)
-    _raise_if_interrupted()
+    await _await_and_store(view, namespace, out, lambda: getattr(view, "result", None) or view.results)
 
 
 async def _run_panel(
@@ -347,11 +349,18 @@ async def _run_panel(
     await _show(panel, namespace, args.out, background=background or args.background)
 
 
-def _raise_if_interrupted() -> None:
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        # The kernel's interrupt cancelled the stream. Say so in one line (and stop "Run all").
-        raise Interrupted("the kernel was interrupted: generation cancelled, partial text kept in _llm")
+async def _await_and_store(
+    awaitable: Any, namespace: dict[str, Any], out: str | None, partial: Callable[[], object]
+) -> None:
+    """Await the cell's stream and store its result. The kernel's interrupt cancels the awaiting cell
+    from outside: the stream has then recorded its partial result; store it and say so in one line
+    (an error, so that "Run all" stops here)."""
+    try:
+        value = await awaitable
+    except asyncio.CancelledError:
+        _store(namespace, out, partial())
+        raise Interrupted("the kernel was interrupted: generation cancelled, partial text kept in _llm") from None
+    _store(namespace, out, value)
 
 
 def _store(namespace: dict[str, Any], out: str | None, value: object) -> None:

@@ -49,7 +49,3 @@ def use_api() -> None:
     """Send calls to the Anthropic API again (as configured by ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL)."""
     global _endpoint, _chosen
     _endpoint, _chosen = None, True
-
-
-def offline_active() -> bool:
-    return _endpoint is not None

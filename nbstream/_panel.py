@@ -152,7 +152,12 @@ class ParallelPanel(NbstreamWidget):
         ipython_display(self)
         return self
 
-    def start(self) -> asyncio.Task[list[Result]]:
+    def start(self) -> ParallelPanel:
+        """Start every row without showing anything (``await`` the panel for the results)."""
+        self._drive_task()
+        return self
+
+    def _drive_task(self) -> asyncio.Task[list[Result]]:
         if self._task is None:
             if not self._seq and self._ended_at is None:
                 self._origin = time.monotonic()  # the waterfall's zero: when the panel first starts
@@ -160,11 +165,11 @@ class ParallelPanel(NbstreamWidget):
         return self._task
 
     def __await__(self) -> Generator[Any, None, list[Result]]:
-        return self.start().__await__()
+        return self._drive_task().__await__()
 
     def on_displayed(self) -> None:
         try:
-            self.start()
+            self._drive_task()
         except RuntimeError:  # no running loop: starts when awaited
             pass
 
@@ -199,18 +204,20 @@ class ParallelPanel(NbstreamWidget):
         else:
             loop.call_soon_threadsafe(action)
 
-    def retry(self, row: int) -> None:
+    def retry(self, row: int) -> ParallelPanel:
         """Run a finished row again (it broke, failed or was cancelled); its text starts over."""
         old = self._row(row)
         if not old.done or self.job is not None:  # a batch row is not re-run on its own
-            return
-        self._runs[row] = self._new_run(row)
+            return self
+        self._runs[row] = run = self._new_run(row)
         self._resets.add(row)
         self._sent.pop(row, None)  # the new run's fields all go out again
         self._pending.setdefault(row, FrameContent())
         if self._task is not None and self._task.done():
             self._task = None  # a finished panel runs again until the retried row ends
-        self.start()
+        self._drive_task()
+        run.start()  # now, even while other rows stream or the panel is finishing
+        return self
 
     def to_pandas(self) -> Any:
         """One row per call: prompt, model, status, tokens, cost, ttft, duration, text (needs pandas)."""
@@ -275,21 +282,28 @@ class ParallelPanel(NbstreamWidget):
                 await self._run_batch(self.job)
             else:
                 await self._warm_cache()
-            while pending := [run.start() for run in self._runs if not run.done]:
-                await asyncio.wait(pending)
+            await self._settle()
         except asyncio.CancelledError:
-            if self.job is not None:
-                # The awaiting cell was interrupted: stop waiting. The batch goes on at the API and
-                # ParallelPanel.resume(batch_id) picks it up again; its log rows stay "running".
-                for run in self._runs:
-                    run.cancel()
-                await asyncio.gather(*(run.start() for run in self._runs if run._task), return_exceptions=True)
-            else:
-                # Stop every row, keep what arrived, still report results.
-                self.cancel()
-                await asyncio.gather(*(run.start() for run in self._runs), return_exceptions=True)
+            # From outside: the kernel interrupt, a timeout, a task group. Every row ends (a batch goes
+            # on at the API: ParallelPanel.resume(batch_id) picks it up again, its log rows stay
+            # "running"), the panel shows its end, then the cancellation goes on to whoever awaited.
+            for run in self._runs:
+                run.cancel()
+            await asyncio.gather(*(run.start() for run in self._runs if run._task or self.job is None),
+                                 return_exceptions=True)
+            await self._finish()
+            raise
         await self._finish()
+        # A row retried while the panel was finishing: run it too, then finish again.
+        while any(not run.done for run in self._runs):
+            await self._settle()
+            await self._finish()
         return [run.result for run in self._runs]  # type: ignore[misc]
+
+    async def _settle(self) -> None:
+        """Run every row to its end; a row retried meanwhile joins at once."""
+        while pending := [run.start() for run in self._runs if not run.done]:
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
 
     async def _run_batch(self, job: BatchJob) -> None:
         try:

@@ -10,10 +10,19 @@ response, only before its first token); when it stops for ``tool_use``, the call
 and their results go back in one message for the next turn. Text, usage and cost add up over turns;
 ``max_turns`` ends a runaway loop.
 
-Cancellation: :meth:`Run.cancel` may be called from any thread (a widget's comm handler can run on a
-subshell thread); it cancels the run's own task on its loop. Leaving the stream's ``async with`` closes
-the HTTP response, so the server sees the connection end at once; running async tools are cancelled,
-sync ones finish in their threads but their results are dropped.
+Cancellation comes in two kinds:
+
+- A user's cancel (the Cancel button, :meth:`Run.cancel`, a panel's "Cancel all", the kernel interrupt of
+  a ``%%llm`` cell) ends the run ``cancelled`` and ``await run`` returns that result. It sticks whenever
+  it comes: a run cancelled before it has started never sends a request. :meth:`Run.cancel` may be called
+  from any thread (a widget's comm handler can run on a subshell thread).
+- A cancellation from outside (``asyncio.timeout`` around ``await run``, a task group, shutdown) also ends
+  the run ``cancelled`` with its partial result recorded (``run.result``, the call log), and then
+  propagates: ``await run`` raises ``CancelledError``, so the timeout or task group works as asyncio says.
+
+Either way, leaving the stream's ``async with`` closes the HTTP response, so the server sees the
+connection end at once; running async tools are cancelled, sync ones finish in their threads but their
+results are dropped.
 """
 
 from __future__ import annotations
@@ -115,6 +124,16 @@ class Run:
         self._observers: list[Observer] = []
         self._task: asyncio.Task[Result] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._cancel_requested = False  # a user's cancel: sticks even before the run has started
+        self._running = False  # the task's coroutine has begun (before that, task.cancel() would skip it)
+
+    def again(self) -> Run:
+        """A fresh run of the same request for a Retry: the same services, log columns and observers
+        (a chat that tracks the call sees the retried answer)."""
+        run = Run(self.request, endpoint=self.endpoint, limiter=self.limiter)
+        run.log_extra = dict(self.log_extra)
+        run._observers = list(self._observers)
+        return run
 
     # --- control -----------------------------------------------------------------------------
 
@@ -130,7 +149,7 @@ class Run:
             self._loop = asyncio.get_running_loop()
             record(self, **self.log_extra)  # the call log: a row now, partial text while streaming, the outcome at the end
             ledger.track(self)  # the session's spend
-            self._task = self._loop.create_task(self._execute(), name=f"nbstream run {self.request.model}")
+            self._task = self._loop.create_task(self._main(), name=f"nbstream run {self.request.model}")
         return self._task
 
     def __await__(self) -> Generator[Any, None, Result]:
@@ -141,10 +160,12 @@ class Run:
         return self.status in FINAL_STATUSES
 
     def cancel(self) -> None:
-        """Stop the call (thread-safe). The partial text, its tokens and cost are kept."""
+        """Stop the call (thread-safe), whenever it comes: a run not started yet never sends a request.
+        The partial text, its tokens and cost are kept; ``await run`` returns the cancelled result."""
+        self._cancel_requested = True
         loop = self._loop
         if loop is None or loop.is_closed():
-            return
+            return  # not started: start() ends it at once
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -156,10 +177,16 @@ class Run:
 
     def _cancel_on_loop(self) -> None:
         # Runs on the run's loop, so checking `done` here cannot race with the run finishing.
-        if self._task is not None and not self.done:
-            self._task.cancel()
+        if self._task is not None and self._running and not self.done:
+            self._task.cancel()  # else _execute sees the flag when it begins
 
     # --- the lifecycle -----------------------------------------------------------------------
+
+    async def _main(self) -> Result:
+        self._running = True
+        if self._cancel_requested:  # cancelled before it began: nothing is sent
+            return self._finish("cancelled")
+        return await self._execute()
 
     async def _execute(self) -> Result:
         try:
@@ -183,9 +210,13 @@ class Run:
                 self.turns.append(turn)
                 self.snapshot = Snapshot()
         except asyncio.CancelledError:
-            # A user cancel, a kernel interrupt (which cancels the awaiting cell and so this task), or
-            # shutdown: all end the same way. The task completes with the cancelled result.
-            return self._finish("cancelled")
+            result = self._finish("cancelled")  # recorded either way: the log, the ledger, run.result
+            if not self._cancel_requested:
+                raise  # from outside (a timeout, a task group, shutdown): theirs to handle
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # the user's cancel is handled here: the task completes with the result
+            return result
         except SourceError as exc:
             return self._finish("failed", exc.failure)
 

@@ -342,8 +342,6 @@ def classify(exc: BaseException, *, model: str = "", idle_timeout: float = 0.0, 
         )
     if isinstance(exc, httpx2.TransportError):
         return Failure("connection_lost", "Connection lost mid-stream.", retryable=True, mid_stream=True)
-    if isinstance(exc, TypeError) and "authentication method" in str(exc):
-        return Failure("no_credentials", "No Anthropic API key found.", hint=NO_KEY_HINT)
     if mid_stream and isinstance(exc, (ValueError, AssertionError, AttributeError, IndexError, KeyError)):
         return Failure("malformed", "The API sent a malformed event.", mid_stream=True)
     return Failure("api_error", f"Unexpected error: {type(exc).__name__}: {_first_line(exc)}", mid_stream=mid_stream)

@@ -98,8 +98,15 @@ class StreamWidget(NbstreamWidget):
         return self._task
 
     async def _drive(self) -> Result:
-        result = await self.run
-        await self._finish(result)  # before the result is handed back: headless runs keep the copy
+        run = self.run
+        try:
+            result = await run
+        except asyncio.CancelledError:  # from outside (a timeout, the kernel interrupt): show the end, then pass it on
+            if run.result is not None and run is self.run:
+                await self._finish(run.result)
+            raise
+        if run is self.run:  # not replaced by a Retry meanwhile
+            await self._finish(result)  # before the result is handed back: headless runs keep the copy
         return result
 
     def cancel(self) -> None:
@@ -110,8 +117,7 @@ class StreamWidget(NbstreamWidget):
         """Run the same request again after it broke, failed or was cancelled; the text starts over."""
         if not self.run.done:
             return self
-        self.run = Run(self.run.request)
-        self.run.observe(self._on_run)
+        self.run = self.run.again()  # the same observers: a chat still records the retried answer
         self._frames.flush_now()
         self._seq += 1
         self.send({"type": "snapshot", "seq": self._seq, "text": "", "parts": []})  # the view starts over
