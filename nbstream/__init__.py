@@ -11,9 +11,8 @@ Offline (no API key needed): ``%llm_offline`` or ``nbstream.use_offline()``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import importlib
+from typing import Any
 
 # Names load on first use (PEP 562), so `python -m nbstream.simulator` never imports the SDK or IPython.
 _EXPORTS = {
@@ -28,7 +27,7 @@ _EXPORTS = {
     "last": "._magics",
     "NbstreamError": "._errors",
     "ParallelPanel": "._panel",
-    "Result": "._events",
+    "Result": "._result",
     "Spend": "._ledger",
     "spend": "._ledger",
     "StreamWidget": "._widget",

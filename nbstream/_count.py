@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _format, _pricing, _source
+from . import _client, _format, _pricing
 from ._events import Usage
 from ._offline import current_endpoint
-from ._request import Request
+from ._request import Request, make_request
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class TokenCount:
 async def count_tokens(request: Request) -> TokenCount:
     """Ask the API (or the offline model) how many input tokens this request has. Sends no generation."""
     params = request.params()
-    tokens = await _source.count_tokens(params, endpoint=current_endpoint())
+    tokens = await _client.count_tokens(params, endpoint=current_endpoint())
     input_cost = _pricing.cost(request.model, Usage(input_tokens=tokens))
     with_output = _pricing.cost(request.model, Usage(input_tokens=tokens, output_tokens=request.max_tokens))
     max_output_cost = None if with_output is None or input_cost is None else with_output - input_cost
@@ -52,6 +52,5 @@ async def count(
     tools: list[object] | None = None,
 ) -> TokenCount:
     """``await nbstream.count("prompt", model="sonnet")``: input tokens and cost, before generating."""
-    from ._request import make_request
 
     return await count_tokens(make_request(prompt, model=model, system=system, max_tokens=max_tokens, tools=tools))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ._events import Result
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for annotations: the result module imports this one
+    from ._result import Result
+
 
 STATUS_LABELS = {
     "queued": "queued",

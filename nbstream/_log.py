@@ -26,7 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._events import Result, Usage
+from ._config import defaults
+from ._errors import InputError
+from ._events import Usage
+from ._result import Result
+from ._validate import check_positive_int
 
 COMMIT_EVERY = 2.0  # seconds between commits of a streaming call's partial text
 
@@ -60,15 +64,6 @@ _COLUMNS = {
     "batch_id": "TEXT",
     "custom_id": "TEXT",
 }
-
-
-def default_path() -> Path | None:
-    configured = os.environ.get("NBSTREAM_LOG")
-    if configured is not None:
-        return None if configured.strip().lower() in ("", "off", "0", "false", "no") else Path(configured)
-    from jupyter_core.paths import jupyter_data_dir
-
-    return Path(jupyter_data_dir()) / "nbstream" / "calls.sqlite3"
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -203,8 +198,6 @@ _lock = threading.Lock()
 
 
 def current_log() -> CallLog | None:
-    from ._config import defaults
-
     path = defaults.log_path
     if path is None:
         return None
@@ -234,11 +227,8 @@ class _Tracked:
     timer: asyncio.TimerHandle | None = None
 
 
-def record(run: Any, *, kind: str = "stream", **extra: Any) -> None:
+def record(run: Any, log: CallLog, *, kind: str = "stream", **extra: Any) -> None:
     """Log one run: a row now, its partial text every COMMIT_EVERY seconds, the outcome at the end."""
-    log = current_log()
-    if log is None:
-        return
     request = run.request
     params = {k: v for k, v in request.params().items() if k not in ("messages", "system")}
     tracked = _Tracked(extra.pop("call_id", None) or uuid.uuid4().hex, log, time.monotonic())
@@ -315,8 +305,6 @@ def row_to_result(row: dict[str, Any]) -> Result:
 
 def history(n: int = 20, *, as_frame: bool = False) -> Any:
     """The last ``n`` calls, newest first, as Results (``as_frame=True``: a pandas DataFrame of the log rows)."""
-    from ._errors import InputError
-    from ._request import check_positive_int
 
     check_positive_int(n, "n")
     log = current_log()

@@ -18,28 +18,29 @@ from collections.abc import Callable
 from typing import Any
 
 from IPython import get_ipython
-from IPython.display import HTML
-from IPython.display import display as ipython_display
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import HTML
+from IPython.display import display as ipython_display
 from traitlets import Any as AnyTrait
 from traitlets import Undefined, validate
 
 from . import _offline
+from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids
+from ._chat import chat, chats
 from ._config import defaults
+from ._count import count_tokens
 from ._errors import InputError, Interrupted
+from ._format import summary
+from ._ledger import spend
+from ._limiter import Limiter
+from ._log import history, history_table
+from ._panel import DEFAULT_CONCURRENCY, ParallelPanel, build_rows
 from ._request import make_request
 from ._run import Run
 from ._templating import fill
 from ._terminal import TerminalPrinter
 from ._view import in_notebook
-from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids
-from ._chat import chat, chats
-from ._count import count_tokens
-from ._format import summary
-from ._ledger import spend
-from ._limiter import Limiter
-from ._panel import DEFAULT_CONCURRENCY, ParallelPanel, build_rows
 from ._widget import StreamWidget
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -171,8 +172,6 @@ class LLMMagics(Magics):
     def llm_history(self, line: str) -> None:
         """Show the latest calls from the call log in a table (newest first)."""
         args = parse_argstring(LLMMagics.llm_history, line)
-        from ._log import history, history_table
-
         ipython_display(HTML(history_table(history(args.n))))
 
 

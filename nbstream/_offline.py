@@ -10,7 +10,7 @@ import os
 import threading
 from typing import Any
 
-from ._source import Endpoint
+from ._client import Endpoint
 
 OFFLINE_KEY = "sk-offline-simulator"  # the simulator accepts any key; this one marks the route
 _lock = threading.Lock()

@@ -24,10 +24,11 @@ from IPython.display import display as ipython_display
 
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids, logged_job, restore
 from ._errors import InputError
-from ._events import MessageStarted, Result, SourceError
+from ._events import MessageStarted, SourceError
 from ._frames import Changes, FrameContent, FrameScheduler, rounded
 from ._limiter import Limiter
 from ._request import Request, check_positive_int, check_seconds, make_request
+from ._result import Result
 from ._run import Run
 from ._static_copy import panel_copy_bundle
 from ._view import NbstreamWidget, in_notebook

@@ -34,12 +34,11 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any
 
-from . import _pricing, _source, _tools
+from . import _client, _log, _pricing, _tools
 from ._accumulate import MalformedStream, Snapshot
 from ._events import (
     FINAL_STATUSES,
     Failure,
-    Result,
     RunEvent,
     SourceError,
     StatusChanged,
@@ -52,6 +51,8 @@ from ._events import (
 )
 from ._limiter import Limiter
 from ._request import Request
+from ._result import Result
+from ._session import Session, current_session
 
 log = logging.getLogger("nbstream")
 
@@ -60,8 +61,6 @@ Observer = Callable[["Run", RunEvent], None]
 # A finished call the user may run again (a Retry button): it broke, failed or was stopped.
 RETRYABLE_STATUSES = frozenset({"cut_off", "failed", "cancelled"})
 
-# Calls outside a panel share this: no cap, but one backoff when the API says slow down.
-shared_limiter = Limiter()
 _DELTA_TYPES = (TextDelta, ToolInputDelta, ThinkingDelta)
 
 
@@ -93,14 +92,16 @@ class Run:
         self,
         request: Request,
         *,
-        endpoint: _source.Endpoint | None = None,
+        session: Session | None = None,
+        endpoint: _client.Endpoint | None = None,
         limiter: Limiter | None = None,
     ) -> None:
-        from ._offline import current_endpoint
-
+        """``session`` carries the services (default: this kernel's); ``endpoint`` and ``limiter``
+        override one of them (a panel's rows share the panel's limiter)."""
         self.request = request
-        self.endpoint = endpoint if endpoint is not None else current_endpoint()
-        self.limiter = limiter or shared_limiter
+        self.session = session if session is not None else current_session()
+        self.endpoint = endpoint if endpoint is not None else self.session.endpoint
+        self.limiter = limiter or self.session.limiter
         self.status: str = "queued"
         self.turns: list[Snapshot] = []  # finished model turns before the current one
         self.snapshot = Snapshot()  # the current model turn
@@ -130,7 +131,7 @@ class Run:
     def again(self) -> Run:
         """A fresh run of the same request for a Retry: the same services, log columns and observers
         (a chat that tracks the call sees the retried answer)."""
-        run = Run(self.request, endpoint=self.endpoint, limiter=self.limiter)
+        run = Run(self.request, session=self.session, endpoint=self.endpoint, limiter=self.limiter)
         run.log_extra = dict(self.log_extra)
         run._observers = list(self._observers)
         return run
@@ -143,12 +144,10 @@ class Run:
     def start(self) -> asyncio.Task[Result]:
         """Start on the running loop (idempotent) and return the task."""
         if self._task is None:
-            from ._ledger import ledger
-            from ._log import record
-
             self._loop = asyncio.get_running_loop()
-            record(self, **self.log_extra)  # the call log: a row now, partial text while streaming, the outcome at the end
-            ledger.track(self)  # the session's spend
+            if self.session.log is not None:  # a row now, partial text while streaming, the outcome at the end
+                _log.record(self, self.session.log, **self.log_extra)
+            self.session.ledger.track(self)
             self._task = self._loop.create_task(self._main(), name=f"nbstream run {self.request.model}")
         return self._task
 
@@ -190,7 +189,7 @@ class Run:
 
     async def _execute(self) -> Result:
         try:
-            _source.check_credentials(self.endpoint)
+            _client.check_credentials(self.endpoint)
             while True:
                 failure = await self._turn()
                 if failure is not None:
@@ -251,7 +250,7 @@ class Run:
             if self.first_token_at is None:
                 self._set_status("waiting")
             try:
-                async with _source.open_stream(
+                async with _client.open_stream(
                     self.request.params(self.messages), endpoint=self.endpoint, idle_timeout=self.request.idle_timeout
                 ) as stream:
                     self.simulated, self.request_id = stream.simulated, stream.request_id

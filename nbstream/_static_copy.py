@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nh3
 from markdown_it import MarkdownIt
 
 from . import _format
-from ._events import Result
+
+if TYPE_CHECKING:  # only for annotations: the result module imports this one
+    from ._result import Result
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _ALLOWED_TAGS = {

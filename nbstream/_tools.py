@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import _source
+from . import _client
 from ._accumulate import Block, MalformedStream
 from ._errors import InputError
 from ._events import RunEvent, ToolFinished, ToolStarted
@@ -45,7 +45,7 @@ class Tool:
         self.fn = fn
         self.is_async = inspect.iscoroutinefunction(fn)
         try:
-            self._sdk = _source.function_tool(fn, name=tool_name, description=description)
+            self._sdk = _client.function_tool(fn, name=tool_name, description=description)
         except Exception as exc:  # an annotation pydantic cannot turn into a schema
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise InputError(f"tool {tool_name!r}: cannot build its schema: {reason}") from None

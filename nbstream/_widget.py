@@ -19,12 +19,13 @@ from typing import Any
 import traitlets
 from IPython.display import display as ipython_display
 
-from ._events import FINAL_STATUSES, Result, StatusChanged
+from ._events import FINAL_STATUSES, StatusChanged
 from ._frames import Changes, FrameContent, FrameScheduler, rounded
 from ._request import Request, make_request
+from ._result import Result
 from ._run import Run
 from ._static_copy import static_copy_bundle
-from ._view import NbstreamWidget
+from ._view import NbstreamWidget, in_notebook
 
 
 class StreamWidget(NbstreamWidget):
@@ -187,7 +188,7 @@ class StreamWidget(NbstreamWidget):
 
     async def _finish(self, result: Result) -> None:
         self._frames.flush_now()
-        static_copy = self.displayed and _can_display()
+        static_copy = self.displayed and in_notebook()
         if static_copy:  # a retry replaces the earlier copy in place
             parts = self.run.parts() if self.run.request.tools else None
             # Rendering and sanitising a long answer takes a while: off the kernel's loop.
@@ -206,8 +207,3 @@ class StreamWidget(NbstreamWidget):
             for name, value in self.run.view_state().items():
                 setattr(self, name, value)
 
-
-def _can_display() -> bool:
-    from ._view import in_notebook
-
-    return in_notebook()

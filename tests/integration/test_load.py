@@ -17,7 +17,7 @@ from nbstream import ParallelPanel
 from nbstream._config import defaults
 from nbstream._log import current_log
 from nbstream._offline import use_api
-from nbstream._source import _clients
+from nbstream._client import _clients
 from nbstream.simulator import Simulator
 
 CALLS, CONCURRENCY = 500, 50

@@ -11,7 +11,7 @@ from nbstream._limiter import Limiter
 from nbstream._request import make_request
 from nbstream._events import StatusChanged
 from nbstream._run import Run
-from nbstream._source import Endpoint
+from nbstream._client import Endpoint
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 import pytest
 
-from nbstream._events import Result, Usage
+from nbstream._events import Usage
+from nbstream._result import Result
 from nbstream._format import dollars, rate, seconds, summary, tokens
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from nbstream._events import MessageStarted, SourceError, TextDelta
-from nbstream._source import SSEParser, decode
+from nbstream._sse import SSEParser, decode
 from sse import frames
 
 
