@@ -12,7 +12,23 @@ Offline (no API key needed): ``%llm_offline`` or ``nbstream.use_offline()``.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the public names, for type checkers and editors (at run time they load lazily, below)
+    from ._batch import batches
+    from ._chat import Chat, chat
+    from ._config import defaults
+    from ._count import TokenCount, count
+    from ._errors import InputError, Interrupted, NbstreamError
+    from ._events import Usage
+    from ._ledger import Spend, spend
+    from ._log import history
+    from ._magics import last
+    from ._offline import use_api, use_offline
+    from ._panel import ParallelPanel
+    from ._result import Result
+    from ._tools import Tool, tool
+    from ._widget import StreamWidget
 
 # Names load on first use (PEP 562), so `python -m nbstream.simulator` never imports the SDK or IPython.
 _EXPORTS = {

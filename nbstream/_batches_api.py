@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+
+from anthropic.resources.messages.batches import AsyncBatches
+from anthropic.types.messages import MessageBatch
 
 from ._client import Endpoint, sdk_client
 from ._events import SourceError
 from ._failures import classify
 
 
-async def _batches(endpoint: Endpoint | None, call: Any) -> Any:
+async def _batches(endpoint: Endpoint | None, call: Callable[[AsyncBatches], Awaitable[Any]]) -> Any:
     try:
         return await call(sdk_client(endpoint).messages.batches)
     except SourceError:
@@ -21,17 +24,17 @@ async def _batches(endpoint: Endpoint | None, call: Any) -> Any:
 
 async def create_batch(requests: list[dict[str, Any]], *, endpoint: Endpoint | None) -> dict[str, Any]:
     """POST /v1/messages/batches with ``[{"custom_id", "params"}, ...]``; the batch object as a dict."""
-    batch = await _batches(endpoint, lambda b: b.create(requests=requests))
+    batch: MessageBatch = await _batches(endpoint, lambda b: b.create(requests=requests))  # type: ignore[arg-type]  # plain dicts for the SDK's TypedDict params
     return batch.model_dump(mode="json")
 
 
 async def retrieve_batch(batch_id: str, *, endpoint: Endpoint | None) -> dict[str, Any]:
-    batch = await _batches(endpoint, lambda b: b.retrieve(batch_id))
+    batch: MessageBatch = await _batches(endpoint, lambda b: b.retrieve(batch_id))
     return batch.model_dump(mode="json")
 
 
 async def cancel_batch(batch_id: str, *, endpoint: Endpoint | None) -> dict[str, Any]:
-    batch = await _batches(endpoint, lambda b: b.cancel(batch_id))
+    batch: MessageBatch = await _batches(endpoint, lambda b: b.cancel(batch_id))
     return batch.model_dump(mode="json")
 
 

@@ -55,7 +55,7 @@ class OpenStream:
 
 
 # One client per (event loop, credentials), so connections are pooled across calls.
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, anthropic.AsyncAnthropic]] = (
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str | None, ...], anthropic.AsyncAnthropic]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -63,7 +63,7 @@ _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, anthr
 def sdk_client(endpoint: Endpoint | None) -> anthropic.AsyncAnthropic:
     loop = asyncio.get_running_loop()
     if endpoint is not None:
-        key: tuple = ("explicit", endpoint.base_url, endpoint.api_key)
+        key: tuple[str | None, ...] = ("explicit", endpoint.base_url, endpoint.api_key)
     else:  # the SDK reads these itself; re-create the client when the user changes them
         key = tuple(
             os.environ.get(name)

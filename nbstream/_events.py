@@ -190,17 +190,32 @@ class Usage:
 # --- failures --------------------------------------------------------------------------------
 
 
+FailureKind = Literal[
+    # the HTTP status of a response that never started (see _failures._STATUS_KINDS)
+    "bad_request", "auth", "billing", "permission", "not_found", "timeout", "too_large", "unprocessable",
+    "rate_limited", "overloaded", "server_error",
+    # before any response
+    "no_credentials", "connection",
+    # after the response started
+    "api_error",  # an error event in the stream (or an exception nbstream has no better name for)
+    "connection_lost", "stalled", "truncated", "malformed",
+    # the run's own limits
+    "turn_limit",  # a tool loop reached max_turns
+    # Message Batches: one request's outcome, or the whole job's
+    "batch_errored", "expired", "canceled", "batch", "logged",
+]
+"""Every kind of failure nbstream reports: a closed set (``typing.get_args(FailureKind)``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Failure:
     """What went wrong with one attempt, in one vocabulary for every SDK and transport error.
 
-    ``kind`` is one of: rate_limited, overloaded, server_error, timeout, connection, no_credentials,
-    auth, permission, billing, bad_request, not_found, too_large, unprocessable, api_error (an error
-    event in the stream), connection_lost, stalled, truncated, malformed.
-    ``mid_stream`` is true when the failure happened after the response had started streaming.
+    ``kind`` is one of :data:`FailureKind`. ``mid_stream`` is true when the failure happened after the
+    response had started streaming.
     """
 
-    kind: str
+    kind: FailureKind
     message: str
     retryable: bool = False
     retry_after: float | None = None

@@ -15,14 +15,14 @@ from typing import Any
 import anthropic
 import httpx2
 
-from ._events import Failure, SourceError
+from ._events import Failure, FailureKind, SourceError
 
 NO_KEY_HINT = (
     "Set ANTHROPIC_API_KEY, or run %llm_offline (or nbstream.use_offline()) to use the built-in offline model."
 )
 
 
-_STATUS_KINDS = {
+_STATUS_KINDS: dict[int, tuple[FailureKind, bool]] = {
     400: ("bad_request", False),
     401: ("auth", False),
     402: ("billing", False),
@@ -35,7 +35,7 @@ _STATUS_KINDS = {
     429: ("rate_limited", True),
     529: ("overloaded", True),
 }
-_MID_STREAM_KINDS = {"overloaded_error": "overloaded", "rate_limit_error": "rate_limited"}
+_MID_STREAM_KINDS: dict[str, FailureKind] = {"overloaded_error": "overloaded", "rate_limit_error": "rate_limited"}
 
 
 def _hint(kind: str, model: str) -> str | None:

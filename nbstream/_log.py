@@ -141,7 +141,7 @@ class CallLog:
     def _write(self, connection: sqlite3.Connection) -> None:
         # Everything queued so far goes in one transaction: a burst (a 500-row panel) is one commit.
         while (item := self._queue.get()) is not None:
-            items = [item]
+            items: list[tuple[str, dict[str, Any]] | None] = [item]
             while len(items) < 1000:
                 try:
                     items.append(self._queue.get_nowait())
@@ -198,10 +198,9 @@ _lock = threading.Lock()
 
 
 def current_log() -> CallLog | None:
-    path = defaults.log_path
-    if path is None:
+    if defaults.log_path is None:
         return None
-    path = Path(path).expanduser()
+    path = Path(defaults.log_path).expanduser()
     with _lock:
         log = _logs.get(path)
         if log is None:

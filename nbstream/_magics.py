@@ -63,7 +63,7 @@ class _Setting(AnyTrait):
         self.default_value = Undefined
 
     def make_dynamic_default(self) -> Any:
-        return getattr(defaults, self.name)
+        return getattr(defaults, str(self.name))
 
 
 @magics_class
@@ -252,7 +252,8 @@ def _cell_id() -> str | None:
     """The id JupyterLab and Notebook 7 put in each execute request's metadata (None elsewhere)."""
     kernel = getattr(get_ipython(), "kernel", None)
     parent = kernel.get_parent() if kernel is not None else None
-    return (parent or {}).get("metadata", {}).get("cellId")
+    cell = (parent or {}).get("metadata", {}).get("cellId")
+    return cell if isinstance(cell, str) else None
 
 
 def _replace_cell_output(view: Any) -> None:
@@ -340,7 +341,8 @@ async def _run_panel(
         else:
             limiter = Limiter(concurrency)
             results = list(await asyncio.gather(*(Run(r, limiter=limiter) for r in requests)))
-        for label, result in zip(labels, results):
+        for label, result in zip(labels, results, strict=True):
+            assert result is not None  # every call of a finished job or gather has its result
             print(f"== {label}\n{result.text}\n[{summary(result)}{' · ' + result.error if result.error else ''}]\n")
         _store(namespace, args.out, results)
         return

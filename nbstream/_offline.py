@@ -41,8 +41,9 @@ def use_offline(*, ttft: float | None = None, rate: float | None = None) -> str:
         settings = {k: v for k, v in (("ttft", ttft), ("rate", rate)) if v is not None}
         if settings:
             _simulator.configure(**settings)
-        _endpoint = Endpoint(_simulator.base_url, OFFLINE_KEY)
-        return _simulator.base_url
+        base_url: str = _simulator.base_url
+        _endpoint = Endpoint(base_url, OFFLINE_KEY)
+        return base_url
 
 
 def use_api() -> None:

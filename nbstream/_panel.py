@@ -23,14 +23,16 @@ import traitlets
 from IPython.display import display as ipython_display
 
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids, logged_job, restore
+from ._channel import Channel, Message
 from ._errors import InputError
 from ._events import MessageStarted, SourceError
-from ._frames import Changes, FrameContent, FrameScheduler, rounded
+from ._frames import Changes, FrameContent, rounded
 from ._limiter import Limiter
-from ._request import Request, check_positive_int, check_seconds, make_request
+from ._request import Request, make_request
 from ._result import Result
 from ._run import Run
 from ._static_copy import panel_copy_bundle
+from ._validate import check_positive_int, check_seconds
 from ._view import NbstreamWidget, in_notebook
 
 DEFAULT_CONCURRENCY = 5
@@ -129,15 +131,12 @@ class ParallelPanel(NbstreamWidget):
             self.job = BatchJob(
                 self._runs, job=_job, poll_interval=poll_interval, on_change=self._batch_changed  # type: ignore[arg-type]
             )
-        self._frames = FrameScheduler(self._send_frame)
+        self._channel = Channel(lambda message: self.send(message), self._next_frame)
         self._pending: dict[int, FrameContent] = {}  # rows changed since the last frame -> what they produced
         self._pending_size = 0
         self._sent: dict[int, tuple[Changes, Changes]] = {}  # per row: fields and stats the view has
         self._resets: set[int] = set()
-        self._seq = 0
         self._task: asyncio.Task[list[Result]] | None = None
-        self._copy_id = f"nbstream-{uuid.uuid4().hex}"
-        self._copy_shown = False
         self.summary = self._summary()
         self.handle_intent("cancel", lambda msg: self.cancel(int(msg["row"])))
         self.handle_intent("cancel_all", lambda _msg: self.cancel())
@@ -160,7 +159,7 @@ class ParallelPanel(NbstreamWidget):
 
     def _drive_task(self) -> asyncio.Task[list[Result]]:
         if self._task is None:
-            if not self._seq and self._ended_at is None:
+            if not self._channel.started and self._ended_at is None:
                 self._origin = time.monotonic()  # the waterfall's zero: when the panel first starts
             self._task = asyncio.get_running_loop().create_task(self._drive(), name="nbstream panel")
         return self._task
@@ -273,7 +272,7 @@ class ParallelPanel(NbstreamWidget):
 
     def _batch_changed(self) -> None:
         self._summary_dirty = True
-        self._frames.poke()
+        self._channel.poke()
 
     async def _drive(self) -> list[Result]:
         self.status = "running"
@@ -334,7 +333,7 @@ class ParallelPanel(NbstreamWidget):
         before = content.size
         content.add(run, event)
         self._pending_size += content.size - before
-        self._frames.poke(pending=self._pending_size)
+        self._channel.poke(pending=self._pending_size)
 
     # --- panel -> view -------------------------------------------------------------------------
 
@@ -361,9 +360,9 @@ class ParallelPanel(NbstreamWidget):
             whole["parts"] = run.parts()
         return whole
 
-    def _send_frame(self) -> None:
+    def _next_frame(self) -> Message | None:
         if not self._pending and not self._summary_dirty:
-            return
+            return None
         self._summary_dirty = False
         rows = []
         self._pending_size = 0
@@ -374,14 +373,15 @@ class ParallelPanel(NbstreamWidget):
             rows.append(row)
         self._pending.clear()
         self._resets.clear()
-        self._seq += 1
-        self.send({"type": "frame", "seq": self._seq, "elapsed": self._elapsed(), "summary": self._summary(), "rows": rows})
+        return {"elapsed": self._elapsed(), "summary": self._summary(), "rows": rows}
 
     def _resync(self) -> None:
-        self._frames.flush_now()
+        self._channel.snapshot(self._whole)
+
+    def _whole(self) -> Message:
         self._sent.clear()  # the view starts from this snapshot
         rows = [self._row_whole(i) for i in range(len(self._runs))]
-        self.send({"type": "snapshot", "seq": self._seq, "elapsed": self._elapsed(), "summary": self._summary(), "rows": rows})
+        return {"elapsed": self._elapsed(), "summary": self._summary(), "rows": rows}
 
     def _elapsed(self) -> float:
         return (self._ended_at or time.monotonic()) - self._origin
@@ -427,7 +427,7 @@ class ParallelPanel(NbstreamWidget):
 
     async def _finish(self) -> None:
         self._ended_at = max(run.ended_at or self._origin for run in self._runs)
-        self._frames.flush_now()
+        self._channel.frames.flush_now()
         show_copy = self.displayed and in_notebook()
         if show_copy:
             # Rows still processing (a batch we stopped waiting for) have no copy yet.
@@ -435,8 +435,7 @@ class ParallelPanel(NbstreamWidget):
             bundle = await asyncio.to_thread(  # rendering 200 answers must not hold up the kernel's loop
                 panel_copy_bundle, [label for label, _ in done], [r for _, r in done], self._summary()
             )
-            ipython_display(bundle, raw=True, display_id=self._copy_id, update=self._copy_shown)
-            self._copy_shown = True
+            self._channel.show_static_copy(bundle)
         with self.hold_sync():
             self.final = [self._row_whole(i) for i in range(len(self._runs))]
             self.summary = self._summary()

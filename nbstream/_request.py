@@ -51,7 +51,7 @@ class Request:
             "messages": self.messages() if messages is None else messages,
         }
         if self.system:
-            system_block = {"type": "text", "text": self.system}
+            system_block: dict[str, Any] = {"type": "text", "text": self.system}
             if self.cache == "system":
                 system_block["cache_control"] = EPHEMERAL
             params["system"] = [system_block] if self.cache == "system" else self.system

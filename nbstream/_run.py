@@ -84,7 +84,7 @@ def tool_part(block: Any, state: dict[str, Any] | None) -> dict[str, Any]:
 
 def backoff_delay(retries_done: int) -> float:
     """Exponential backoff with jitter, as the SDK does it: ~0.5 s, 1 s, 2 s ... capped at 8 s."""
-    return min(0.5 * 2**retries_done, 8.0) * (1 - 0.25 * random.random())
+    return float(min(0.5 * 2**retries_done, 8.0) * (1 - 0.25 * random.random()))
 
 
 class Run:
@@ -205,6 +205,7 @@ class Run:
                     ))
                 results = await _tools.run_calls(turn.tool_uses(), self.request.tools, self._notify)
                 assistant = turn.assistant_message()
+                assert assistant is not None  # a turn that stopped for tool_use has blocks
                 self.messages = [*self.messages, assistant, {"role": "user", "content": results}]
                 self.turns.append(turn)
                 self.snapshot = Snapshot()

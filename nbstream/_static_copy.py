@@ -40,7 +40,7 @@ def is_safe_url(url: str) -> bool:
     if url.startswith("#"):
         return True
     match = _SCHEME.match(url)
-    return bool(match) and match.group(1).lower() in SAFE_SCHEMES
+    return match is not None and match.group(1).lower() in SAFE_SCHEMES
 
 
 class _LinkCheck:
@@ -70,7 +70,7 @@ def _parser(check: _LinkCheck) -> MarkdownIt:
         # A model's headings are not the notebook's: JupyterLab's table of contents leaves them out
         # (it would otherwise build a component per heading of every answer).
         tokens[idx].attrSet("class", TOC_IGNORE)
-        return _self.renderToken(tokens, idx, options, env)
+        return str(_self.renderToken(tokens, idx, options, env))
 
     md.add_render_rule("image", image_as_link)
     md.add_render_rule("heading_open", heading_outside_toc)
@@ -277,12 +277,12 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
         )
         for label, r in zip(labels, results)
     ]
-    cell = lambda v: f"<td>{html.escape(v)}</td>"  # noqa: E731
     page = [
         '<div class="nbstream-static nbstream-static-panel" data-status="done">',
         f"<p><em>{html.escape(head)}</em></p><table><thead><tr>",
         "".join(f"<th>{c}</th>" for c in columns), "</tr></thead><tbody>",
-        "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in table_rows), "</tbody></table>",
+        "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in table_rows),
+        "</tbody></table>",
     ]
     md = [f"*{_escape_markdown_inline(head)}*", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     md += ["| " + " | ".join(_escape_markdown_inline(v) for v in row) + " |" for row in table_rows]

@@ -62,9 +62,9 @@ def check_cache(value: object) -> str | None:
         return "auto"
     if value is False:
         return None
-    if value not in CACHE_MODES:
-        raise InputError(f"cache must be True, False, 'auto' or 'system', got {value!r}")
-    return value  # type: ignore[return-value]
+    if value is None or value == "auto" or value == "system":
+        return value
+    raise InputError(f"cache must be True, False, 'auto' or 'system', got {value!r}")
 
 
 def check_log_path(value: object) -> str | None:

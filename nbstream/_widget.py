@@ -12,15 +12,15 @@ outlives the kernel; the widget then hides its own copy of the text so the answe
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Generator
 from typing import Any
 
 import traitlets
 from IPython.display import display as ipython_display
 
+from ._channel import Channel, Message
 from ._events import FINAL_STATUSES, StatusChanged
-from ._frames import Changes, FrameContent, FrameScheduler, rounded
+from ._frames import Changes, FrameContent, rounded
 from ._request import Request, make_request
 from ._result import Result
 from ._run import Run
@@ -70,12 +70,9 @@ class StreamWidget(NbstreamWidget):
         super().__init__(model=request.model)
         self.run = Run(request)
         self.run.observe(self._on_run)
-        self._frames = FrameScheduler(self._send_frame)
+        self._channel = Channel(lambda message: self.send(message), self._next_frame)
         self._pending = FrameContent()
         self._sent_stats = Changes()
-        self._seq = 0
-        self._static_copy_id = f"nbstream-{uuid.uuid4().hex}"
-        self._static_copy_shown = False
         self._task: asyncio.Task[Result] | None = None
         self.handle_intent("cancel", lambda _msg: self.cancel())
         self.handle_intent("retry", lambda _msg: self.retry())
@@ -119,9 +116,7 @@ class StreamWidget(NbstreamWidget):
         if not self.run.done:
             return self
         self.run = self.run.again()  # the same observers: a chat still records the retried answer
-        self._frames.flush_now()
-        self._seq += 1
-        self.send({"type": "snapshot", "seq": self._seq, "text": "", "parts": []})  # the view starts over
+        self._channel.restart({"text": "", "parts": []})  # the view starts over
         with self.hold_sync():
             self.text = ""
             self.parts = []
@@ -143,7 +138,7 @@ class StreamWidget(NbstreamWidget):
         # A closed widget must not leave its stream running (getattr: also called on a half-built widget).
         if (run := getattr(self, "run", None)) is not None:
             run.cancel()
-            self._frames.cancel()
+            self._channel.frames.cancel()
         super().close()
 
     def on_displayed(self) -> None:
@@ -157,44 +152,40 @@ class StreamWidget(NbstreamWidget):
     def _on_run(self, run: Run, event: object) -> None:
         if type(event) is StatusChanged:
             if event.status not in FINAL_STATUSES:  # the end is handled by _drive, after the run
-                self._frames.flush_now()
+                self._channel.frames.flush_now()
                 self._sync_state()
         elif self._pending.add(run, event):
-            self._frames.poke(urgent=self._seq == 0, pending=self._pending.size)  # the first token at once
+            self._channel.poke(urgent=not self._channel.started, pending=self._pending.size)  # the first token at once
 
-    def _send_frame(self) -> None:
+    def _next_frame(self) -> Message | None:
         # Frames carry text (and tool activity); status changes travel as trait updates.
         if not self._pending:
-            return
-        self._seq += 1
-        frame: dict[str, Any] = {"type": "frame", "seq": self._seq}
-        frame.update(self._pending.take())  # "delta", or "ops" in order once tools are involved
+            return None
+        frame: Message = dict(self._pending.take())  # "delta", or "ops" in order once tools are involved
         stats = self._sent_stats.of(rounded(self.run.stats()))  # only the figures that changed
         if stats:
             frame["stats"] = stats
-        self.send(frame)
+        return frame
 
     def _resync(self) -> None:
         """A view missed frames (dropped by the server's rate limit) or was reloaded: send the text so far."""
-        self._frames.flush_now()
+        self._channel.snapshot(self._whole)
+
+    def _whole(self) -> Message:
         self._sent_stats.reset()
-        snapshot: dict[str, Any] = {
-            "type": "snapshot", "seq": self._seq, "text": self.run.text,
-            "stats": self._sent_stats.of(rounded(self.run.stats())),
-        }
+        whole: Message = {"text": self.run.text, "stats": self._sent_stats.of(rounded(self.run.stats()))}
         if self.run.request.tools:
-            snapshot["parts"] = self.run.parts()
-        self.send(snapshot)
+            whole["parts"] = self.run.parts()
+        return whole
 
     async def _finish(self, result: Result) -> None:
-        self._frames.flush_now()
+        self._channel.frames.flush_now()
         static_copy = self.displayed and in_notebook()
         if static_copy:  # a retry replaces the earlier copy in place
             parts = self.run.parts() if self.run.request.tools else None
             # Rendering and sanitising a long answer takes a while: off the kernel's loop.
             bundle = await asyncio.to_thread(static_copy_bundle, result, parts)
-            ipython_display(bundle, raw=True, display_id=self._static_copy_id, update=self._static_copy_shown)
-            self._static_copy_shown = True
+            self._channel.show_static_copy(bundle)
         with self.hold_sync():
             self.text = result.text
             self.parts = self.run.parts() if self.run.request.tools else []

@@ -70,3 +70,19 @@ def test_long_text_is_collected_in_linear_time():
         snap.apply(TextDelta(0, "abcd"))
     assert len(snap.text) == 800_000
     assert snap.estimated_output_tokens() == 200_000
+
+
+def test_every_failure_kind_the_code_produces_is_in_the_closed_set():
+    import pathlib
+    import re
+    import typing
+
+    from nbstream._events import FailureKind
+
+    kinds = set(typing.get_args(FailureKind))
+    package = pathlib.Path(__file__).parents[2] / "nbstream"
+    produced = set()
+    for path in package.glob("*.py"):
+        produced |= set(re.findall(r'Failure\(\s*"([a-z_]+)"', path.read_text()))
+        produced |= set(re.findall(r'\d{3}: \("([a-z_]+)",\s*(?:True|False)\)', path.read_text()))  # status table
+    assert produced and produced <= kinds, produced - kinds
