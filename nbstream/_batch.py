@@ -72,6 +72,9 @@ def split(entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 class BatchCall(Run):
     """One request of a batch: waiting until its batch ends, then done, failed or cancelled at once."""
 
+    cancellable = False  # one request of a batch cannot be cancelled or re-run on its own
+    retryable = False
+
     def __init__(self, request: Request, custom_id: str) -> None:
         super().__init__(request, limiter=Limiter())
         self.custom_id = custom_id
@@ -109,7 +112,9 @@ class BatchCall(Run):
                 self._notify(event)
         elif kind == "errored":
             error = (outcome.get("error") or {}).get("error") or {}
-            failure = Failure("batch_errored", f"The batch request errored: {error.get('type')}: {error.get('message')}.")
+            failure = Failure(
+                "batch_errored", f"The batch request errored: {error.get('type')}: {error.get('message')}."
+            )
         elif kind == "expired":
             failure = Failure("expired", "Expired: the batch ended (after 24 h) before this request was processed.")
         elif kind == "canceled":
@@ -133,9 +138,6 @@ class BatchCall(Run):
     def _error_text(self, status: str, failure: Failure | None) -> str | None:
         return failure.one_line() if failure is not None else super()._error_text(status, failure)
 
-    def view_state(self) -> dict[str, Any]:
-        # One request of a batch cannot be cancelled or re-run on its own.
-        return {**super().view_state(), "can_retry": False, "can_cancel": False}
 
 
 @dataclass
@@ -298,7 +300,7 @@ def logged_job(batch_id: str) -> tuple[str, list[dict[str, Any]]]:
 def restore(job: BatchJob, rows: list[dict[str, Any]]) -> None:
     """Put logged rows back in place: results already read are restored from the log, not fetched again."""
     now = time.monotonic()
-    for call, row in zip(job.calls, rows):
+    for call, row in zip(job.calls, rows, strict=True):
         call.log_extra["call_id"] = row["call_id"]  # the same log row is updated, not a new one added
         if row["status"] in ("done", "failed", "cancelled"):
             call.restore_logged(row)

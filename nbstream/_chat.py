@@ -142,7 +142,9 @@ class Chat:
                 if block["type"] == "text":
                     body = _static_copy.render_html(block["text"])
                 elif block["type"] == "tool_use":
-                    body = f"<p><code>{html.escape(block['name'])}({html.escape(json.dumps(block['input']))})</code></p>"
+                    body = (
+                        f"<p><code>{html.escape(block['name'])}({html.escape(json.dumps(block['input']))})</code></p>"
+                    )
                 elif block["type"] == "tool_result":
                     flag = " (error)" if block.get("is_error") else ""
                     body = f"<pre>{html.escape(str(block['content'])[:2000])}</pre>"

@@ -55,9 +55,9 @@ class OpenStream:
 
 
 # One client per (event loop, credentials), so connections are pooled across calls.
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str | None, ...], anthropic.AsyncAnthropic]] = (
-    weakref.WeakKeyDictionary()
-)
+_clients: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str | None, ...], anthropic.AsyncAnthropic]
+] = weakref.WeakKeyDictionary()
 
 
 def sdk_client(endpoint: Endpoint | None) -> anthropic.AsyncAnthropic:

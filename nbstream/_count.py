@@ -23,7 +23,9 @@ class TokenCount:
     def summary(self) -> str:
         line = f"{self.input_tokens:,} input tokens on {self.model} · input {_format.dollars(self.input_cost)}"
         if self.max_output_cost is not None:
-            line += f" · up to {self.max_tokens:,} output tokens would add at most {_format.dollars(self.max_output_cost)}"
+            line += (
+                f" · up to {self.max_tokens:,} output tokens would add at most {_format.dollars(self.max_output_cost)}"
+            )
         return line
 
     def __repr__(self) -> str:

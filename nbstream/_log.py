@@ -173,7 +173,9 @@ class CallLog:
         names = list(record)
         if kind == "insert":
             marks = ", ".join("?" for _ in names)
-            connection.execute(f"INSERT OR REPLACE INTO calls ({', '.join(names)}) VALUES ({marks})", list(record.values()))
+            connection.execute(
+                f"INSERT OR REPLACE INTO calls ({', '.join(names)}) VALUES ({marks})", list(record.values())
+            )
         else:
             sets = ", ".join(f"{name} = ?" for name in names if name != "call_id")
             values = [record[n] for n in names if n != "call_id"] + [record["call_id"]]

@@ -334,7 +334,10 @@ async def _run_panel(
         requests, labels = build_rows(rows, **shared)
         if args.batch:
             check_batch_requests(requests)
-            calls = [BatchCall(r, cid) for r, cid in zip(requests, custom_ids(uuid.uuid4().hex[:10], len(requests)))]
+            calls = [
+                BatchCall(r, cid)
+                for r, cid in zip(requests, custom_ids(uuid.uuid4().hex[:10], len(requests)), strict=True)
+            ]
             print("nbstream: submitting a Message Batch; results arrive when it ends.")
             await BatchJob(calls).run()
             results = [call.result for call in calls]

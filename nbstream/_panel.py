@@ -22,6 +22,7 @@ from typing import Any
 import traitlets
 from IPython.display import display as ipython_display
 
+from . import _projection
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids, logged_job, restore
 from ._channel import Channel, Message
 from ._errors import InputError
@@ -116,7 +117,10 @@ class ParallelPanel(NbstreamWidget):
             check_batch_requests(requests)
             poll_interval = check_seconds(poll_interval, "poll_interval")
         super().__init__(
-            rows=[{"label": label, "model": r.model, "prompt": r.prompt[:200]} for r, label in zip(requests, labels)]
+            rows=[
+                {"label": label, "model": r.model, "prompt": r.prompt[:200]}
+                for r, label in zip(requests, labels, strict=True)
+            ]
         )
         self.labels = labels
         self.limiter = Limiter(concurrency)
@@ -132,7 +136,8 @@ class ParallelPanel(NbstreamWidget):
                 self._runs, job=_job, poll_interval=poll_interval, on_change=self._batch_changed  # type: ignore[arg-type]
             )
         self._channel = Channel(lambda message: self.send(message), self._next_frame)
-        self._pending: dict[int, FrameContent] = {}  # rows changed since the last frame -> what they produced
+        self._contents = [FrameContent() for _ in requests]  # what each row produced since the last frame
+        self._changed: set[int] = set()  # rows changed since the last frame
         self._pending_size = 0
         self._sent: dict[int, tuple[Changes, Changes]] = {}  # per row: fields and stats the view has
         self._resets: set[int] = set()
@@ -212,7 +217,8 @@ class ParallelPanel(NbstreamWidget):
         self._runs[row] = run = self._new_run(row)
         self._resets.add(row)
         self._sent.pop(row, None)  # the new run's fields all go out again
-        self._pending.setdefault(row, FrameContent())
+        self._contents[row] = FrameContent()
+        self._changed.add(row)
         if self._task is not None and self._task.done():
             self._task = None  # a finished panel runs again until the retried row ends
         self._drive_task()
@@ -226,7 +232,7 @@ class ParallelPanel(NbstreamWidget):
         except ImportError:
             raise InputError("to_pandas needs pandas: pip install pandas") from None
         records = []
-        for label, request, run in zip(self.labels, self._requests, self._runs):
+        for label, request, run in zip(self.labels, self._requests, self._runs, strict=True):
             result = run.result
             usage = run.usage()
             records.append({
@@ -311,7 +317,12 @@ class ParallelPanel(NbstreamWidget):
         except SourceError as exc:  # submitting failed (a bad key, a bad request...): every row says why
             for run in self._runs:
                 if not run.done and isinstance(run, BatchCall) and run.batch_id is None:
-                    run.settle({"type": "errored", "error": {"error": {"type": exc.failure.kind, "message": exc.failure.one_line()}}})
+                    run.settle(
+                        {
+                            "type": "errored",
+                            "error": {"error": {"type": exc.failure.kind, "message": exc.failure.one_line()}},
+                        }
+                    )
             if any(not run.done for run in self._runs):
                 raise
 
@@ -329,9 +340,10 @@ class ParallelPanel(NbstreamWidget):
     def _on_run(self, i: int, run: Run, event: object) -> None:
         if run is not self._runs[i]:
             return  # a row that was retried: its old run no longer speaks
-        content = self._pending.setdefault(i, FrameContent())  # also marks the row as changed
+        content = self._contents[i]
+        self._changed.add(i)
         before = content.size
-        content.add(run, event)
+        content.add(event)
         self._pending_size += content.size - before
         self._channel.poke(pending=self._pending_size)
 
@@ -339,8 +351,8 @@ class ParallelPanel(NbstreamWidget):
 
     def _row_state(self, i: int) -> dict[str, Any]:
         run = self._runs[i]
-        timeline = {k: None if v is None else round(v, 3) for k, v in run.timeline(self._origin).items()}
-        return {"i": i, **run.view_state(), "timeline": timeline}
+        timeline = {k: None if v is None else round(v, 3) for k, v in _projection.timeline(run, self._origin).items()}
+        return {"i": i, **_projection.view_state(run), "timeline": timeline}
 
     def _row_changes(self, i: int) -> dict[str, Any]:
         """What changed in row i since the last frame (the view keeps the rest)."""
@@ -357,21 +369,21 @@ class ParallelPanel(NbstreamWidget):
         run = self._runs[i]
         whole = {**self._row_state(i), "text": run.text}
         if run.request.tools:
-            whole["parts"] = run.parts()
+            whole["parts"] = _projection.parts(run)
         return whole
 
     def _next_frame(self) -> Message | None:
-        if not self._pending and not self._summary_dirty:
+        if not self._changed and not self._summary_dirty:
             return None
         self._summary_dirty = False
         rows = []
         self._pending_size = 0
-        for i, content in self._pending.items():
-            row = {**self._row_changes(i), **content.take()}
+        for i in sorted(self._changed):
+            row = {**self._row_changes(i), **self._contents[i].take()}
             if i in self._resets:
                 row["reset"] = True
             rows.append(row)
-        self._pending.clear()
+        self._changed.clear()
         self._resets.clear()
         return {"elapsed": self._elapsed(), "summary": self._summary(), "rows": rows}
 
@@ -400,7 +412,7 @@ class ParallelPanel(NbstreamWidget):
             input_tokens += usage.input_tokens
             output_tokens += usage.output_tokens
             estimated |= usage.estimated
-            stats = run.stats()
+            stats = _projection.stats(run)
             if stats["cost"] is None:
                 cost_partial = True
             else:
@@ -431,7 +443,11 @@ class ParallelPanel(NbstreamWidget):
         show_copy = self.displayed and in_notebook()
         if show_copy:
             # Rows still processing (a batch we stopped waiting for) have no copy yet.
-            done = [(label, run.result) for label, run in zip(self.labels, self._runs) if run.result is not None]
+            done = [
+                (label, run.result)
+                for label, run in zip(self.labels, self._runs, strict=True)
+                if run.result is not None
+            ]
             bundle = await asyncio.to_thread(  # rendering 200 answers must not hold up the kernel's loop
                 panel_copy_bundle, [label for label, _ in done], [r for _, r in done], self._summary()
             )

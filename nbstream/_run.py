@@ -58,28 +58,7 @@ log = logging.getLogger("nbstream")
 
 Observer = Callable[["Run", RunEvent], None]
 
-# A finished call the user may run again (a Retry button): it broke, failed or was stopped.
-RETRYABLE_STATUSES = frozenset({"cut_off", "failed", "cancelled"})
-
 _DELTA_TYPES = (TextDelta, ToolInputDelta, ThinkingDelta)
-
-
-RESULT_PREVIEW = 4000  # characters of a tool's result a view gets (the model gets all of it)
-
-
-def tool_part(block: Any, state: dict[str, Any] | None) -> dict[str, Any]:
-    """One tool call as a view shows it: name, arguments (JSON as streamed), state, result."""
-    part: dict[str, Any] = {
-        "t": "tool", "id": block.tool_id, "name": block.tool_name, "input": block.content,
-        "status": "ready" if block.stopped else "forming",
-    }
-    if state is not None:
-        part["status"] = state["status"]
-        if "duration" in state:
-            part["duration"] = state["duration"]
-            part["result"] = state["result"][:RESULT_PREVIEW]
-            part["is_error"] = state["status"] == "failed"
-    return part
 
 
 def backoff_delay(retries_done: int) -> float:
@@ -88,6 +67,8 @@ def backoff_delay(retries_done: int) -> float:
 
 
 class Run:
+    cancellable = True  # a view may offer Cancel for it (one request of a batch cannot be cancelled alone)
+    retryable = True  # a view may offer Retry once it broke, failed or was cancelled
     def __init__(
         self,
         request: Request,
@@ -371,20 +352,6 @@ class Run:
             return []
         return [*self.messages[len(self.request.history) :], answer]
 
-    def parts(self) -> list[dict[str, Any]]:
-        """The call as a view shows it: text and tool calls in order, over every turn."""
-        parts: list[dict[str, Any]] = []
-        for turn in [*self.turns, self.snapshot]:
-            for _, block in sorted(turn.blocks.items()):
-                if block.kind == "text" and block.content:
-                    if parts and parts[-1]["t"] == "text":  # a new turn's text after text: one part
-                        parts[-1]["text"] += "\n\n" + block.content
-                    else:
-                        parts.append({"t": "text", "text": block.content})
-                elif block.kind == "tool_use":
-                    parts.append(tool_part(block, self.tool_states.get(block.tool_id or "")))
-        return parts
-
     def usage(self) -> Usage:
         """Usage added up over every turn of the call."""
         total = self._turn_usage(self.snapshot)
@@ -402,53 +369,3 @@ class Run:
         if self.first_token_at is None or self._first_token_request_at is None:
             return None
         return self.first_token_at - self._first_token_request_at
-
-    def stats(self) -> dict[str, Any]:
-        """The figures a view shows; the same keys as the widget's ``stats`` trait."""
-        now = self.ended_at or time.monotonic()
-        usage = self.usage()
-        cost = self.cost()
-        elapsed = now - self.started_at if self.started_at is not None else 0.0
-        generating = now - self.first_token_at if self.first_token_at is not None else 0.0
-        uncached = _pricing.uncached_cost(self.request.model, usage)
-        cached = usage.cache_read_input_tokens or usage.cache_creation_input_tokens
-        return {
-            "output_tokens": usage.output_tokens,
-            "tokens_exact": not usage.estimated,
-            "input_tokens": usage.input_tokens if (self.turns or self.snapshot.started) else None,
-            "cache_read_tokens": usage.cache_read_input_tokens,
-            "cache_write_tokens": usage.cache_creation_input_tokens,
-            "ttft": self.ttft(),
-            "elapsed": elapsed,
-            "rate": usage.output_tokens / generating if generating > 0.2 else None,
-            "cost": cost,
-            "cost_exact": not usage.estimated,
-            # What caching saved (negative: what the cache writes cost extra) against the uncached price.
-            "cache_saved": (uncached - cost) if cached and cost is not None and uncached is not None else None,
-            "turns": len(self.turns) + (1 if self.snapshot.started else 0),
-        }
-
-    def view_state(self) -> dict[str, Any]:
-        """What a view shows for this run: the same fields for a StreamWidget and a panel row."""
-        retrying = self.status == "retrying" and self.failure is not None
-        return {
-            "status": self.status,
-            "stats": self.stats(),
-            "error": (self.result.error or "") if self.result is not None else "",
-            "notice": self.failure.one_line() if retrying else "",  # type: ignore[union-attr]
-            "retry_in": self.retry_in,
-            "can_retry": self.status in RETRYABLE_STATUSES,
-        }
-
-    def timeline(self, origin: float | None = None) -> dict[str, float | None]:
-        """Clock marks in seconds since ``origin`` (default: the run's creation), for waterfalls.
-
-        A run is queued until ``started``, waits for its first token until ``first_token``, then
-        generates until ``ended``.
-        """
-        base = self.created_at if origin is None else origin
-
-        def rel(mark: float | None) -> float | None:
-            return None if mark is None else mark - base
-
-        return {"started": rel(self.started_at), "first_token": rel(self.first_token_at), "ended": rel(self.ended_at)}

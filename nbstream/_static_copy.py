@@ -196,7 +196,8 @@ def _escape_markdown_inline(text: str) -> str:
 def _tool_title(part: dict[str, Any]) -> str:
     outcome = {"done": "done", "failed": "failed", "running": "running", "ready": "not run", "forming": "not run"}
     duration = f" in {_format.seconds(part['duration'])}" if part.get("duration") is not None else ""
-    return f"tool {part['name']}({' '.join(str(part.get('input') or '').split())}) · {outcome.get(part['status'], part['status'])}{duration}"
+    arguments = " ".join(str(part.get("input") or "").split())
+    return f"tool {part['name']}({arguments}) · {outcome.get(part['status'], part['status'])}{duration}"
 
 
 def parts_markdown(parts: list[dict[str, Any]]) -> str:
@@ -207,7 +208,10 @@ def parts_markdown(parts: list[dict[str, Any]]) -> str:
             out.append(both_forms(part["text"])[1].rstrip())
         else:
             result = " ".join(str(part.get("result") or "").split())[:300]
-            out.append(f"> *{_escape_markdown_inline(_tool_title(part))}*" + (f"  \n> {_escape_markdown_inline(result)}" if result else ""))
+            out.append(
+                f"> *{_escape_markdown_inline(_tool_title(part))}*"
+                + (f"  \n> {_escape_markdown_inline(result)}" if result else "")
+            )
     return "\n\n".join(out)
 
 
@@ -275,7 +279,7 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
             label, r.model, _format.STATUS_LABELS.get(r.status, r.status), f"{r.usage.output_tokens:,}",
             _format.seconds(r.ttft), _format.seconds(r.duration), _format.dollars(r.cost, estimated=r.usage.estimated),
         )
-        for label, r in zip(labels, results)
+        for label, r in zip(labels, results, strict=True)
     ]
     page = [
         '<div class="nbstream-static nbstream-static-panel" data-status="done">',
@@ -287,12 +291,13 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
     md = [f"*{_escape_markdown_inline(head)}*", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     md += ["| " + " | ".join(_escape_markdown_inline(v) for v in row) + " |" for row in table_rows]
     plain = [head]
-    for label, r in zip(labels, results):
+    for label, r in zip(labels, results, strict=True):
         title = f"{label} · {r.model} · {_format.STATUS_LABELS.get(r.status, r.status)}"
         error = f" · {r.error}" if r.error and r.status != "done" else ""
         answer_html, answer_md = both_forms(r.text) if r.text else ("", "")
         page.append(
-            f'<details data-status="{html.escape(r.status, quote=True)}"><summary>{html.escape(title + error)}</summary>'
+            f'<details data-status="{html.escape(r.status, quote=True)}">'
+            f"<summary>{html.escape(title + error)}</summary>"
             f"{answer_html}</details>"
         )
         md += ["", f"#### {_escape_markdown_inline(title + error)}", "", answer_md.rstrip()]

@@ -18,6 +18,7 @@ from typing import Any
 import traitlets
 from IPython.display import display as ipython_display
 
+from . import _projection
 from ._channel import Channel, Message
 from ._events import FINAL_STATUSES, StatusChanged
 from ._frames import Changes, FrameContent, rounded
@@ -154,7 +155,7 @@ class StreamWidget(NbstreamWidget):
             if event.status not in FINAL_STATUSES:  # the end is handled by _drive, after the run
                 self._channel.frames.flush_now()
                 self._sync_state()
-        elif self._pending.add(run, event):
+        elif self._pending.add(event):
             self._channel.poke(urgent=not self._channel.started, pending=self._pending.size)  # the first token at once
 
     def _next_frame(self) -> Message | None:
@@ -162,7 +163,7 @@ class StreamWidget(NbstreamWidget):
         if not self._pending:
             return None
         frame: Message = dict(self._pending.take())  # "delta", or "ops" in order once tools are involved
-        stats = self._sent_stats.of(rounded(self.run.stats()))  # only the figures that changed
+        stats = self._sent_stats.of(rounded(_projection.stats(self.run)))  # only the figures that changed
         if stats:
             frame["stats"] = stats
         return frame
@@ -173,28 +174,28 @@ class StreamWidget(NbstreamWidget):
 
     def _whole(self) -> Message:
         self._sent_stats.reset()
-        whole: Message = {"text": self.run.text, "stats": self._sent_stats.of(rounded(self.run.stats()))}
+        whole: Message = {"text": self.run.text, "stats": self._sent_stats.of(rounded(_projection.stats(self.run)))}
         if self.run.request.tools:
-            whole["parts"] = self.run.parts()
+            whole["parts"] = _projection.parts(self.run)
         return whole
 
     async def _finish(self, result: Result) -> None:
         self._channel.frames.flush_now()
         static_copy = self.displayed and in_notebook()
         if static_copy:  # a retry replaces the earlier copy in place
-            parts = self.run.parts() if self.run.request.tools else None
+            parts = _projection.parts(self.run) if self.run.request.tools else None
             # Rendering and sanitising a long answer takes a while: off the kernel's loop.
             bundle = await asyncio.to_thread(static_copy_bundle, result, parts)
             self._channel.show_static_copy(bundle)
         with self.hold_sync():
             self.text = result.text
-            self.parts = self.run.parts() if self.run.request.tools else []
+            self.parts = _projection.parts(self.run) if self.run.request.tools else []
             self.show_text = not static_copy
             self._sync_state()
 
     def _sync_state(self) -> None:
         with self.hold_sync():
             self.simulated = self.run.simulated
-            for name, value in self.run.view_state().items():
+            for name, value in _projection.view_state(self.run).items():
                 setattr(self, name, value)
 

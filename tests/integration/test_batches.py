@@ -13,7 +13,6 @@ from nbstream._config import defaults
 from nbstream._events import Usage
 from nbstream._pricing import cost
 
-
 SIMULATOR = {"ttft": 0.01, "rate": 2000, "batch_seconds": 1.0}
 
 

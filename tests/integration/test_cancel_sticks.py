@@ -38,7 +38,8 @@ async def test_cancelling_a_panel_during_its_cache_warm_up_sends_nothing_more(si
     ]
     panel = ParallelPanel(prompts, system="You are terse.", cache="system", concurrency=6)
     panel.start()
-    await asyncio.sleep(0.3)
+    await simulator.wait_for_async(lambda rs: len(rs) == 1, timeout=10)  # row 0's first attempt got its 529
+    await asyncio.sleep(0.2)
     assert len(simulator.requests) == 1
     panel.cancel()
     results = await panel
@@ -53,7 +54,8 @@ async def test_a_panel_cancelled_from_outside_stops_every_row_and_propagates(sim
     ]
     panel = ParallelPanel(prompts, system="You are terse.", cache="system", concurrency=4)
     waiter = asyncio.ensure_future(_await(panel))
-    await asyncio.sleep(0.3)
+    await simulator.wait_for_async(lambda rs: len(rs) == 1, timeout=10)
+    await asyncio.sleep(0.2)
     waiter.cancel()  # as a kernel interrupt or a task group cancels the awaiting task
     with pytest.raises(asyncio.CancelledError):
         await waiter
@@ -81,7 +83,7 @@ async def test_a_timeout_around_a_stream_raises_and_keeps_the_partial_text(simul
 async def test_a_cancelled_awaiting_task_gets_the_cancellation_not_a_result(simulator):
     widget = StreamWidget("Hello [[sim: tokens=5000 rate=100]]")
     waiter = asyncio.ensure_future(_await(widget))  # as a task group or a shutdown cancels its tasks
-    await asyncio.sleep(0.4)
+    await simulator.wait_for_async(lambda rs: len(rs) == 1 and rs[0]["tokens_sent"] > 3, timeout=10)
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
@@ -91,7 +93,7 @@ async def test_a_cancelled_awaiting_task_gets_the_cancellation_not_a_result(simu
 async def test_the_cancel_button_still_gives_a_cancelled_result_to_the_awaiting_code(simulator):
     widget = StreamWidget("Hello [[sim: tokens=5000 rate=100]]")
     widget.start()
-    await asyncio.sleep(0.4)
+    await simulator.wait_for_async(lambda rs: len(rs) == 1 and rs[0]["tokens_sent"] > 3, timeout=10)
     widget.cancel()
     result = await widget  # no exception: the user stopped it
     assert result.status == "cancelled" and result.text

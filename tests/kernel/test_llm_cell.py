@@ -178,7 +178,11 @@ def test_a_rate_limit_before_the_first_token_shows_retrying_then_succeeds(kernel
     run = kernel.ok("%%llm\nhi [[sim: status=429 retry_after=0.3 times=1 tokens=5]]")
     statuses = [u["content"]["data"]["state"].get("status") for u in run.updates()]
     assert "retrying" in statuses and statuses[-1] == "done"
-    retrying = next(u["content"]["data"]["state"] for u in run.updates() if u["content"]["data"]["state"].get("status") == "retrying")
+    retrying = next(
+        u["content"]["data"]["state"]
+        for u in run.updates()
+        if u["content"]["data"]["state"].get("status") == "retrying"
+    )
     assert retrying["retry_in"] == pytest.approx(0.3)
     assert "429" in retrying["notice"]
     assert len(simulator.requests) == 2

@@ -88,7 +88,9 @@ def test_tools_and_chat_notebook_executes_headless(offline_env, tmp_path):
     htmls = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "nbstream-spend" in htmls and "nbstream-chat" in htmls
     assert "input tokens on claude-opus-5-5" in "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
-    results = next(o for o in outputs if o.output_type == "execute_result" and "(0, " in o.data.get("text/plain", "") or False)
+    results = next(
+        o for o in outputs if o.output_type == "execute_result" and "(0, " in o.data.get("text/plain", "") or False
+    )
     assert results
 
 

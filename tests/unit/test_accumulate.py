@@ -1,8 +1,8 @@
 import pytest
+from sse import events
 
 from nbstream._accumulate import MalformedStream, Snapshot
 from nbstream._events import BlockStarted, MessageDelta, MessageStarted, TextDelta, ToolInputDelta, Usage
-from sse import events
 
 
 def fold(name: str) -> Snapshot:
@@ -42,7 +42,9 @@ def test_a_stream_that_breaks_off_is_not_marked_complete():
 
 def test_usage_from_message_delta_replaces_rather_than_adds():
     snap = Snapshot()
-    snap.apply(MessageStarted("m", "claude-haiku-5-5", Usage(input_tokens=10, output_tokens=1, cache_read_input_tokens=5)))
+    snap.apply(
+        MessageStarted("m", "claude-haiku-5-5", Usage(input_tokens=10, output_tokens=1, cache_read_input_tokens=5))
+    )
     snap.apply(MessageDelta("end_turn", Usage(input_tokens=10, output_tokens=30)))
     assert snap.usage.output_tokens == 30
     assert snap.usage.input_tokens == 10

@@ -3,8 +3,8 @@
 import pytest
 
 from nbstream._events import Usage
-from nbstream._result import Result
 from nbstream._format import dollars, rate, seconds, summary, tokens
+from nbstream._result import Result
 
 
 @pytest.mark.parametrize(
