@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the public names, for type checkers and editors (at run time they load lazily, below)
     from ._batch import batches
+    from ._cell import last
     from ._chat import Chat, chat
     from ._config import defaults
     from ._count import TokenCount, count
@@ -23,7 +24,6 @@ if TYPE_CHECKING:  # the public names, for type checkers and editors (at run tim
     from ._events import Usage
     from ._ledger import Spend, spend
     from ._log import history
-    from ._magics import last
     from ._offline import use_api, use_offline
     from ._panel import ParallelPanel
     from ._result import Result
@@ -40,7 +40,7 @@ _EXPORTS = {
     "history": "._log",
     "InputError": "._errors",
     "Interrupted": "._errors",
-    "last": "._magics",
+    "last": "._cell",
     "NbstreamError": "._errors",
     "ParallelPanel": "._panel",
     "Result": "._result",

@@ -19,10 +19,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from typing_extensions import Unpack
+
 from . import _static_copy
 from ._errors import InputError
 from ._events import FINAL_STATUSES, StatusChanged
-from ._request import Request, make_request
+from ._request import CALL_OPTIONS, CallOptions, Request, make_request
 from ._widget import StreamWidget
 
 
@@ -35,31 +37,23 @@ class _Turn:
 class Chat:
     """A conversation whose turns accumulate across cells (``%%llm --chat NAME`` or ``chat.send``)."""
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        model: str | None = None,
-        system: str | None = None,
-        max_tokens: int | None = None,
-        tools: list[Any] | None = None,
-        cache: bool | str | None = True,
-        max_turns: int | None = None,
-    ) -> None:
+    def __init__(self, name: str, **options: Unpack[CallOptions]) -> None:
+        """``options`` (model, system, max_tokens, tools, cache, ...) stay with the chat for its turns;
+        caching is on by default, so each turn reads the earlier ones from the cache."""
         if not isinstance(name, str) or not name.strip():
             raise InputError(f"a chat needs a name, got {name!r}")
         self.name = name
-        self.options: dict[str, Any] = {
-            "model": model, "system": system, "max_tokens": max_tokens, "tools": tools, "cache": cache,
-            "max_turns": max_turns,
-        }
+        unknown = set(options) - set(CALL_OPTIONS)
+        if unknown:
+            raise InputError(f"a chat has no option {sorted(unknown)[0]!r}; it has {sorted(CALL_OPTIONS)}")
+        self.options: dict[str, Any] = {name: None for name in CALL_OPTIONS} | {"cache": True} | dict(options)
         self._turns: list[_Turn] = []
         self._waiting: dict[str | None, _Turn] = {}  # the turn each key is streaming now
         self._latest: _Turn | None = None  # the last turn asked: a Retry of it may still add its answer
         self.prepare("check")  # validate the options now, before any turn
 
     def configure(self, **options: Any) -> Chat:
-        """Change the chat's options from now on (model, system, max_tokens, tools, cache, max_turns)."""
+        """Change the chat's options from now on (any of :class:`CallOptions`; None keeps the current one)."""
         unknown = set(options) - set(self.options)
         if unknown:
             raise InputError(f"a chat has no option {sorted(unknown)[0]!r}; it has {sorted(self.options)}")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing_extensions import Unpack
+
 from . import _client, _format, _pricing
 from ._events import Usage
 from ._offline import current_endpoint
-from ._request import Request, make_request
+from ._request import CallOptions, Request, make_request
 
 
 @dataclass(frozen=True)
@@ -45,14 +47,6 @@ async def count_tokens(request: Request) -> TokenCount:
     return TokenCount(request.model, tokens, request.max_tokens, input_cost, max_output_cost)
 
 
-async def count(
-    prompt: str,
-    *,
-    model: str | None = None,
-    system: str | None = None,
-    max_tokens: int | None = None,
-    tools: list[object] | None = None,
-) -> TokenCount:
+async def count(prompt: str, **options: Unpack[CallOptions]) -> TokenCount:
     """``await nbstream.count("prompt", model="sonnet")``: input tokens and cost, before generating."""
-
-    return await count_tokens(make_request(prompt, model=model, system=system, max_tokens=max_tokens, tools=tools))
+    return await count_tokens(make_request(prompt, **options))

@@ -21,6 +21,7 @@ from typing import Any
 
 import traitlets
 from IPython.display import display as ipython_display
+from typing_extensions import Unpack
 
 from . import _projection
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids, logged_job, restore
@@ -29,14 +30,13 @@ from ._errors import InputError
 from ._events import MessageStarted, SourceError
 from ._frames import Changes, FrameContent, rounded
 from ._limiter import Limiter
-from ._request import Request, make_request
+from ._request import CallOptions, Request, make_request
 from ._result import Result
 from ._run import Run
 from ._static_copy import panel_copy_bundle
-from ._validate import check_positive_int, check_seconds
+from ._validate import DEFAULT_CONCURRENCY, check_positive_int, check_seconds
 from ._view import NbstreamWidget, in_notebook
 
-DEFAULT_CONCURRENCY = 5
 _ROW_KEYS = frozenset({"prompt", "model", "system", "max_tokens", "label"})
 
 
@@ -92,24 +92,15 @@ class ParallelPanel(NbstreamWidget):
         self,
         prompts: Sequence[str | dict[str, Any]],
         *,
-        model: str | None = None,
-        system: str | None = None,
-        max_tokens: int | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
-        idle_timeout: float | None = None,
-        max_retries: int | None = None,
-        tools: list[Any] | None = None,
-        max_turns: int | None = None,
-        cache: bool | str | None = None,
         batch: bool = False,
         poll_interval: float = 2.0,
         _job: str | None = None,
         _restore: list[dict[str, Any]] | None = None,
+        **options: Unpack[CallOptions],
     ) -> None:
-        requests, labels = build_rows(
-            prompts, model=model, system=system, max_tokens=max_tokens, idle_timeout=idle_timeout,
-            max_retries=max_retries, tools=tools, max_turns=max_turns, cache=cache,
-        )
+        """``options`` apply to every row (a row's dict may set its own model, system, max_tokens)."""
+        requests, labels = build_rows(prompts, **options)
         concurrency = check_positive_int(concurrency, "concurrency")
         if not isinstance(batch, bool):
             raise InputError(f"batch must be True or False, got {batch!r}")

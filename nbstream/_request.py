@@ -6,8 +6,8 @@ here, so a bad value gets the same one-line error wherever it comes from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from ._config import defaults
 from ._tools import check_tools
@@ -38,7 +38,6 @@ class Request:
     tools: tuple[Any, ...] = ()  # nbstream Tools
     max_turns: int = 5  # model turns per call: a cap on runaway tool loops
     cache: str | None = None  # None, "auto" or "system"
-    extra: dict[str, Any] = field(default_factory=dict)  # further Messages API parameters
 
     def messages(self) -> list[dict[str, Any]]:
         return [*self.history, {"role": "user", "content": self.prompt}]
@@ -59,8 +58,25 @@ class Request:
             params["tools"] = [t.definition for t in self.tools]
         if self.cache == "auto":
             params["cache_control"] = EPHEMERAL  # automatic caching: the last cacheable block
-        params.update(self.extra)
         return params
+
+
+class CallOptions(TypedDict, total=False):
+    """The options every surface takes for a call, defined once: StreamWidget, ParallelPanel (for all
+    rows), Chat, ``nbstream.count`` and ``%%llm`` pass them through to :func:`make_request`. Left out (or
+    None): the session default (``nbstream.defaults``, ``%config LLMMagics``)."""
+
+    model: str | None  # a model id or alias: haiku, sonnet, opus
+    system: str | None
+    max_tokens: int | None
+    idle_timeout: float | None  # seconds without a byte before a stream counts as stalled
+    max_retries: int | None  # retries before the first token (429, 529, 5xx, connection)
+    tools: list[Any] | None  # functions (or nbstream.tool objects) the model may call
+    max_turns: int | None  # model turns per call: a cap on tool loops
+    cache: bool | str | None  # True/"auto", "system", or False/None
+
+
+CALL_OPTIONS: tuple[str, ...] = tuple(CallOptions.__annotations__)
 
 
 def make_request(

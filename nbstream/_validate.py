@@ -50,7 +50,7 @@ def check_prompt(value: object, name: str = "prompt") -> str:
     return value
 
 
-CACHE_MODES = (None, "auto", "system")
+DEFAULT_CONCURRENCY = 5  # calls in flight in a panel unless told otherwise
 DEFAULT_MAX_TURNS = 5
 EPHEMERAL = {"type": "ephemeral"}
 

@@ -17,12 +17,13 @@ from typing import Any
 
 import traitlets
 from IPython.display import display as ipython_display
+from typing_extensions import Unpack
 
 from . import _projection
 from ._channel import Channel, Message
 from ._events import FINAL_STATUSES, StatusChanged
 from ._frames import Changes, FrameContent, rounded
-from ._request import Request, make_request
+from ._request import CallOptions, Request, make_request
 from ._result import Result
 from ._run import Run
 from ._static_copy import static_copy_bundle
@@ -49,25 +50,10 @@ class StreamWidget(NbstreamWidget):
     show_text = traitlets.Bool(True).tag(sync=True)
     can_retry = traitlets.Bool(False).tag(sync=True)
 
-    def __init__(
-        self,
-        prompt: str,
-        *,
-        model: str | None = None,
-        system: str | None = None,
-        max_tokens: int | None = None,
-        idle_timeout: float | None = None,
-        max_retries: int | None = None,
-        tools: list[Any] | None = None,
-        max_turns: int | None = None,
-        cache: bool | str | None = None,
-        _request: Request | None = None,
-    ) -> None:
+    def __init__(self, prompt: str, *, _request: Request | None = None, **options: Unpack[CallOptions]) -> None:
+        """``options``: model, system, max_tokens, idle_timeout, max_retries, tools, max_turns, cache."""
         # Validate first: bad input raises here, before a widget exists or anything is sent.
-        request = _request or make_request(
-            prompt, model=model, system=system, max_tokens=max_tokens, idle_timeout=idle_timeout,
-            max_retries=max_retries, tools=tools, max_turns=max_turns, cache=cache,
-        )
+        request = _request or make_request(prompt, **options)
         super().__init__(model=request.model)
         self.run = Run(request)
         self.run.observe(self._on_run)
