@@ -7,6 +7,7 @@
 // which rows changed, so each redraws only those on its next animation frame.
 
 import { applyFinal, applyFrame, applySnapshot, createPanelData, setRows, setSummary } from "./panel_reducer.js";
+import { initialResync } from "./sequence.js";
 
 /**
  * @typedef {import("./stream_state.js").ModelLike} ModelLike
@@ -33,7 +34,6 @@ export function createPanelState(model, options = {}) {
   const data = createPanelData(model.get("rows"), model.get("summary"), now());
   applyFinal(data, model.get("final"), now());
   let status = String(model.get("status") ?? "running");
-  let initialResyncSent = false;
   let disposed = false;
 
   /** @type {Set<(change: PanelChange) => void>} */
@@ -99,22 +99,14 @@ export function createPanelState(model, options = {}) {
       return () => subscribers.delete(fn);
     },
 
-    get subscriberCount() {
-      return subscribers.size;
-    },
-
     /**
      * A page reloaded mid-run starts with empty rows and no frames: ask the kernel
      * once for a snapshot of every row.
      */
     resyncIfBehind() {
-      if (initialResyncSent || disposed) return;
-      initialResyncSent = true;
-      if (status === "running" && data.lastSeq === 0 && data.rows.every((r) => r.parts.length === 0)) {
-        data.awaitingSnapshot = true;
-        data.resyncAt = now();
-        model.send({ type: "resync", have: 0 });
-      }
+      if (disposed) return;
+      const have = initialResync(data, status === "running" && data.rows.every((r) => r.parts.length === 0), now());
+      if (have !== null) model.send({ type: "resync", have });
     },
 
     /** @param {object} msg  a message to the kernel ({type: "cancel", row}, …) */

@@ -428,6 +428,16 @@ test("a view rendered after the end shows the final rows", () => {
   unmount(m);
 });
 
+test("a fresh view's resync does not hold back a later gap once frames follow on in order", () => {
+  const model = panelModel(2);
+  const m = mount(model);
+  assert.deepEqual(model.sent, [{ type: "resync", have: 0 }]);
+  model.emit(frame(1, [rowEntry(0, { delta: "one " })])); // the run started with this view: in sync
+  model.emit(frame(3, [rowEntry(0, { delta: "lost" })]));
+  assert.deepEqual(model.sent, [{ type: "resync", have: 0 }, { type: "resync", have: 1 }]);
+  unmount(m);
+});
+
 test("a reloaded page mid-run asks once for a snapshot", () => {
   const model = panelModel(3);
   const widget = createWidget({ env: { now: fakeClock() } });

@@ -348,6 +348,7 @@ test("a reloaded page mid-stream asks once for the text so far", () => {
   const v2 = renderView(widget, model);
   assert.deepEqual(model.sent, [{ type: "resync", have: 0 }]);
   model.emit(frame(57, "lost delta")); // the first frame this page sees: a gap, but a resync is already out
+  assert.deepEqual(model.sent, [{ type: "resync", have: 0 }]);
   model.emit({ type: "snapshot", seq: 57, text: "Everything so far" });
   model.emit(frame(58, ", then more"));
   raf.flush();
