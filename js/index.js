@@ -177,4 +177,7 @@ export function createWidget(options = {}) {
   }
 }
 
-export default () => createWidget();
+/** @type {import("@anywidget/types").AnyWidget} */
+const widget = () => createWidget();
+
+export default widget;

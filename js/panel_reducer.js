@@ -257,7 +257,7 @@ function applyFields(row, r, now) {
   }
   for (const [key, field, type] of PLAIN_FIELDS) {
     if (typeof r[key] === type && r[key] !== row[field]) {
-      row[field] = r[key];
+      /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (row))[field] = r[key];
       changed = true;
     }
   }

@@ -27,12 +27,8 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  */
 
 /**
- * The minimal model surface used here (anywidget's model proxy, or a test fake).
- * @typedef {object} ModelLike
- * @property {(name: string) => any} get
- * @property {(name: string, cb: (...args: any[]) => void) => void} on
- * @property {(name: string, cb: (...args: any[]) => void) => void} off
- * @property {(content: any) => void} send
+ * The part of anywidget's model proxy used here (a test fake provides the same).
+ * @typedef {Pick<import("@anywidget/types").AnyModel, "get" | "on" | "off" | "send">} ModelLike
  */
 
 /**
