@@ -332,24 +332,14 @@ export function applyFrame(data, msg, now) {
   change.resync = resync;
   const inOrder = verdict === "next";
   applyPanelFields(data, msg, now, change);
-  const list = Array.isArray(msg.rows) ? msg.rows : [];
-  for (const r of list) {
-    if (!r || typeof r !== "object") continue;
-    const row = rowAt(data, r.i, now, change);
-    if (!row) continue;
-    let changed = applyFields(row, r, now);
-    if (inOrder) {
-      if (r.reset === true && row.parts.length > 0) {
-        setTranscript(row, fromText(""));
-        changed = true;
-      }
-      const before = row.parts;
-      if (Array.isArray(r.ops)) setTranscript(row, applyOps(row, r.ops));
-      else if (typeof r.delta === "string") setTranscript(row, appendText(row, r.delta));
-      if (row.parts !== before) changed = true;
-    }
-    if (changed) change.rows.push(r.i);
-  }
+  applyRowEntries(data, msg, now, change, (row, r) => {
+    if (!inOrder) return false;
+    const before = row.parts;
+    if (r.reset === true && row.parts.length > 0) setTranscript(row, fromText(""));
+    if (Array.isArray(r.ops)) setTranscript(row, applyOps(row, r.ops));
+    else if (typeof r.delta === "string") setTranscript(row, appendText(row, r.delta));
+    return row.parts !== before;
+  });
   return change;
 }
 
@@ -366,16 +356,28 @@ export function applySnapshot(data, msg, now) {
   if (!msg || typeof msg !== "object") return change;
   admitSnapshot(data, msg.seq);
   applyPanelFields(data, msg, now, change);
+  applyRowEntries(data, msg, now, change, replaceTranscript);
+  return change;
+}
+
+/**
+ * The row entries of a frame or snapshot: each one's absolute fields, then its transcript.
+ *
+ * @param {PanelData} data
+ * @param {any} msg
+ * @param {number} now
+ * @param {Change} change
+ * @param {(row: RowData, entry: any) => boolean} transcript  changes the row's transcript; whether it did
+ */
+function applyRowEntries(data, msg, now, change, transcript) {
   const list = Array.isArray(msg.rows) ? msg.rows : [];
   for (const r of list) {
     if (!r || typeof r !== "object") continue;
     const row = rowAt(data, r.i, now, change);
     if (!row) continue;
-    let changed = applyFields(row, r, now);
-    if (replaceTranscript(row, r)) changed = true;
-    if (changed) change.rows.push(r.i);
+    const fields = applyFields(row, r, now);
+    if (transcript(row, r) || fields) change.rows.push(r.i);
   }
-  return change;
 }
 
 /**

@@ -8,6 +8,7 @@
 
 import { isActive, isRunning } from "./format.js";
 import { appendText, applyOps, emptyTranscript, fromParts, fromText, partsEqual } from "./parts.js";
+import { createModelLink } from "./model_link.js";
 import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence.js";
 
 /**
@@ -81,14 +82,9 @@ export function createStreamState(model, options = {}) {
   let statsAt = now();
   let retryIn = num(model.get("retry_in"));
   let retryAt = now();
-  let disposed = false;
-
-  /** @type {Set<() => void>} */
-  const subscribers = new Set();
-
-  function notify() {
-    for (const fn of Array.from(subscribers)) fn();
-  }
+  /** @type {ReturnType<typeof createModelLink<void>>} */
+  const link = createModelLink(model);
+  const notify = () => link.notify();
 
   /**
    * The `parts` trait, when it is set and counts. It is set once at the end, so it is
@@ -146,7 +142,7 @@ export function createStreamState(model, options = {}) {
       else if (typeof msg.delta === "string") transcript = appendText(transcript, msg.delta);
     }
     // A gap: frames were dropped on the way; its delta is ignored and the text so far asked for.
-    if (resync !== null) model.send({ type: "resync", have: resync });
+    if (resync !== null) link.send({ type: "resync", have: resync });
     notify();
   }
 
@@ -206,7 +202,7 @@ export function createStreamState(model, options = {}) {
     }
     handlers.push([`change:${name}`, handler]);
   }
-  for (const [name, fn] of handlers) model.on(name, fn);
+  link.listen(handlers);
 
   return {
     /** @returns {StreamSnapshot} */
@@ -229,33 +225,24 @@ export function createStreamState(model, options = {}) {
       };
     },
 
-    /** @param {() => void} fn @returns {() => void} unsubscribe */
-    subscribe(fn) {
-      subscribers.add(fn);
-      return () => subscribers.delete(fn);
-    },
+    subscribe: link.subscribe,
 
     /**
      * A page that was reloaded mid-stream starts with no text and no frames.
      * Ask the kernel once for the text so far.
      */
     resyncIfBehind() {
-      if (disposed) return;
+      if (link.disposed) return;
       const have = initialResync(gate, isRunning(status) && transcript.parts.length === 0, now());
-      if (have !== null) model.send({ type: "resync", have });
+      if (have !== null) link.send({ type: "resync", have });
     },
 
     /** @param {string} type */
     send(type) {
-      if (!disposed) model.send({ type });
+      link.send({ type });
     },
 
-    dispose() {
-      if (disposed) return;
-      disposed = true;
-      for (const [name, fn] of handlers) model.off(name, fn);
-      subscribers.clear();
-    },
+    dispose: link.dispose,
   };
 }
 
