@@ -36,6 +36,7 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 test: install js chromium
+	npm run typecheck
 	npm test
 	$(PY) -m pytest
 
