@@ -302,6 +302,7 @@ def plan_reply(
     """
     seed = directive.seed if directive.seed is not None else seed_for(_last_user_text(body))
     stop_sequence: str | None = None
+    lead: str | None  # the first thought of a thinking block
     calls = tool_call_count(body, directive)
     results = tool_results(body)
     if calls:

@@ -266,7 +266,8 @@ class App:
 
     async def _control(self, conn: Connection, request: Request) -> None:
         """`/_sim/*`: the request log, reset and configuration (not logged themselves)."""
-        status, result = 200, None
+        status = 200
+        result: list[dict[str, Any]] | dict[str, Any]
         route = (request.method, request.path)
         try:
             if route == ("GET", "/_sim/requests"):

@@ -304,7 +304,7 @@ def _plain_string(name: str, schema: Mapping[str, Any], index: int, words: list[
 
 def check_tool_pairing(messages: Sequence[Any]) -> None:
     """Raise ToolPairingError unless every tool_use is answered at the start of the next message."""
-    expected: list[str] = []
+    expected: list[Any] = []  # tool_use ids as the client sent them: any JSON value
     for i, message in enumerate(messages):
         if not isinstance(message, Mapping):
             continue
