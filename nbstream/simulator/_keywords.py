@@ -15,7 +15,7 @@ __all__ = ["content_words", "key_term", "places"]
 _BEFORE_PLACE = frozenset({"in", "at", "for", "to", "from", "near", "of", "around", "visiting"})
 _NOT_PLACES = frozenset({"I", "The", "A", "An", "Celsius", "Fahrenheit", "English", "Monday", "Tuesday",
                          "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"})  # fmt: skip
-_LINKS = frozenset({"de", "da", "del", "la", "le", "upon", "on"})  # inside names: Rio de Janeiro
+_LINKS = frozenset({"de", "da", "del", "la", "le"})  # inside names: Rio de Janeiro
 _FILLER = frozenset(
     "what whats what's when where which who whom whose why how does do did is are was were be can could "
     "would should will shall may might must tell give show please explain describe find get look lookup "
@@ -28,8 +28,10 @@ def places(words: Sequence[str]) -> list[str]:
     """Capitalised names right after a place preposition, in order, without repeats ("New York" is one)."""
     found: list[str] = []
     i = 0
+    ended_place = -1  # index just past the last place found: "in Paris and Rome" names two
     while i < len(words):
-        if words[i].lower() in _BEFORE_PLACE and i + 1 < len(words) and _is_name(words[i + 1]):
+        before = words[i].lower() in _BEFORE_PLACE or (i == ended_place and words[i].lower() in ("and", "or"))
+        if before and i + 1 < len(words) and _is_name(words[i + 1]):
             name = [words[i + 1]]
             j = i + 2
             while j < len(words) and (
@@ -40,7 +42,7 @@ def places(words: Sequence[str]) -> list[str]:
             place = " ".join(name)
             if place not in found:
                 found.append(place)
-            i = j
+            i = ended_place = j
         else:
             i += 1
     return found

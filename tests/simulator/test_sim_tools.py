@@ -184,7 +184,7 @@ def test_inputs_take_the_place_and_the_term_the_prompt_names() -> None:
         "New York",
         "New York",
     ]  # every call asks about the city in the question, not one from a list
-    two = "Compare the weather in Paris to Lima".split()
+    two = "Weather in Paris and Lima".split()
     assert [example_input(WEATHER["input_schema"], index=i, words=two)["city"] for i in (0, 1)] == ["Paris", "Lima"]
     lookup = {"type": "object", "properties": {"term": {"type": "string"}}}
     assert example_input(lookup, words="What does TCP stand for".split()) == {"term": "TCP"}
