@@ -11,6 +11,9 @@ when it has nothing better than the simulator's generic Markdown. In order:
    (``in one sentence``, ``in two sentences``, ``define``, ``in one paragraph``, or a plain question);
 5. ``in N sentences`` or ``in one paragraph`` about anything else: that many sentences of generic text.
 
+:func:`after_tools` is what follows quoted tool results: a short closing, or, when a tool failed, the
+answer from memory if there is one.
+
 `variant` (the sample number, offset by the model) picks among equivalent answers, so ``-n 4`` gives four
 different replies and different models word the same facts differently.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 
 from ._canned import (
     CAT_CAFE_NAMES,
@@ -30,8 +34,9 @@ from ._canned import (
     WHY_THREE_STEPS,
 )
 from ._glossary import Term, find_term
+from ._tools import ToolResult
 
-__all__ = ["answer", "one_word"]
+__all__ = ["after_tools", "answer", "one_word"]
 
 _NUMBERS = {"one": 1, "a": 1, "a single": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5,
             "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}  # fmt: skip
@@ -68,6 +73,16 @@ def answer(prompt: str, variant: int) -> str | None:
     if count is not None:
         return _generic_sentences(count, variant)
     return None
+
+
+def after_tools(results: Sequence[ToolResult], question: str, variant: int) -> str:
+    """What follows the quoted tool results: from memory when a tool failed, else a short closing."""
+    if any(result.is_error for result in results):
+        known = answer(question, variant)
+        if known is not None:
+            return "The tool failed, so this is from memory: " + known
+        return "The tool failed, so I cannot answer that reliably right now; please try again later."
+    return "That is what the tools report. Ask if you want me to look anything else up."
 
 
 def _notebook_answer(prompt: str, lowered: str, variant: int) -> str | None:

@@ -16,13 +16,13 @@ import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, NamedTuple, Protocol
 
-from ._answers import answer
+from ._answers import after_tools, answer
 from ._cache import CacheUse
 from ._directives import Directive, strip_directives
 from ._latency import PROFILES, profile_for
 from ._prompt import estimate_input_tokens
 from ._text import compose, natural_length, seed_for, thinking, tokenize
-from ._tools import ToolCall, ToolResult, describe_results, plan_calls, tool_call_count, tool_results
+from ._tools import ToolCall, describe_results, plan_calls, tool_call_count, tool_results
 
 __all__ = [
     "Block",
@@ -340,7 +340,7 @@ def plan_reply(
             if directive.seed is None:
                 seed = seed_for(summary) + sample
             if shapeable:
-                tokens = tokenize(summary + "\n\n" + _wrap_up(results, _question(body), variant))
+                tokens = tokenize(summary + "\n\n" + after_tools(results, _question(body), variant))
             else:
                 tokens = _after(tokenize(summary), seed, natural_length(seed) if length is None else length)
         else:
@@ -380,16 +380,6 @@ def plan_reply(
 def _family_offset(model: str) -> int:
     """Models of different families word the same answer differently (haiku 0, sonnet 1, opus 2...)."""
     return list(PROFILES).index(profile_for(model).family)
-
-
-def _wrap_up(results: Sequence[ToolResult], question: str, variant: int) -> str:
-    """What follows the quoted tool results: from memory when a tool failed, else a short closing."""
-    if any(result.is_error for result in results):
-        known = answer(question, variant)
-        if known is not None:
-            return "The tool failed, so this is from memory: " + known
-        return "The tool failed, so I cannot answer that reliably right now; please try again later."
-    return "That is what the tools report. Ask if you want me to look anything else up."
 
 
 def _after(preface: list[str], seed: int, length: int) -> list[str]:
