@@ -44,6 +44,7 @@ _SENTENCES_RE = re.compile(r"\b(?:in |with |using )?(a single|single|one|a|two|t
 _PARAGRAPH_RE = re.compile(r"\b(?:in )?(?:one|a|a single|a short) paragraph\b")
 _ONE_WORD_RE = re.compile(r"\b(?:one|single|1)[ -]word\b|\bin a word\b")
 _HAIKU_RE = re.compile(r"\bhaiku\b")
+_LONG_RE = re.compile(r"\b(?:long|in detail|detailed|in depth|essay|story|whole|everything)\b")
 _OPENERS = ("", "Put simply: ", "In short: ", "Briefly: ")
 
 # Sentiment by counting words; "though"/"but" with both kinds is mixed.
@@ -68,7 +69,7 @@ def answer(prompt: str, variant: int) -> str | None:
         return one_word(prompt, variant)
     count = _sentence_count(lowered)
     term = find_term(lowered)
-    if term is not None:
+    if term is not None and (count is not None or not _LONG_RE.search(lowered)):  # three sentences are no story
         return _about(term, lowered, count, variant)
     if count is not None:
         return _generic_sentences(count, variant)

@@ -65,6 +65,8 @@ async def test_sentence_counts_and_paragraphs_are_honoured(client: anthropic.Asy
     assert one.count(". ") == 0 and one.endswith(".") and "DNS" in one
     assert two.count(". ") == 1 and "mutex" in two
     assert paragraph.count(". ") == 2 and "\n" not in paragraph and "QUIC" in paragraph
+    story = await collect(client, "Tell me a long story about TCP.")
+    assert story["final"].usage.output_tokens >= 150  # a long request gets a long reply, not three sentences
     unknown = await text_of(client, "Explain photosynthesis in two sentences.")
     assert unknown.count(". ") == 1 and unknown.endswith(".")  # the shape holds even without the facts
 
