@@ -113,7 +113,7 @@ class Settings:
 
     ttft: float | None = None
     rate: float | None = None
-    tokens: int | None = None  # None: a natural length of 150-300 tokens chosen from the prompt
+    tokens: int | None = None  # None: a reply shaped by the prompt (else 150-300 tokens); N: exactly N tokens
     batch_seconds: float = 2.0  # how long a whole Message Batch takes to process
 
     def __post_init__(self) -> None:
