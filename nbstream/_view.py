@@ -12,10 +12,11 @@ import asyncio
 import logging
 import pathlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 import anywidget
 import traitlets
+from IPython.display import display as ipython_display
 
 log = logging.getLogger("nbstream")
 
@@ -81,5 +82,24 @@ class NbstreamWidget(anywidget.AnyWidget):
         self.on_displayed()
         return super()._repr_mimebundle_(**kwargs)
 
+    # --- the verbs both views share ------------------------------------------------------------
+
+    def display(self) -> Self:
+        """Show the view in the current cell and start it; returns at once (``await`` it for the result)."""
+        ipython_display(self)
+        return self
+
+    def start(self) -> Self:
+        """Start without showing anything (``await`` the view for the result)."""
+        self._drive_task()
+        return self
+
+    def _drive_task(self) -> asyncio.Task[Any]:
+        """The task that runs the view's call(s) to the end (created once, on the running loop)."""
+        raise NotImplementedError
+
     def on_displayed(self) -> None:
-        """Hook: the widget was just shown in an output."""
+        try:
+            self._drive_task()
+        except RuntimeError:  # no running event loop: it starts when awaited
+            pass

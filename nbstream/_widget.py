@@ -16,7 +16,6 @@ from collections.abc import Generator
 from typing import Any
 
 import traitlets
-from IPython.display import display as ipython_display
 from typing_extensions import Unpack
 
 from . import _projection
@@ -66,16 +65,6 @@ class StreamWidget(NbstreamWidget):
         self.handle_intent("resync", lambda _msg: self._resync())
 
     # --- the public surface ------------------------------------------------------------------
-
-    def display(self) -> StreamWidget:
-        """Show the widget in the current cell and start streaming; returns at once."""
-        ipython_display(self)
-        return self
-
-    def start(self) -> StreamWidget:
-        """Start streaming without showing anything (``await`` the widget for the result)."""
-        self._drive_task()
-        return self
 
     def _drive_task(self) -> asyncio.Task[Result]:
         if self._task is None:
@@ -127,12 +116,6 @@ class StreamWidget(NbstreamWidget):
             run.cancel()
             self._channel.frames.cancel()
         super().close()
-
-    def on_displayed(self) -> None:
-        try:
-            self._drive_task()
-        except RuntimeError:  # no running event loop: it starts when awaited
-            pass
 
     # --- run -> view ---------------------------------------------------------------------------
 
