@@ -80,7 +80,7 @@ class Run:
         """``session`` carries the services (default: this kernel's); ``endpoint`` and ``limiter``
         override one of them (a panel's rows share the panel's limiter)."""
         self.request = request
-        self.session = session if session is not None else current_session()
+        self.session = session if session is not None else current_session(endpoint)
         self.endpoint = endpoint if endpoint is not None else self.session.endpoint
         self.limiter = limiter or self.session.limiter
         self.status: str = "queued"
@@ -171,7 +171,15 @@ class Run:
         self._running = True
         if self._cancel_requested:  # cancelled before it began: nothing is sent
             return self._finish("cancelled")
-        return await self._execute()
+        try:
+            return await self._execute()
+        except Exception as exc:  # a defect of nbstream's own: the call still ends, in a clear state
+            log.exception("nbstream: a call to %s failed inside nbstream", self.request.model)
+            if self.done:
+                raise
+            return self._finish("cut_off" if self.has_output else "failed", Failure(
+                "api_error", f"nbstream failed while running this call ({type(exc).__name__}: {exc})."
+            ))
 
     async def _execute(self) -> Result:
         try:
