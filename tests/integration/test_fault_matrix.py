@@ -73,6 +73,7 @@ async def test_closing_a_widget_mid_stream_cancels_it_and_leaves_no_task(simulat
 
 async def test_each_transport_is_the_one_that_sends(transport):
     import anthropic
+
     from nbstream._client import sdk_client
 
     http = sdk_client(None)._client
