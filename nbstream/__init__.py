@@ -12,9 +12,10 @@ Offline (no API key needed): ``%llm_offline`` or ``nbstream.use_offline()``.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import typing
+from typing import Any
 
-if TYPE_CHECKING:  # the public names, for type checkers and editors (at run time they load lazily, below)
+if typing.TYPE_CHECKING:  # the public names, for type checkers and editors (at run time they load lazily, below)
     from ._batch import batches
     from ._cell import last
     from ._chat import Chat, chat
