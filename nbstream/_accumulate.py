@@ -23,6 +23,7 @@ from ._events import (
     ToolInputDelta,
     Usage,
 )
+from ._local import model_name
 
 
 class MalformedStream(Exception):
@@ -128,7 +129,7 @@ class Snapshot:
                 self.output_chars += len(partial)
                 self.output_deltas += 1
             case MessageStarted(message_id=message_id, model=model, usage=usage):
-                self.message_id, self.model, self.usage, self.started = message_id, model, usage, True
+                self.message_id, self.model, self.usage, self.started = message_id, model_name(model), usage, True
             case BlockStarted(index=index, kind=kind, tool_id=tool_id, tool_name=tool_name, data=data):
                 self.blocks[index] = Block(index, kind, tool_id, tool_name, data)
             case SignatureDelta(index=index, signature=signature):

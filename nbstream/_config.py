@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._errors import InputError
+from ._pricing import set_prices
 from ._request import check_model, check_non_negative_int, check_positive_int, check_seconds, check_system
 
 
@@ -31,6 +32,7 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "idle_timeout": lambda v: check_seconds(v, "idle_timeout"),
     "max_retries": lambda v: check_non_negative_int(v, "max_retries"),
     "log_path": check_log_path,
+    "prices": set_prices,
 }
 
 # Haiku 5.5 is the default: the cheapest and fastest current model, which suits teaching and prototyping.
@@ -40,6 +42,7 @@ DEFAULT_VALUES: dict[str, Any] = {
     "system": None,
     "idle_timeout": 60.0,  # seconds without a byte before a stream counts as stalled (the SDK's is 600)
     "max_retries": 3,  # retries before the first token, for 429/529/5xx and connection failures
+    "prices": {},  # the user's own prices per model (USD per million tokens), over the price table
 }
 
 
@@ -52,6 +55,7 @@ class Defaults:
     idle_timeout: float
     max_retries: int
     log_path: str | None  # the call log's SQLite file; None switches the log off
+    prices: dict[str, dict[str, float]]  # also set by nbstream.set_price(model, input=..., output=...)
 
     def __init__(self) -> None:
         self.reset()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._events import Result
+from ._local import LOCAL_COST_LABEL
 
 STATUS_LABELS = {
     "queued": "queued",
@@ -48,6 +49,11 @@ def dollars(value: float | None, *, estimated: bool = False) -> str:
     return f"{prefix}${value:.4f}" if value < 1 else f"{prefix}${value:,.2f}"
 
 
+def result_cost(result: Result) -> str:
+    """A result's cost as shown: dollars, or "local" for an unpriced model a server on this machine ran."""
+    return LOCAL_COST_LABEL if result.local else dollars(result.cost, estimated=result.usage.estimated)
+
+
 def tokens(count: int, *, estimated: bool = False) -> str:
     return f"{'~' if estimated else ''}{count:,} {'token' if count == 1 else 'tokens'}"
 
@@ -70,7 +76,7 @@ def summary(result: Result) -> str:
         if result.ttft is not None and generating > 0.2:
             parts.append(rate(usage.output_tokens / generating))
         parts.append(seconds(result.duration))
-    parts.append(dollars(result.cost, estimated=usage.estimated))
+    parts.append(result_cost(result))
     if result.simulated:
         parts.append("simulated")
     return " · ".join(parts)

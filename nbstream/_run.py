@@ -101,6 +101,7 @@ class Run:
         self.retry_in = 0.0
         self.attempts = 0
         self.simulated = False
+        self.local = False  # a server on this machine answered: an unpriced model costs 0, shown as "local"
         self.request_id: str | None = None
         # monotonic clock marks, for ttft, rates and the panel's waterfall
         self.created_at = time.monotonic()
@@ -223,7 +224,7 @@ class Run:
                 async with _source.open_stream(
                     self.request.params(self.messages), endpoint=self.endpoint, idle_timeout=self.request.idle_timeout
                 ) as stream:
-                    self.simulated, self.request_id = stream.simulated, stream.request_id
+                    self.simulated, self.request_id, self.local = stream.simulated, stream.request_id, stream.local
                     async for event in stream.events:
                         snapshot.apply(event)
                         first = self.first_token_at is None and isinstance(event, _DELTA_TYPES)
@@ -286,6 +287,7 @@ class Run:
             message_id=self.snapshot.message_id,
             request_id=self.request_id,
             simulated=self.simulated,
+            local=self.local and not _pricing.known_model(self.request.model),
             started_at=self.wall_started_at,
             attempts=self.attempts,
             turns=len(self.turns) + 1 if self.started_at is not None else 0,
@@ -363,7 +365,8 @@ class Run:
 
     def cost(self) -> float | None:
         """Each turn priced on its own (a long-prompt band applies per request), then added up."""
-        costs = [_pricing.cost(self.request.model, self._turn_usage(s)) for s in [*self.turns, self.snapshot]]
+        model, local = self.request.model, self.local
+        costs = [_pricing.cost(model, self._turn_usage(s), local=local) for s in [*self.turns, self.snapshot]]
         return None if None in costs else sum(costs)  # type: ignore[arg-type]
 
     def ttft(self) -> float | None:
@@ -379,7 +382,8 @@ class Run:
         cost = self.cost()
         elapsed = now - self.started_at if self.started_at is not None else 0.0
         generating = now - self.first_token_at if self.first_token_at is not None else 0.0
-        uncached = _pricing.uncached_cost(self.request.model, usage)
+        uncached = _pricing.uncached_cost(self.request.model, usage, local=self.local)
+        local_cost = self.local and not _pricing.known_model(self.request.model)
         cached = usage.cache_read_input_tokens or usage.cache_creation_input_tokens
         return {
             "output_tokens": usage.output_tokens,
@@ -392,8 +396,9 @@ class Run:
             "rate": usage.output_tokens / generating if generating > 0.2 else None,
             "cost": cost,
             "cost_exact": not usage.estimated,
+            "cost_local": local_cost,
             # What caching saved (negative: what the cache writes cost extra) against the uncached price.
-            "cache_saved": (uncached - cost) if cached and cost is not None and uncached is not None else None,
+            "cache_saved": (uncached - cost) if cached and not local_cost and cost is not None and uncached is not None else None,
             "turns": len(self.turns) + (1 if self.snapshot.started else 0),
         }
 

@@ -49,6 +49,7 @@ from ._events import (
     ToolInputDelta,
     Usage,
 )
+from ._local import is_loopback
 
 SIMULATOR_HEADER = "x-nbstream-simulator"
 NO_KEY_HINT = (
@@ -74,6 +75,7 @@ class OpenStream:
     events: AsyncIterator[StreamEvent]
     request_id: str | None
     simulated: bool
+    local: bool = False  # answered by a server on this machine (loopback), not the simulator
 
 
 # One client per (event loop, credentials), so connections are pooled across calls.
@@ -138,6 +140,7 @@ async def open_stream(
             events=_events(http, model=model, idle_timeout=idle_timeout),
             request_id=http.headers.get("request-id"),
             simulated=http.headers.get(SIMULATOR_HEADER) == "1",
+            local=http.headers.get(SIMULATOR_HEADER) != "1" and is_loopback(str(http.url)),
         )
     finally:
         await opening.__aexit__(None, None, None)
