@@ -16,13 +16,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import hashlib
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,7 +46,17 @@ CMAKE_FLAGS = [
     "-DLLAMA_BUILD_SERVER=ON",
     # One self-contained binary: no LD_LIBRARY_PATH, and it can be copied out of the build tree.
     "-DBUILD_SHARED_LIBS=OFF",
+    # Not -march=native: on this project's machines the CPU advertises AMX, ggml then uses AMX tiles,
+    # and the first matrix multiply dies (SIGSEGV in ggml_backend_amx_mul_mat). AVX2 runs on any x86-64
+    # of the last decade and keeps the cached binary usable if the cache moves to another CPU.
+    "-DGGML_NATIVE=OFF",
+    "-DGGML_AVX=ON",
+    "-DGGML_AVX2=ON",
+    "-DGGML_FMA=ON",
+    "-DGGML_F16C=ON",
 ]
+# The build's cache key: the sdist's version and the flags it was built with.
+BUILD_KEY = f"{LLAMA_CPP_PYTHON}-" + hashlib.sha256(" ".join(CMAKE_FLAGS).encode()).hexdigest()[:8]
 
 
 class SetupError(RuntimeError):
@@ -55,7 +69,7 @@ def cache_dir() -> Path:
 
 def built_server() -> Path:
     """Where this module's own build of llama-server lives (it may not exist yet)."""
-    return cache_dir() / f"llama.cpp-{LLAMA_CPP_PYTHON}" / "bin" / "llama-server"
+    return cache_dir() / f"llama.cpp-{BUILD_KEY}" / "bin" / "llama-server"
 
 
 def model_path() -> Path:
@@ -89,11 +103,18 @@ def _locked(name: str) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _run(step: str, cmd: list[str], **kwargs: object) -> None:
-    print(f"[nbstream.llamacpp] {step}: {' '.join(cmd)}", flush=True)
-    result = subprocess.run(cmd, **kwargs)  # type: ignore[call-overload]
-    if result.returncode != 0:
-        raise SetupError(f"{step} failed (exit {result.returncode}); rerun: {fix_command()}")
+def _run(step: str, cmd: list[str], *, log: Path | None = None, env: dict[str, str] | None = None) -> None:
+    """Run one step; with ``log``, its (long, warning-heavy) output goes there and only its tail is shown on failure."""
+    print(f"[nbstream.llamacpp] {step}: {' '.join(cmd)}" + (f"  (output: {log})" if log else ""), flush=True)
+    if log is None:
+        returncode = subprocess.run(cmd, env=env).returncode
+    else:
+        with open(log, "wb") as out:
+            returncode = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
+        if returncode != 0:
+            print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
+    if returncode != 0:
+        raise SetupError(f"{step} failed (exit {returncode}); rerun: {fix_command()}")
 
 
 def _jobs() -> str:
@@ -103,7 +124,7 @@ def _jobs() -> str:
 def build_server() -> Path:
     """Build llama-server from the pinned sdist into the cache (once); return its path."""
     target = built_server()
-    with _locked(f"llama.cpp-{LLAMA_CPP_PYTHON}"):
+    with _locked(f"llama.cpp-{BUILD_KEY}"):
         if target.is_file():
             return target
         started = time.monotonic()
@@ -120,8 +141,9 @@ def build_server() -> Path:
                 tar.extractall(work, filter="data")
             (src,) = Path(work).glob("llama_cpp_python-*/vendor/llama.cpp")
             build = Path(work) / "build"
-            _run("cmake configure", ["cmake", "-S", str(src), "-B", str(build), *CMAKE_FLAGS])
-            _run("cmake build", ["cmake", "--build", str(build), "--target", "llama-server", "-j", _jobs()])
+            _run("cmake configure", ["cmake", "-S", str(src), "-B", str(build), *CMAKE_FLAGS], log=root / "configure.log")
+            _run("cmake build", ["cmake", "--build", str(build), "--target", "llama-server", "-j", _jobs()],
+                 log=root / "build.log")
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_suffix(".partial")
             shutil.copy2(build / "bin" / "llama-server", partial)
@@ -160,6 +182,61 @@ def server_command(port: int, *, context: int = DEFAULT_CONTEXT, parallel: int =
         raise SetupError(f"the Gemma 3 270M model is not assembled at {model_path()}; run: {fix_command()}")
     return [str(server), "-m", str(model_path()), "--host", "127.0.0.1", "--port", str(port),
             "-c", str(context), "--parallel", str(parallel), "-t", str(threads)]
+
+
+class LocalServer:
+    """A llama-server this process started on 127.0.0.1 (``with LocalServer() as server: server.base_url``)."""
+
+    def __init__(self, port: int = 0, *, context: int = DEFAULT_CONTEXT, parallel: int = DEFAULT_PARALLEL,
+                 log: Path | None = None, timeout: float = 120.0) -> None:
+        self.port = port or _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        cmd = server_command(self.port, context=context, parallel=parallel)
+        self._log = open(log, "wb") if log else subprocess.DEVNULL
+        self.process = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while not self.healthy():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                raise SetupError(f"llama-server did not start (exit {self.process.returncode}); log: {log}")
+            time.sleep(0.2)
+
+    def get(self, path: str) -> object:
+        with urllib.request.urlopen(self.base_url + path, timeout=10) as response:
+            return json.load(response)
+
+    def post(self, path: str, body: dict[str, object]) -> object:
+        request = urllib.request.Request(self.base_url + path, json.dumps(body).encode(), method="POST",
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.load(response)
+
+    def healthy(self) -> bool:
+        try:
+            return self.get("/health") == {"status": "ok"}
+        except (OSError, ValueError):
+            return False
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        if self._log is not subprocess.DEVNULL:
+            self._log.close()  # type: ignore[union-attr]
+
+    def __enter__(self) -> LocalServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def main(argv: list[str] | None = None) -> int:
