@@ -110,7 +110,7 @@ def accuracy(deltas: list[tuple[float, str]], ends: list[int]) -> dict[str, Any]
         true = sum(1 for end in ends if end <= chars) or 1
         samples.append((when, snapshot.estimated_output_tokens() / true - 1))
     duration = samples[-1][0] - samples[0][0]
-    within = sum(b[0] - a[0] for a, b in zip(samples, samples[1:]) if abs(a[1]) <= TOLERANCE)
+    within = sum(b[0] - a[0] for a, b in zip(samples, samples[1:], strict=False) if abs(a[1]) <= TOLERANCE)
     return {
         "share_within": within / duration if duration > 0 else float(abs(samples[-1][1]) <= TOLERANCE),
         "final_error": samples[-1][1],
@@ -130,12 +130,14 @@ def main(argv: list[str] | None = None) -> int:
             deltas, usage = stream(server.base_url, prompt, args.max_tokens)
             text = "".join(t for _, t in deltas)
             ends = token_ends(server, text)
-            row = {"language": language, "chars": len(text), "tokens": len(ends), "usage_output_tokens": usage.get("output_tokens")}
+            row = {"language": language, "chars": len(text), "tokens": len(ends),
+                   "usage_output_tokens": usage.get("output_tokens")}
             for name, delivery in (("llama.cpp", deltas), ("chunked", chunked(deltas, ends, seed=len(text)))):
                 row[name] = accuracy(delivery, ends)
             rows.append(row)
             print(f"{language:12} {len(ends):4} tokens  llama.cpp {row['llama.cpp']['share_within']:6.1%}"
-                  f"  chunked {row['chunked']['share_within']:6.1%}  (final error {row['chunked']['final_error']:+.1%})",
+                  f"  chunked {row['chunked']['share_within']:6.1%}"
+                  f"  (final error {row['chunked']['final_error']:+.1%})",
                   flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "token_estimate.json").write_text(json.dumps(rows, indent=1))
@@ -149,8 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['language']} | {r['tokens']} | {r['usage_output_tokens']} | {r['llama.cpp']['share_within']:.1%} "
-                     f"| {r['chunked']['share_within']:.1%} | {r['chunked']['final_error']:+.1%} |")
+        lines.append(f"| {r['language']} | {r['tokens']} | {r['usage_output_tokens']} "
+                     f"| {r['llama.cpp']['share_within']:.1%} | {r['chunked']['share_within']:.1%} "
+                     f"| {r['chunked']['final_error']:+.1%} |")
     worst = min(min(r["llama.cpp"]["share_within"], r["chunked"]["share_within"]) for r in rows)
     lines += ["", f"Worst share: {worst:.1%} ({'PASS' if worst >= TARGET_SHARE else 'FAIL'})."]
     (args.out / "token_estimate.md").write_text("\n".join(lines) + "\n")

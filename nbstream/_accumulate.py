@@ -25,6 +25,37 @@ from ._events import (
 )
 from ._local import model_name
 
+# Tokens per character by script, for the live estimate (measured on Gemma 3's tokenizer over replies in
+# ten languages, benchmarks/token_estimate.py): text in Latin script runs ~4 characters a token, other
+# alphabets ~3, CJK ideographs, kana and Hangul close to one, an emoji about one.
+ASCII_WEIGHT = 0.25
+_WEIGHTS = (  # (first code point of a range, weight), ascending
+    (0x0080, 0.25),  # Latin-1 supplement and extended Latin: accented letters in European words
+    (0x0370, 0.33),  # Greek, Cyrillic, Armenian, Hebrew, Arabic, Indic and other alphabets
+    (0x2000, 0.5),  # punctuation, symbols, arrows, dingbats
+    (0x2E80, 0.7),  # CJK radicals, kana, ideographs, Hangul, compatibility forms
+    (0xE000, 0.5),  # private use, presentation forms, half-width forms
+    (0x1F000, 1.0),  # emoji and pictographs
+    (0x20000, 0.7),  # rare CJK ideographs
+)
+
+
+def token_weight(text: str) -> float:
+    """Roughly how many tokens ``text`` is, from its characters (cheap: one pass, ASCII at C speed)."""
+    if text.isascii():
+        return len(text) * ASCII_WEIGHT
+    weight = 0.0
+    for char in text:
+        code = ord(char)
+        if code < 0x80:
+            weight += ASCII_WEIGHT
+            continue
+        for start, w in reversed(_WEIGHTS):
+            if code >= start:
+                weight += w
+                break
+    return weight
+
 
 class MalformedStream(Exception):
     """The stream broke the event grammar (a delta for a block that never started, bad tool JSON)."""
@@ -96,6 +127,7 @@ class Snapshot:
     blocks: dict[int, Block] = field(default_factory=dict)
     output_chars: int = 0  # characters of all deltas so far: a cheap progress measure
     output_deltas: int = 0
+    output_weight: float = 0.0  # token_weight() of all deltas so far
 
     @property
     def text(self) -> str:
@@ -124,10 +156,12 @@ class Snapshot:
                 self._block(index).append(text)
                 self.output_chars += len(text)
                 self.output_deltas += 1
+                self.output_weight += token_weight(text)
             case ToolInputDelta(index=index, partial_json=partial):
                 self._block(index).append(partial)
                 self.output_chars += len(partial)
                 self.output_deltas += 1
+                self.output_weight += token_weight(partial)
             case MessageStarted(message_id=message_id, model=model, usage=usage):
                 self.message_id, self.model, self.usage, self.started = message_id, model_name(model), usage, True
             case BlockStarted(index=index, kind=kind, tool_id=tool_id, tool_name=tool_name, data=data):
@@ -149,8 +183,9 @@ class Snapshot:
             raise MalformedStream(f"the stream sent a delta for block {index}, which never started") from None
 
     def estimated_output_tokens(self) -> int:
-        """A live estimate until the API's count arrives: at least one token per delta, ~4 chars each."""
-        return max(self.output_deltas, round(self.output_chars / 4))
+        """A live estimate until the API's count arrives: at least one token per delta, and what the text's
+        characters weigh by script (~4 Latin characters a token, ~1 CJK character or emoji)."""
+        return max(self.output_deltas, round(self.output_weight))
 
 
 def message_events(message: dict[str, Any]) -> list[StreamEvent]:

@@ -141,7 +141,8 @@ def build_server() -> Path:
                 tar.extractall(work, filter="data")
             (src,) = Path(work).glob("llama_cpp_python-*/vendor/llama.cpp")
             build = Path(work) / "build"
-            _run("cmake configure", ["cmake", "-S", str(src), "-B", str(build), *CMAKE_FLAGS], log=root / "configure.log")
+            configure = ["cmake", "-S", str(src), "-B", str(build), *CMAKE_FLAGS]
+            _run("cmake configure", configure, log=root / "configure.log")
             _run("cmake build", ["cmake", "--build", str(build), "--target", "llama-server", "-j", _jobs()],
                  log=root / "build.log")
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,13 @@ class Connection:
     to_client: bytearray = field(default_factory=bytearray)
     client_closed_at: float | None = None  # the client hung up (or reset) before the server did
     server_closed_at: float | None = None
+    chunks_up: list[tuple[int, float]] = field(default_factory=list)  # (offset, arrival) of each read
+    start_up: int = 0  # where this test's bytes begin on a kept-alive connection (see RecordingProxy.reset)
+    start_down: int = 0
+
+    @property
+    def open(self) -> bool:
+        return self.client_closed_at is None and self.server_closed_at is None
 
 
 @dataclass
@@ -33,6 +40,7 @@ class Exchange:
     method: str
     path: str
     request_body: bytes
+    sent_at: float = 0.0  # when the request's first byte reached the proxy
     status: int | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: bytes = b""
@@ -45,9 +53,10 @@ class Exchange:
         return json.loads(self.response_body)
 
     def sse(self) -> list[tuple[str, Any]]:
-        """The response's Server-Sent Events as (event name, parsed data), read independently of nbstream."""
+        """The response's complete Server-Sent Events as (event name, parsed data), read independently of nbstream."""
         events = []
-        for frame in self.response_body.decode("utf-8").replace("\r\n", "\n").split("\n\n"):
+        text = self.response_body.decode("utf-8", "replace").replace("\r\n", "\n")
+        for frame in text.split("\n\n")[:-1]:  # the last piece is empty, or a frame cut off by a hang-up
             name, data = None, []
             for line in frame.split("\n"):
                 if line.startswith("event:"):
@@ -117,12 +126,13 @@ def exchanges(conn: Connection) -> list[Exchange]:
     """The requests and responses of one keep-alive connection, in order."""
     out: list[Exchange] = []
     req, resp = bytes(conn.to_server), bytes(conn.to_client)
-    rpos = spos = 0
+    rpos, spos = conn.start_up, conn.start_down
     while (head := _split_head(req, rpos)) is not None:
+        sent_at = max((t for offset, t in conn.chunks_up if offset <= rpos), default=conn.opened_at)
         lines, rpos = head
         method, path, _ = lines[0].split(" ", 2)
         body, rpos, _ = _body(req, rpos, _headers(lines))
-        exchange = Exchange(conn, method, path, body)
+        exchange = Exchange(conn, method, path, body, sent_at)
         out.append(exchange)
         if (rhead := _split_head(resp, spos)) is None:
             break
@@ -152,14 +162,18 @@ class RecordingProxy:
         self._listener.close()
 
     def reset(self) -> None:
+        """Forget what was sent so far. Kept-alive connections stay (the client reuses them), from their end."""
         with self._lock:
-            self.connections.clear()
+            self.connections[:] = [c for c in self.connections if c.open]
+            for conn in self.connections:
+                conn.start_up, conn.start_down = len(conn.to_server), len(conn.to_client)
 
     def exchanges(self, path_prefix: str = "/v1/messages") -> list[Exchange]:
         """Every exchange so far whose path starts with ``path_prefix``, in the order they were opened."""
         with self._lock:
-            conns = sorted(self.connections, key=lambda c: c.opened_at)
-        return [e for c in conns for e in exchanges(c) if e.path.split("?")[0].startswith(path_prefix)]
+            conns = list(self.connections)
+        found = [e for c in conns for e in exchanges(c) if e.path.split("?")[0].startswith(path_prefix)]
+        return sorted(found, key=lambda e: e.sent_at)
 
     def messages(self) -> list[Exchange]:
         return [e for e in self.exchanges("/v1/messages") if e.path.split("?")[0] == "/v1/messages"]
@@ -197,6 +211,7 @@ class RecordingProxy:
                 _close(upstream)  # pass the hang-up on, so the server sees it
                 _close(client)
                 return
+            conn.chunks_up.append((len(conn.to_server), time.monotonic()))
             conn.to_server += data
             try:
                 upstream.sendall(data)

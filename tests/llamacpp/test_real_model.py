@@ -101,7 +101,7 @@ def test_a_repeated_prompt_reports_the_servers_prompt_reuse_as_cache_reads(kerne
     assert r["usage"]["input_tokens"] == usage["input_tokens"]
 
 
-def test_a_reply_that_fills_the_slots_context_ends_at_max_tokens_before_the_limit_and_says_why(kernel, proxy):
+def test_a_reply_that_fills_the_slots_context_ends_at_max_tokens_before_the_limit(kernel, proxy):
     # 1024 tokens per slot: a ~850-token prompt leaves room for far fewer than the 600 asked for.
     filler = " ".join(f"item{i}" for i in range(420))
     kernel.ok(f"%%llm --max-tokens 600 --out r\nContinue this list: {filler}")
