@@ -102,15 +102,20 @@ def test_a_repeated_prompt_reports_the_servers_prompt_reuse_as_cache_reads(kerne
 
 
 def test_a_reply_that_fills_the_slots_context_ends_at_max_tokens_before_the_limit(kernel, proxy):
-    # 1024 tokens per slot: a ~850-token prompt leaves room for far fewer than the 600 asked for.
-    filler = " ".join(f"item{i}" for i in range(420))
-    kernel.ok(f"%%llm --max-tokens 600 --out r\nContinue this list: {filler}")
+    # 1024 tokens per slot: a ~1000-token prompt leaves room for far fewer than the 600 tokens asked for.
+    filler = " ".join(["one two three four five six seven eight nine ten"] * 97)
+    run = kernel.ok(f"%%llm --max-tokens 600 --out r\nContinue this list: {filler}")
     (exchange,) = proxy.messages()
     usage = exchange.streamed_usage()
-    assert exchange.stop_reason() == "max_tokens" and usage["output_tokens"] < 600
+    assert exchange.stop_reason() == "max_tokens" and 0 < usage["output_tokens"] < 600
+    assert usage["input_tokens"] + usage.get("cache_read_input_tokens", 0) + usage["output_tokens"] <= 1024
     r = result(kernel)
-    assert r["stop_reason"] == "max_tokens" and r["text"] == exchange.streamed_text()
+    assert (r["status"], r["stop_reason"]) == ("done", "max_tokens") and r["text"] == exchange.streamed_text()
     assert r["usage"]["output_tokens"] == usage["output_tokens"]
+    # The base model writes chat-template markers; they are text: kept exactly, shown escaped, never as HTML.
+    if "<|" in r["text"] or "<end_of_turn>" in r["text"]:
+        (static,) = [d for d in run.displays() if "nbstream-static" in d["data"].get("text/html", "")]
+        assert "&lt;" in static["data"]["text/html"] and "<|" not in static["data"]["text/html"]
 
 
 def _closed_and_idle(llama, proxy, since: float) -> tuple[float, float]:
