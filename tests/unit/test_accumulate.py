@@ -72,13 +72,14 @@ def test_long_text_is_collected_in_linear_time():
     assert snap.estimated_output_tokens() == 200_000
 
 
-def test_the_live_estimate_weighs_characters_by_script():
+def test_the_live_estimate_weighs_text_by_script():
     from nbstream._accumulate import token_weight
 
-    assert token_weight("abcdefgh") == 2  # Latin: ~4 characters a token
-    assert token_weight("北京的历史") == pytest.approx(3.5)  # CJK: close to a token a character
-    assert token_weight("🎉🎂") == 2
+    assert token_weight("the cat sat") == 3  # a short word is a token; a single space rides along
+    assert token_weight("internationalisation") == pytest.approx(20 / 4.5)
+    assert token_weight("北京的历史") == pytest.approx(5 * 0.62)  # CJK: close to a token a character
+    assert token_weight("🎉🎂 2026\n") == 2 + 4 + 1  # emoji, digits and newlines: one each
     snap = Snapshot()
     snap.apply(BlockStarted(0, "text"))
     snap.apply(TextDelta(0, "北京的历史可以追溯到三千多年前"))  # one delta of 15 ideographs
-    assert snap.estimated_output_tokens() == round(15 * 0.7)  # not 15 / 4
+    assert snap.estimated_output_tokens() == round(15 * 0.62)  # not 15 / 4
