@@ -117,34 +117,52 @@ def accuracy(deltas: list[tuple[float, str]], ends: list[int], *, before: bool =
     within = sum(b[0] - a[0] for a, b in zip(samples, samples[1:], strict=False) if abs(a[1]) <= TOLERANCE)
     return {
         "share_within": within / duration if duration > 0 else float(abs(samples[-1][1]) <= TOLERANCE),
+        "within": within,
+        "duration": duration,
         "final_error": samples[-1][1],
         "worst_error": max((abs(e) for _, e in samples[len(samples) // 10 :]), default=0.0),
         "deltas": len(deltas),
     }
 
 
+def record(max_tokens: int) -> dict[str, Any]:
+    """Stream each prompt from a fresh llama-server and tokenize each reply: what the scores are computed from."""
+    streams = {}
+    with llamacpp.LocalServer(parallel=1, context=2048) as server:
+        for language, prompt in PROMPTS.items():
+            deltas, usage = stream(server.base_url, prompt, max_tokens)
+            ends = token_ends(server, "".join(t for _, t in deltas))
+            streams[language] = {"deltas": deltas, "ends": ends, "usage": usage}
+    return streams
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.token_estimate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--max-tokens", type=int, default=160)
+    parser.add_argument("--replay", type=Path, help="re-score the streams saved in a streams.json (no server)")
     args = parser.parse_args(argv)
+    if args.replay:
+        streams = json.loads(args.replay.read_text())
+    else:
+        streams = record(args.max_tokens)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "token_estimate_streams.json").write_text(json.dumps(streams, ensure_ascii=False))
     rows = []
-    with llamacpp.LocalServer(parallel=1, context=2048) as server:
-        for language, prompt in PROMPTS.items():
-            deltas, usage = stream(server.base_url, prompt, args.max_tokens)
-            text = "".join(t for _, t in deltas)
-            ends = token_ends(server, text)
-            row = {"language": language, "chars": len(text), "tokens": len(ends),
-                   "usage_output_tokens": usage.get("output_tokens")}
-            regrouped = chunked(deltas, ends, seed=len(text))
-            for name, delivery in (("llama.cpp", deltas), ("chunked", regrouped)):
-                row[name] = accuracy(delivery, ends)
-            row["chunked_before"] = accuracy(regrouped, ends, before=True)
-            rows.append(row)
-            print(f"{language:12} {len(ends):4} tokens  llama.cpp {row['llama.cpp']['share_within']:6.1%}"
-                  f"  chunked {row['chunked']['share_within']:6.1%}"
-                  f"  (final error {row['chunked']['final_error']:+.1%})",
-                  flush=True)
+    for language, saved in streams.items():
+        deltas, ends, usage = [tuple(d) for d in saved["deltas"]], saved["ends"], saved["usage"]
+        text = "".join(t for _, t in deltas)
+        row = {"language": language, "chars": len(text), "tokens": len(ends),
+               "usage_output_tokens": usage.get("output_tokens")}
+        regrouped = chunked(deltas, ends, seed=len(text))
+        for name, delivery in (("llama.cpp", deltas), ("chunked", regrouped)):
+            row[name] = accuracy(delivery, ends)
+        row["chunked_before"] = accuracy(regrouped, ends, before=True)
+        rows.append(row)
+        print(f"{language:12} {len(ends):4} tokens  llama.cpp {row['llama.cpp']['share_within']:6.1%}"
+              f"  chunked {row['chunked']['share_within']:6.1%}"
+              f"  (final error {row['chunked']['final_error']:+.1%})",
+              flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "token_estimate.json").write_text(json.dumps(rows, indent=1))
     lines = [
@@ -162,9 +180,18 @@ def main(argv: list[str] | None = None) -> int:
                      f"| {r['llama.cpp']['share_within']:.1%} | {r['chunked']['share_within']:.1%} "
                      f"| {r['chunked']['final_error']:+.1%} | {r['chunked_before']['share_within']:.1%} |")
     worst = min(min(r["llama.cpp"]["share_within"], r["chunked"]["share_within"]) for r in rows)
-    lines += ["", f"Worst share: {worst:.1%} ({'PASS' if worst >= TARGET_SHARE else 'FAIL'})."]
+    overall = {
+        name: sum(r[name]["within"] for r in rows) / sum(r[name]["duration"] for r in rows)
+        for name in ("llama.cpp", "chunked", "chunked_before")
+    }
+    lines += [
+        "",
+        "All streams together (duration-weighted): " + ", ".join(f"{k} {v:.1%}" for k, v in overall.items())
+        + f"; target {TARGET_SHARE:.0%}: {'PASS' if min(overall['llama.cpp'], overall['chunked']) >= TARGET_SHARE else 'FAIL'}.",  # noqa: E501
+        f"Worst single stream: {worst:.1%} ({'PASS' if worst >= TARGET_SHARE else 'FAIL'}).",
+    ]
     (args.out / "token_estimate.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines[-1:]))
+    print("\n".join(lines[-2:]))
     return 0
 
 

@@ -27,9 +27,9 @@ from ._events import (
 from ._local import model_name
 
 # The live estimate's model of a tokenizer, fitted to Gemma 3's (benchmarks/token_estimate.py, replies in
-# ten languages): a word of Latin letters is a token per ~4.5 letters (at least one), other alphabets per
-# ~3, CJK ideographs and kana ~0.62 a character, Hangul ~0.8; a digit, a newline, a punctuation mark and an
-# emoji about one each; a single space rides on the next word.
+# ten languages): a word of Latin letters is one token, plus one per 6 letters past 8; other alphabets a
+# token per ~3 letters, CJK ideographs and kana ~0.62 a character, Hangul ~0.8; a digit, a newline and an
+# emoji about one each, a punctuation mark 0.8; a single space rides on the next word.
 _PIECES = re.compile(
     r"[A-Za-z\u00C0-\u024F]+"  # Latin words
     r"|[\u0370-\u1FFF]+"  # Greek, Cyrillic, Armenian, Hebrew, Arabic, Indic, ... words
@@ -46,7 +46,7 @@ def token_weight(text: str) -> float:
     for piece in _PIECES.findall(text):
         first = ord(piece[0])
         if first < 0x80 and piece[0].isalpha() or 0xC0 <= first <= 0x24F:
-            weight += max(1.0, len(piece) / 4.5)
+            weight += 1.0 + max(0, len(piece) - 8) / 6
         elif 0x370 <= first <= 0x1FFF:
             weight += max(1.0, len(piece) / 3)
         elif 0xAC00 <= first <= 0xD7AF:
