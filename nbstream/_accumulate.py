@@ -27,8 +27,8 @@ from ._events import (
 from ._local import model_name
 
 # The live estimate's model of a tokenizer, fitted to Gemma 3's (benchmarks/token_estimate.py, replies in
-# ten languages): a word of Latin letters is one token, plus one per 6 letters past 8; other alphabets a
-# token per ~3 letters, CJK ideographs and kana ~0.62 a character, Hangul ~0.8; a digit, a newline and an
+# ten languages): a word of Latin letters is one token, plus one per 6 letters past 8; in other alphabets
+# one, plus one per 5 letters past 5; CJK ideographs and kana ~0.62 a character, Hangul ~0.8; a digit, a newline and an
 # emoji about one each, a punctuation mark 0.8; a single space rides on the next word.
 _PIECES = re.compile(
     r"[A-Za-z\u00C0-\u024F]+"  # Latin words
@@ -48,7 +48,7 @@ def token_weight(text: str) -> float:
         if first < 0x80 and piece[0].isalpha() or 0xC0 <= first <= 0x24F:
             weight += 1.0 + max(0, len(piece) - 8) / 6
         elif 0x370 <= first <= 0x1FFF:
-            weight += max(1.0, len(piece) / 3)
+            weight += 1.0 + max(0, len(piece) - 5) / 5
         elif 0xAC00 <= first <= 0xD7AF:
             weight += len(piece) * 0.8
         elif 0x2E80 <= first <= 0xABFF or 0xF900 <= first <= 0xFAFF or 0x20000 <= first <= 0x3FFFF:
