@@ -122,7 +122,9 @@ def _closed_and_idle(llama, proxy, since: float) -> tuple[float, float]:
     """Seconds from ``since`` until the proxy saw the client hang up, and until every slot was idle."""
     conn = proxy.wait_for(lambda p: next((c for c in p.connections if c.client_closed_at), None), timeout=5)
     llama.wait_idle(timeout=5)
-    return conn.client_closed_at - since, time.monotonic() - since
+    closed, idle = conn.client_closed_at - since, time.monotonic() - since
+    print(f"connection closed after {closed * 1000:.1f} ms, slots idle after {idle * 1000:.1f} ms")  # pytest -s
+    return closed, idle
 
 
 def _wait_streaming(kernel, execution) -> None:
@@ -146,7 +148,8 @@ def test_the_cancel_intent_closes_the_connection_and_frees_the_servers_slot(kern
 
 
 def test_stream_widget_cancel_closes_the_connection_and_frees_the_servers_slot(kernel, proxy, llama):
-    kernel.ok(f"w = StreamWidget('{LONG}', model='{MODEL}', max_tokens=900).display()")
+    kernel.ok(f"from nbstream import StreamWidget\nw = StreamWidget('{LONG}', model='{MODEL}', max_tokens=900)"
+              ".display()")
     kernel.ok("import asyncio\nwhile w.status != 'streaming': await asyncio.sleep(0.02)\nawait asyncio.sleep(0.3)")
     assert llama.busy_slots()
     ran = kernel.ok("import time\nt = time.monotonic(); w.cancel(); print(t)")
