@@ -31,6 +31,7 @@ import httpx2
 from ._config import defaults
 from ._events import Failure, SourceError, StreamEvent
 from ._failures import NO_KEY_HINT, classify, first_line
+from ._local import is_loopback
 from ._sse import SSEParser, decode
 
 SIMULATOR_HEADER = "x-nbstream-simulator"
@@ -54,6 +55,7 @@ class OpenStream:
     events: AsyncIterator[StreamEvent]
     request_id: str | None
     simulated: bool
+    local: bool = False  # answered by a server on this machine (loopback), not the simulator
 
 
 _ENV_NAMES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_PROFILE")
@@ -135,6 +137,7 @@ async def open_stream(
             events=_events(http, model=model, idle_timeout=idle_timeout),
             request_id=http.headers.get("request-id"),
             simulated=http.headers.get(SIMULATOR_HEADER) == "1",
+            local=http.headers.get(SIMULATOR_HEADER) != "1" and is_loopback(str(http.url)),
         )
     finally:
         await opening.__aexit__(None, None, None)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ._pricing import set_prices
 from ._validate import (
     check_log_path,
     check_model,
@@ -41,6 +42,7 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "max_retries": lambda v: check_non_negative_int(v, "max_retries"),
     "log_path": check_log_path,
     "transport": check_transport,
+    "prices": set_prices,
 }
 
 # Haiku 5.5 is the default: the cheapest and fastest current model, which suits teaching and prototyping.
@@ -53,6 +55,7 @@ DEFAULT_VALUES: dict[str, Any] = {
     # The SDK's aiohttp transport parses HTTP in C: about 40% less CPU per token than its httpx default
     # (measured here, see the README's performance section); "httpx" selects the SDK's own.
     "transport": "aiohttp" if importlib.util.find_spec("aiohttp") is not None else "httpx",
+    "prices": {},  # the user's own prices per model (USD per million tokens), over the price table
 }
 
 
@@ -66,6 +69,7 @@ class Defaults:
     max_retries: int
     log_path: str | None  # the call log's SQLite file; None switches the log off
     transport: str  # "aiohttp" or "httpx": the SDK's HTTP client for new connections
+    prices: dict[str, dict[str, float]]  # also set by nbstream.set_price(model, input=..., output=...)
 
     def __init__(self) -> None:
         self.reset()

@@ -92,6 +92,7 @@ class Run:
         self.retry_in = 0.0
         self.attempts = 0
         self.simulated = False
+        self.local = False  # a server on this machine answered: an unpriced model costs 0, shown as "local"
         self.request_id: str | None = None
         # monotonic clock marks, for ttft, rates and the panel's waterfall
         self.created_at = time.monotonic()
@@ -251,7 +252,7 @@ class Run:
                 async with _client.open_stream(
                     self.request.params(self.messages), endpoint=self.endpoint, idle_timeout=self.request.idle_timeout
                 ) as stream:
-                    self.simulated, self.request_id = stream.simulated, stream.request_id
+                    self.simulated, self.request_id, self.local = stream.simulated, stream.request_id, stream.local
                     async for event in stream.events:
                         snapshot.apply(event)
                         if self._response_first_token_at is None and isinstance(event, _DELTA_TYPES):
@@ -342,6 +343,7 @@ class Run:
             message_id=self.snapshot.message_id,
             request_id=self.request_id,
             simulated=self.simulated,
+            local=self.local and not _pricing.known_model(self.request.model),
             started_at=self.wall_started_at,
             attempts=self.attempts,
             turns=len(self.turns) + 1 if self.started_at is not None else 0,
@@ -409,7 +411,8 @@ class Run:
 
     def cost(self) -> float | None:
         """Each turn priced on its own (a long-prompt band applies per request), then added up."""
-        costs = [_pricing.cost(self.request.model, self._turn_usage(s)) for s in [*self.turns, self.snapshot]]
+        model, local = self.request.model, self.local
+        costs = [_pricing.cost(model, self._turn_usage(s), local=local) for s in [*self.turns, self.snapshot]]
         return None if None in costs else sum(costs)  # type: ignore[arg-type]
 
     def ttft(self) -> float | None:
