@@ -397,7 +397,7 @@ async def ticker(until: str, interval: float = 0.01, limit: float = 120.0) -> No
 
     def finished() -> bool:
         if until == "panel":
-            return state["panel"].start().done()
+            return state["panel"]._drive_task().done()
         if until == "floor":
             return all(t.done() for t in state.get("floor_tasks", []))
         return len(lags) * interval >= float(until)  # a number of seconds: an idle baseline
