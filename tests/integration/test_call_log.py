@@ -122,6 +122,9 @@ def test_calls_left_running_by_a_dead_process_are_marked_interrupted(tmp_path):
         "INSERT INTO calls (call_id, status, pid, text, started_at) VALUES ('b', 'running', ?, 'alive', 2)",
         (os.getppid(),),
     )
+    connection.execute(  # a row with no pid (written by an older version): nobody can still be running it
+        "INSERT INTO calls (call_id, status, pid, text, started_at) VALUES ('c', 'running', NULL, 'orphan', 3)"
+    )
     connection.commit()
     connection.close()
     log = CallLog(path)
@@ -129,7 +132,7 @@ def test_calls_left_running_by_a_dead_process_are_marked_interrupted(tmp_path):
         status = {r["call_id"]: (r["status"], r["text"]) for r in log.read(10)}
     finally:
         log.close()
-    assert status == {"a": ("interrupted", "partial"), "b": ("running", "alive")}
+    assert status == {"a": ("interrupted", "partial"), "b": ("running", "alive"), "c": ("interrupted", "orphan")}
 
 
 @pytest.mark.parametrize("value", ["", 3, ["a"]])
