@@ -9,12 +9,15 @@
 // Dispatch is on the synced trait `_view`: "stream" is one streaming reply,
 // "panel" a panel of parallel calls.
 
-import css from "./style.css";
+import transcriptCss from "../nbstream/transcript.css";
+import widgetCss from "./style.css";
 import { createStreamState } from "./stream_state.js";
 import { createStreamView } from "./stream_view.js";
 import { createPanelState } from "./panel_state.js";
 import { createPanelView } from "./panel_view.js";
 
+// The answer's own look is shared with the static copy (nbstream/_static_style.py embeds the same file).
+const css = transcriptCss + widgetCss;
 const STYLE_ID = "nbstream-style";
 
 /**

@@ -8,7 +8,7 @@
 // redraws changed bars and bars in progress. Clicks are delegated: one listener
 // for all rows, none per bar.
 
-import { renderMarkdownFragment } from "./markdown.js";
+import { copyCodeOnClick, renderAnswerFragment } from "./markdown.js";
 import { make, setAttr } from "./dom.js";
 import { createFrameLoop, viewClock } from "./frame_loop.js";
 import { createPanelRow } from "./panel_row.js";
@@ -59,7 +59,7 @@ const ROWS_PER_FRAME = 50;
 
 export function createPanelView({ doc, source, onCancelAll, onCancelRow, onRetryRow, env = {} }) {
   const { now } = viewClock(env);
-  const render = env.render ?? renderMarkdownFragment;
+  const render = env.render ?? renderAnswerFragment;
   const data = source.data;
 
   const root = make(doc, "div", "nbstream nbstream-panel");
@@ -234,7 +234,7 @@ export function createPanelView({ doc, source, onCancelAll, onCancelRow, onRetry
 
   /** @param {Event} ev */
   function onRowsClick(ev) {
-    if (loop.destroyed) return;
+    if (loop.destroyed || copyCodeOnClick(ev)) return;
     const target = /** @type {Element | null} */ (ev.target);
     const btn = /** @type {HTMLButtonElement | null} */ (target?.closest?.("button") ?? null);
     if (!btn || btn.disabled || !rowsEl.contains(btn)) return;

@@ -5,8 +5,11 @@
 
 Tokens travel to the browser as coalesced deltas (the first at once, then at most ~20 frames a second),
 never as the whole growing text. At the end the full text is synced once (for late or reloaded views)
-and, when the widget was displayed, a static copy of the answer is written below it so the answer
-outlives the kernel; the widget then hides its own copy of the text so the answer shows once.
+and, when the widget was displayed, a static copy of the answer outlives the kernel. Shown with
+``display()``, a finished call's copy takes the widget's own place in the output (update_display), so a
+reopened notebook shows the answer and no "model not found" error, and it looks the same (header, text
+styles: ``_static_style``). A call that can be retried keeps its widget for the Retry button, with the copy
+below it and the widget's text hidden (the answer shows once); a retry empties that copy at once.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from IPython.display import display as ipython_display
 from ._events import FINAL_STATUSES, Result, StatusChanged
 from ._frames import Changes, FrameContent, FrameScheduler, rounded
 from ._request import Request, make_request
-from ._run import Run
+from ._run import RETRYABLE_STATUSES, Run
 from ._static_copy import static_copy_bundle
 from ._view import NbstreamWidget
 
@@ -75,6 +78,7 @@ class StreamWidget(NbstreamWidget):
         self._seq = 0
         self._static_copy_id = f"nbstream-{uuid.uuid4().hex}"
         self._static_copy_shown = False
+        self._view_display_id: str | None = None  # set by display(): the copy can then take the view's place
         self._task: asyncio.Task[Result] | None = None
         self.handle_intent("cancel", lambda _msg: self.cancel())
         self.handle_intent("retry", lambda _msg: self.retry())
@@ -84,7 +88,8 @@ class StreamWidget(NbstreamWidget):
 
     def display(self) -> StreamWidget:
         """Show the widget in the current cell and start streaming; returns at once."""
-        ipython_display(self)
+        self._view_display_id = f"nbstream-view-{uuid.uuid4().hex}"
+        ipython_display(self, display_id=self._view_display_id)
         return self
 
     def start(self) -> StreamWidget:
@@ -115,6 +120,8 @@ class StreamWidget(NbstreamWidget):
         self._frames.flush_now()
         self._seq += 1
         self.send({"type": "snapshot", "seq": self._seq, "text": "", "parts": []})  # the view starts over
+        if self._static_copy_shown:  # the earlier copy below the view goes at once: the text shows once
+            ipython_display({"text/plain": ""}, raw=True, display_id=self._static_copy_id, update=True)
         with self.hold_sync():
             self.text = ""
             self.parts = []
@@ -182,12 +189,18 @@ class StreamWidget(NbstreamWidget):
     async def _finish(self, result: Result) -> None:
         self._frames.flush_now()
         static_copy = self.displayed and _can_display()
-        if static_copy:  # a retry replaces the earlier copy in place
+        if static_copy:
             parts = self.run.parts() if self.run.request.tools else None
+            in_place = self._view_display_id is not None and result.status not in RETRYABLE_STATUSES
             # Rendering and sanitising a long answer takes a while: off the kernel's loop.
-            bundle = await asyncio.to_thread(static_copy_bundle, result, parts)
-            ipython_display(bundle, raw=True, display_id=self._static_copy_id, update=self._static_copy_shown)
-            self._static_copy_shown = True
+            bundle = await asyncio.to_thread(
+                static_copy_bundle, result, parts, stats=rounded(self.run.stats()), replaces_view=in_place
+            )
+            if in_place:
+                ipython_display(bundle, raw=True, display_id=self._view_display_id, update=True)
+            else:  # below the view (a retry replaces this copy in place)
+                ipython_display(bundle, raw=True, display_id=self._static_copy_id, update=self._static_copy_shown)
+                self._static_copy_shown = True
         with self.hold_sync():
             self.text = result.text
             self.parts = self.run.parts() if self.run.request.tools else []
