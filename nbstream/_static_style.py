@@ -25,8 +25,9 @@ from . import _format
 NO_MATH = "tex2jax_ignore mathjax_ignore"
 _CSS = pathlib.Path(__file__).with_name("transcript.css")
 _TEXT_SELECTOR = re.compile(r"\.nbstream-text(?![\w-])")
-# Two more classes than any JupyterLab/nbconvert output rule (their strongest are two classes + elements).
-_RAISED = ".nbstream-static .nbstream-text.nbstream-text"
+# Two more classes than any JupyterLab/nbconvert output rule (their strongest are two classes + elements);
+# js/index.js raises the widget's copy of these rules the same way.
+_RAISED = ":is(.nbstream, .nbstream-static) .nbstream-text.nbstream-text"
 
 
 @functools.lru_cache(maxsize=1)
