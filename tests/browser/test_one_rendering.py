@@ -178,3 +178,37 @@ def test_at_700_px_the_answer_fits_and_nothing_overflows(lab, simulator):
     assert sizes["copyScroll"] <= 1  # wide tables and code scroll inside their own box
     assert all(right <= sizes["copy"] + 1 for right in sizes["tables"])
     assert sizes["header"] < 60  # the header wraps to two lines at most
+
+
+def test_retry_after_cancel_replaces_the_cancelled_copy_instead_of_showing_it_twice(lab, simulator):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    lab.page.set_viewport_size({"width": 1000, "height": 900})
+    lab.open_notebook(["%load_ext nbstream", "%%llm\nA long story about TCP. [[sim: tokens=3000 rate=40 seed=3]]"])
+    lab.run_cell(0)
+    lab.run_cell(1, wait=False)
+    view = lab.output(1).locator(".nbstream:not(.nbstream-static)")
+    lab.page.wait_for_function("el => +el.dataset.tokens >= 40", arg=view.element_handle(), timeout=30_000)
+    lab.page.get_by_role("button", name=re.compile("Cancel")).click()
+    copy = lab.output(1).locator('.nbstream-static[data-status="cancelled"]')
+    copy.wait_for(timeout=10_000)
+    lab.wait_cell(1, timeout=10)
+    lab.output(1).screenshot(path=str(SHOTS / "retry-1-cancelled.png"))
+    first_words = copy.locator(".nbstream-text p").first.inner_text()[:30]
+    assert lab.output_text(1).count(first_words) == 1
+    assert "cancelled" in copy.inner_text()
+    # The ended view keeps only its Retry button: the copy below carries the header and the text.
+    assert view.locator(".nbstream-status").is_hidden() and view.locator(".nbstream-retry").is_visible()
+
+    view.locator(".nbstream-retry").click()
+    lab.page.wait_for_function(
+        "el => el.dataset.status === 'streaming' && +el.dataset.tokens >= 40", arg=view.element_handle(), timeout=30_000
+    )
+    lab.output(1).screenshot(path=str(SHOTS / "retry-2-streaming-again.png"))
+    assert lab.output(1).locator(".nbstream-static").count() == 0  # the cancelled copy went at once
+    assert view.locator(".nbstream-status").is_visible()
+    assert lab.output_text(1).count(first_words) == 1  # the same opening, once: the new stream's
+
+    view.get_by_role("button", name=re.compile("Cancel")).click()
+    copy.wait_for(timeout=10_000)
+    assert lab.output(1).locator(".nbstream-static").count() == 1  # one copy, the new one, in place
+    assert lab.output_text(1).count(first_words) == 1
