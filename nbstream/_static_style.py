@@ -93,3 +93,13 @@ def result_stats(result: Any) -> dict[str, Any]:
         "ttft": result.ttft, "elapsed": result.duration, "cost": result.cost, "cost_exact": not usage.estimated,
         "rate": usage.output_tokens / generating if result.ttft is not None and generating > 0.2 else None,
     }
+
+
+def plain_html(text: str) -> str:
+    """A line of our own text as HTML that no host typesets as math (its ``$`` are money)."""
+    return f'<span class="{NO_MATH}">{html.escape(text)}</span>'
+
+
+def escape_dollars(text: str) -> str:
+    """The same line as Markdown: ``<`` and ``$`` escaped (CommonMark backslash escapes)."""
+    return text.replace("\\", "\\\\").replace("<", "\\<").replace("$", "\\$")
