@@ -212,3 +212,37 @@ def test_retry_after_cancel_replaces_the_cancelled_copy_instead_of_showing_it_tw
     copy.wait_for(timeout=10_000)
     assert lab.output(1).locator(".nbstream-static").count() == 1  # one copy, the new one, in place
     assert lab.output_text(1).count(first_words) == 1
+
+
+def test_nbconvert_html_shows_the_answer_as_jupyterlab_does_and_count_output_is_money(lab, simulator, tmp_path):
+    import subprocess
+    import sys
+
+    lab.open_notebook(["%load_ext nbstream", "%%llm --raw\n" + REPLY + "[[sim: echo=1 rate=3000]]",
+                       "%%llm --count\nHow much is a VPS at $5 a month and a database at $20 a month?"],
+                      name="convert.ipynb")
+    assert lab.run_all()
+    lab.output(1).locator('.nbstream-static[data-status="done"]').wait_for(timeout=20_000)
+    lab.wait_for_output(2, "input tokens")
+    time.sleep(0.5)
+    in_lab = look(lab, f"{_cell(lab, 1)} .nbstream-static")
+    counted = lab.output(2)
+    assert "$" in counted.inner_text() and counted.locator("mjx-container").count() == 0  # money, not math
+    lab.save()
+
+    subprocess.run([sys.executable, "-m", "nbconvert", "--to", "html", "--output-dir", str(tmp_path),
+                    str(lab.server.root_dir / "convert.ipynb")], check=True, capture_output=True, timeout=120)
+    page = lab.context.new_page()
+    page.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:") else route.continue_())
+    page.goto((tmp_path / "convert.html").as_uri())
+    page.wait_for_selector(".nbstream-static")
+    converted = page.evaluate(f"(args) => {{ {LOOK} }}", [".nbstream-static", SELECTORS, PROPS])
+    page.screenshot(path=str(SHOTS / "nbconvert.png"), full_page=True)
+    assert page.locator("text=Error displaying widget").count() == 0
+    assert converted["structure"] == in_lab["structure"] and converted["aligns"] == in_lab["aligns"]
+    assert converted["links"][0][:2] == ["https://example.com/docs", "_blank"]
+    for sel in SELECTORS:  # the copy's own script runs in nbconvert's page too: the Copy button is there
+        assert len(converted[sel]) == len(in_lab[sel]) > 0, sel
+        for got, want in zip(converted[sel], in_lab[sel]):
+            diff = {p: (got[p], want[p]) for p in PROPS if got[p] != want[p] and p != "font-family"}
+            assert not diff, (sel, diff)
