@@ -29,6 +29,7 @@ from ._events import Failure, Result, SourceError
 from ._limiter import Limiter
 from ._request import Request
 from ._run import Run
+from ._static_style import NO_MATH  # money in these tables is not math
 
 MAX_REQUESTS = 100_000  # per batch (API limit)
 MAX_BYTES = 200 * 2**20  # per batch: the API allows 256 MB; leave room for the envelope
@@ -346,7 +347,7 @@ class BatchList(list):  # type: ignore[type-arg]
             outcomes = ", ".join(f"{n} {s}" for s, n in sorted(b.counts.items()) if s != "running")
             cells = (", ".join(b.batch_ids), when, str(b.requests), str(b.counts.get("running", 0)), outcomes)
             rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-        return f'<table class="nbstream-batches"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+        return f'<table class="nbstream-batches {NO_MATH}"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def batches(n: int = 20) -> BatchList:

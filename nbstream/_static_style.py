@@ -78,9 +78,14 @@ def header_html(status: str, model: str, stats: dict[str, Any], *, simulated: bo
     badge = _span("nbstream-simulated", "SIMULATED", "Simulated output from the offline simulator") if simulated else ""
     label = _format.STATUS_LABELS.get(status, status)
     return (
-        f'<div class="nbstream-header">{_span("nbstream-status", label)}{_span("nbstream-model", model)}'
-        f'{badge}<span class="nbstream-stats">{"".join(items)}</span></div>'
+        f'<div class="nbstream-header">{_span("nbstream-status", label)}{_SEP}{_span("nbstream-model", model)}'
+        f'{_SEP if badge else ""}{badge}{_SEP}<span class="nbstream-stats">{_SEP.join(items)}</span></div>'
     )
+
+
+# Hidden by the copy's stylesheet (the flex gaps space the header); read where a host drops the stylesheet
+# (JupyterLab's sanitiser, for an untrusted notebook), so the header does not run together.
+_SEP = '<span class="nbstream-sep"> · </span>'
 
 
 def result_stats(result: Any) -> dict[str, Any]:
