@@ -11,7 +11,7 @@ JS_SRC  := $(wildcard js/*.js js/*.css)
 # Jupyter refuses to start as root (containers, this project's CI machine) unless told it may.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: demo test test-fast js install chromium bench clean
+.PHONY: demo test test-fast check js install chromium bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -35,12 +35,18 @@ js: $(BUNDLE)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-test: install js chromium
+# The checkers: lint and strict types for Python, types for the front end. Zero findings, or the build fails.
+check: install node_modules/.package-lock.json
+	$(VENV)/bin/ruff check nbstream tests benchmarks hatch_build.py
+	$(VENV)/bin/mypy
+	npm run typecheck
+
+test: check js chromium
 	npm test
 	$(PY) -m pytest
 
 # Everything but the real-browser tests: a quick loop while developing.
-test-fast: install js
+test-fast: check js
 	npm test
 	$(PY) -m pytest -m "not browser"
 

@@ -1,4 +1,6 @@
 // Formatting of the numbers and labels shown in a stream's header and its tool calls. Pure.
+// nbstream/_format.py follows the same rules: both test suites read the same table of cases,
+// tests/fixtures/format_cases.json.
 
 /** @typedef {"queued" | "waiting" | "retrying" | "streaming" | "done" | "cancelled" | "failed" | "cut_off"} Status */
 
@@ -104,7 +106,8 @@ export function formatCost(c, exact = false) {
   const p = exact ? "" : "~";
   if (v === 0) return `${p}$0.00`;
   if (v < 0.0001) return `${p}<$0.0001`;
-  if (v < 1) return `${p}$${v.toFixed(4)}`;
+  // Four decimals below a dollar, unless they would round up to one ("$1.0000").
+  if (v < 0.99995) return `${p}$${v.toFixed(4)}`;
   const [whole, cents] = v.toFixed(2).split(".");
   return `${p}$${formatInt(Number(whole))}.${cents}`;
 }

@@ -78,6 +78,28 @@ function onceCleanup(signal, fn) {
 }
 
 /**
+ * Show a view in `el`, redrawn on every change of its per-model state, until its signal aborts
+ * or the returned cleanup runs; a page reloaded mid-run first catches up.
+ *
+ * @template C
+ * @param {HTMLElement} el
+ * @param {{subscribe(fn: (change: C) => void): () => void, resyncIfBehind(): void}} state
+ * @param {{el: HTMLElement, destroy(): void}} view
+ * @param {(change: C) => void} onChange
+ * @param {AbortSignal | undefined} signal
+ */
+function attach(el, state, view, onChange, signal) {
+  el.replaceChildren(view.el);
+  const unsubscribe = state.subscribe(onChange);
+  state.resyncIfBehind();
+  return onceCleanup(signal, () => {
+    unsubscribe();
+    view.destroy();
+    view.el.remove();
+  });
+}
+
+/**
  * Create the widget definition for one model.
  *
  * @param {{env?: import("./frame_loop.js").ViewEnv}} [options]  test hooks
@@ -145,15 +167,8 @@ export function createWidget(options = {}) {
         onRetry: () => state.send("retry"),
         env: options.env,
       });
-      el.replaceChildren(view.el);
-      const unsubscribe = state.subscribe(view.invalidate);
       view.invalidate();
-      state.resyncIfBehind();
-      return onceCleanup(signal, () => {
-        unsubscribe();
-        view.destroy();
-        view.el.remove();
-      });
+      return attach(el, state, view, view.invalidate, signal);
     },
   };
 
@@ -172,15 +187,11 @@ export function createWidget(options = {}) {
       onRetryRow: (row) => state.send({ type: "retry", row }),
       env: options.env,
     });
-    el.replaceChildren(view.el);
-    const unsubscribe = state.subscribe(view.onChange);
-    state.resyncIfBehind();
-    return onceCleanup(signal, () => {
-      unsubscribe();
-      view.destroy();
-      view.el.remove();
-    });
+    return attach(el, state, view, view.onChange, signal);
   }
 }
 
-export default () => createWidget();
+/** @type {import("@anywidget/types").AnyWidget} */
+const widget = () => createWidget();
+
+export default widget;

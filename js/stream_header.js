@@ -6,7 +6,7 @@
 // It owns no listeners: the caller wires the buttons (directly, or by event
 // delegation for hundreds of rows) and calls `pressCancel` / `pressRetry`.
 
-import { make, makeButton, setAttr, setDisabled, setHidden, setText } from "./dom.js";
+import { make, makeButton, makeFigure, setAttr, setDisabled, setHidden, setText } from "./dom.js";
 import {
   formatCache, formatCost, formatInt, formatRate, formatSeconds, formatTokens, formatTurns, isActive, isRunning, retryLeft,
   statusLabel,
@@ -66,17 +66,13 @@ export function createHeader(doc, options = {}) {
   simulatedEl.hidden = true;
   const statsEl = make(doc, "span", "nbstream-stats");
   const tokensEl = make(doc, "span", "nbstream-tokens");
-  const ttftEl = make(doc, "span", "nbstream-ttft");
-  ttftEl.title = "time to first token";
-  const rateEl = make(doc, "span", "nbstream-rate");
-  rateEl.title = "output tokens per second";
-  const elapsedEl = make(doc, "span", "nbstream-elapsed");
-  elapsedEl.title = "elapsed time";
+  const ttftEl = makeFigure(doc, "nbstream-ttft", "time to first token");
+  const rateEl = makeFigure(doc, "nbstream-rate", "output tokens per second");
+  const elapsedEl = makeFigure(doc, "nbstream-elapsed", "elapsed time");
   const costEl = make(doc, "span", "nbstream-cost");
   const cacheEl = make(doc, "span", "nbstream-cache");
   cacheEl.hidden = true;
-  const turnsEl = make(doc, "span", "nbstream-turns");
-  turnsEl.title = "model turns (the model called tools between them)";
+  const turnsEl = makeFigure(doc, "nbstream-turns", "model turns (the model called tools between them)");
   turnsEl.hidden = true;
   statsEl.append(tokensEl, ttftEl, rateEl, elapsedEl, costEl, cacheEl, turnsEl);
   const noticeEl = make(doc, "span", "nbstream-notice");

@@ -49,11 +49,11 @@ class NbstreamWidget(anywidget.AnyWidget):
             self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             self._loop = None
-        self._intents: dict[str, Callable[[dict[str, Any]], None]] = {}
+        self._intents: dict[str, Callable[[dict[str, Any]], object]] = {}
         self.displayed = False
         self.on_msg(self._receive)
 
-    def handle_intent(self, name: str, handler: Callable[[dict[str, Any]], None]) -> None:
+    def handle_intent(self, name: str, handler: Callable[[dict[str, Any]], object]) -> None:
         self._intents[name] = handler
 
     def _receive(self, _widget: object, content: Any, _buffers: object) -> None:
@@ -70,7 +70,7 @@ class NbstreamWidget(anywidget.AnyWidget):
             loop.call_soon_threadsafe(self._safely, handler, content)
 
     @staticmethod
-    def _safely(handler: Callable[[dict[str, Any]], None], content: dict[str, Any]) -> None:
+    def _safely(handler: Callable[[dict[str, Any]], object], content: dict[str, Any]) -> None:
         try:
             handler(content)
         except Exception:  # a view's intent must never take the kernel's loop down

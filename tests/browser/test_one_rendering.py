@@ -141,7 +141,7 @@ def _compare_streaming_final_reloaded(lab, tag: str) -> None:
         assert seen["links"] == live["links"] == [["https://example.com/docs", "_blank", True]]  # JupyterLab sets rel itself
         for sel in SELECTORS:
             assert len(seen[sel]) == len(live[sel]) > 0, (name, sel)
-            for got, want in zip(seen[sel], live[sel]):
+            for got, want in zip(seen[sel], live[sel], strict=True):
                 diff = {p: (got[p], want[p]) for p in PROPS if got[p] != want[p]}
                 assert not diff, (name, sel, diff, got, want)
         # Dollars are money, TeX stays as written: nothing typeset, live or at the end.
@@ -243,6 +243,6 @@ def test_nbconvert_html_shows_the_answer_as_jupyterlab_does_and_count_output_is_
     assert converted["links"][0][:2] == ["https://example.com/docs", "_blank"]
     for sel in SELECTORS:  # the copy's own script runs in nbconvert's page too: the Copy button is there
         assert len(converted[sel]) == len(in_lab[sel]) > 0, sel
-        for got, want in zip(converted[sel], in_lab[sel]):
+        for got, want in zip(converted[sel], in_lab[sel], strict=True):
             diff = {p: (got[p], want[p]) for p in PROPS if got[p] != want[p] and p != "font-family"}
             assert not diff, (sel, diff)

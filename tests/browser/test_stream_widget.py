@@ -7,8 +7,6 @@ import time
 
 import pytest
 
-
-
 pytestmark = pytest.mark.browser
 
 
@@ -52,7 +50,9 @@ def test_a_cell_streams_live_and_cancel_stops_it_keeping_the_partial_text(lab, s
 
 
 def test_the_answer_shows_once_and_survives_save_shutdown_and_reload(lab, simulator):
-    lab.open_notebook(["%load_ext nbstream", "%%llm --out answer\nExplain the TCP handshake. [[sim: tokens=80 rate=400 seed=7]]"])
+    lab.open_notebook(
+        ["%load_ext nbstream", "%%llm --out answer\nExplain the TCP handshake. [[sim: tokens=80 rate=400 seed=7]]"]
+    )
     lab.run_cell(0)
     lab.run_cell(1)
     lab.wait_status(1, "done")

@@ -5,7 +5,8 @@ import re
 from pathlib import Path
 
 from nbstream._count import TokenCount
-from nbstream._events import Result, Usage
+from nbstream._events import Usage
+from nbstream._result import Result
 from nbstream._static_copy import render_html, safe_markdown, static_copy_bundle
 from nbstream._static_style import NO_MATH, stylesheet
 
