@@ -319,12 +319,14 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
         )
         for label, r in zip(labels, results, strict=True)
     ]
-    page = [
-        '<div class="nbstream-static nbstream-static-panel" data-status="done">',
-        f"<p><em>{html.escape(head)}</em></p><table><thead><tr>",
+    page = [  # the widget's look (its stylesheet, header line, tables that scroll in their box), no math
+        f'{_static_style.stylesheet()}<div class="nbstream-static nbstream-static-panel {_static_style.NO_MATH}" '
+        f'data-status="done"><div class="nbstream-copy-overview">',
+        f'<div class="nbstream-header">{html.escape(head)}</div>',
+        '<div class="nbstream-text"><table><thead><tr>',
         "".join(f"<th>{c}</th>" for c in columns), "</tr></thead><tbody>",
         "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in table_rows),
-        "</tbody></table>",
+        "</tbody></table></div></div>",
     ]
     md = [f"*{_escape_markdown_inline(head)}*", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     md += ["| " + " | ".join(_escape_markdown_inline(v) for v in row) + " |" for row in table_rows]
@@ -336,9 +338,9 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
         page.append(
             f'<details data-status="{html.escape(r.status, quote=True)}">'
             f"<summary>{html.escape(title + error)}</summary>"
-            f"{answer_html}</details>"
+            f'<div class="nbstream-text">{answer_html}</div></details>'
         )
         md += ["", f"#### {_escape_markdown_inline(title + error)}", "", answer_md.rstrip()]
         plain += ["", f"== {title}{error}", r.text]
-    page.append("</div>")
+    page.append(f"</div>{_static_style.COPY_SCRIPT}")
     return {"text/markdown": "\n".join(md) + "\n", "text/html": "".join(page), "text/plain": "\n".join(plain)}

@@ -246,3 +246,38 @@ def test_nbconvert_html_shows_the_answer_as_jupyterlab_does_and_count_output_is_
         for got, want in zip(converted[sel], in_lab[sel], strict=True):
             diff = {p: (got[p], want[p]) for p in PROPS if got[p] != want[p] and p != "font-family"}
             assert not diff, (sel, diff)
+
+
+def test_a_finished_panel_shows_one_summary_and_its_copy_keeps_it_for_the_reopened_notebook(lab, simulator):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    lab.page.set_viewport_size({"width": 700, "height": 1000})
+    lab.open_notebook(["%load_ext nbstream", "%%llm -n 3\nIs $5 a month a fair price for a VPS? [[sim: tokens=40]]"])
+    lab.run_cell(0)
+    lab.run_cell(1, timeout=60)
+    area = lab.output(1)
+    copy = area.locator(".nbstream-static-panel")
+    copy.wait_for(state="attached", timeout=20_000)
+    area.locator('.nbstream-panel[data-status="done"]').wait_for(timeout=20_000)
+    time.sleep(0.5)
+    area.screenshot(path=str(SHOTS / "panel-700-live.png"))
+    # One summary: the live panel's; the copy below it keeps only the answers, collapsed.
+    assert area.locator(".nbstream-panel .nbstream-summary").is_visible()
+    assert copy.locator(".nbstream-copy-overview").is_hidden()
+    assert copy.locator("details").count() == 3
+    # The legend names the colour the finished bars took.
+    assert area.locator('.nbstream-wf-outcome[data-outcome="done"]').is_visible()
+
+    lab.save()
+    lab.shutdown_kernel()
+    lab.reload()
+    copy.locator(".nbstream-copy-overview").wait_for(timeout=20_000)  # without the widget: the copy's own summary
+    area.screenshot(path=str(SHOTS / "panel-700-reloaded.png"))
+    fit = lab.evaluate("""
+        const area = panel.content.widgets[1].node.querySelector('.jp-Cell-outputArea');
+        const copy = area.querySelector('.nbstream-static-panel');
+        return {over: copy.scrollWidth - copy.clientWidth, math: area.querySelectorAll('mjx-container').length,
+                right: copy.getBoundingClientRect().right, areaRight: area.getBoundingClientRect().right};
+    """)
+    assert fit["over"] <= 1 and fit["right"] <= fit["areaRight"] + 1  # the table scrolls in its own box
+    assert fit["math"] == 0  # the costs in the table are money
+    assert "$" in copy.locator("table").inner_text()
