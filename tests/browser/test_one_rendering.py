@@ -270,6 +270,8 @@ def test_a_finished_panel_shows_one_summary_and_its_copy_keeps_it_for_the_reopen
     lab.save()
     lab.shutdown_kernel()
     lab.reload()
+    area = lab.output(1)  # a new page: locators again
+    copy = area.locator(".nbstream-static-panel")
     copy.locator(".nbstream-copy-overview").wait_for(timeout=20_000)  # without the widget: the copy's own summary
     area.screenshot(path=str(SHOTS / "panel-700-reloaded.png"))
     fit = lab.evaluate("""
