@@ -47,6 +47,7 @@ export function injectStyle(doc) {
  */
 
 const VIEWS = new Set(["stream", "panel"]);
+const ORPHAN_GRACE_MS = 400; // how long a running call may have no view before it is stopped
 
 /**
  * @param {HTMLElement} el
@@ -109,6 +110,43 @@ export function createWidget(options = {}) {
   let stream = null;
   /** @type {PanelState | null} */
   let panel = null;
+  // Views of this model now on the page. When the last one goes (re-running the cell clears its output)
+  // while the call still streams, nobody can see it any more: stop it, as the Cancel button would. A
+  // short grace lets a view that is only being re-created (a moved or re-rendered output) come back.
+  let views = 0;
+  /** @type {ReturnType<typeof setTimeout> | null} */
+  let orphanTimer = null;
+  const schedule = options.env?.setTimeout ?? globalThis.setTimeout.bind(globalThis);
+  const unschedule = options.env?.clearTimeout ?? globalThis.clearTimeout.bind(globalThis);
+
+  /**
+   * @param {() => void} cleanup  the view's own cleanup
+   * @param {AbortSignal | undefined} signal  anywidget aborts it when the view goes (as it calls the cleanup)
+   */
+  function counted(cleanup, signal) {
+    views += 1;
+    if (orphanTimer !== null) {
+      unschedule(orphanTimer);
+      orphanTimer = null;
+    }
+    let done = false;
+    const gone = () => {
+      if (done) return;
+      done = true;
+      cleanup();
+      views -= 1;
+      if (views === 0) orphanTimer = schedule(stopIfOrphaned, ORPHAN_GRACE_MS);
+    };
+    signal?.addEventListener("abort", gone, { once: true });
+    return gone;
+  }
+
+  function stopIfOrphaned() {
+    orphanTimer = null;
+    if (views > 0) return;
+    if (stream !== null && !stream.snapshot().final) stream.send("cancel");
+    if (panel !== null && panel.running) panel.send({ type: "cancel_all" });
+  }
 
   /** @param {ModelLike} model */
   function streamFor(model) {
@@ -157,7 +195,7 @@ export function createWidget(options = {}) {
       if (!VIEWS.has(kind)) {
         return renderUnsupported(el, `nbstream: this version of the front end cannot show a "${kind}" view.`);
       }
-      if (kind === "panel") return renderPanel(model, el, signal);
+      if (kind === "panel") return counted(renderPanel(model, el, signal), signal);
 
       const state = streamFor(model);
       const view = createStreamView({
@@ -168,7 +206,7 @@ export function createWidget(options = {}) {
         env: options.env,
       });
       view.invalidate();
-      return attach(el, state, view, view.invalidate, signal);
+      return counted(attach(el, state, view, view.invalidate, signal), signal);
     },
   };
 

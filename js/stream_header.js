@@ -142,7 +142,9 @@ export function createHeader(doc, options = {}) {
         if (stats.cache_write_tokens) parts.push(`${formatInt(stats.cache_write_tokens)} cache write`);
         setAttr(tokensEl, "title", parts.join(", "));
       }
-      setText(ttftEl, typeof stats.ttft === "number" ? `TTFT ${formatSeconds(stats.ttft)}` : "");
+      // The successful attempt's TTFT, and when retries made the first token come later, since the start.
+      const later = typeof stats.ttft_total === "number" ? ` (${formatSeconds(stats.ttft_total)} from the start)` : "";
+      setText(ttftEl, typeof stats.ttft === "number" ? `TTFT ${formatSeconds(stats.ttft)}${later}` : "");
       setText(rateEl, formatRate(stats.rate));
 
       let elapsed = Number(stats.elapsed) || 0;

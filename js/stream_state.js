@@ -18,9 +18,11 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {number | null} [input_tokens]
  * @property {number} [cache_read_tokens]
  * @property {number} [cache_write_tokens]
- * @property {number | null} [ttft]
+ * @property {number | null} [ttft]       the answering attempt's time to first token
+ * @property {number | null} [ttft_total] seconds from the first request to the first token, when retries made it later
+ * @property {number | null} [tool_time]  seconds the model's tool calls ran (left out of the rate)
  * @property {number} [elapsed]
- * @property {number | null} [rate]
+ * @property {number | null} [rate]       output tokens per second of generation time
  * @property {number | null} [cost]
  * @property {boolean} [cost_exact]
  * @property {number | null} [cache_saved]  US dollars caching saved (negative: the cache writes cost extra)

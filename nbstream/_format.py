@@ -81,7 +81,10 @@ def rate(value: float | None) -> str:
 
 
 def dollars(value: float | None, *, estimated: bool = False) -> str:
-    """$0.0021, $1.23, <$0.0001, with ~ while estimated; "cost unknown" for None."""
+    """$0.000042, $0.0021, $0.1235, $1.23, with ~ while estimated; "cost unknown" for None.
+
+    Below a cent, two significant digits (a short Haiku call costs a few hundred-thousandths of a dollar:
+    enough to compare calls); up to a dollar, four decimals; then cents."""
     v = _number(value)
     if v is None:
         return "cost unknown"
@@ -89,8 +92,10 @@ def dollars(value: float | None, *, estimated: bool = False) -> str:
     v = max(0.0, v)
     if v == 0:
         return f"{prefix}$0.00"
-    if v < 0.0001:
-        return f"{prefix}<$0.0001"
+    if v < 0.000001:
+        return f"{prefix}<$0.000001"
+    if v < 0.01:
+        return f"{prefix}${_fixed(v, max(4, 1 - math.floor(math.log10(v))))}"
     if v < 0.99995:  # four decimals below a dollar, unless they would round up to one ("$1.0000")
         return f"{prefix}${_fixed(v, 4)}"
     whole, cents = _fixed(v, 2).split(".")
@@ -159,6 +164,16 @@ class ResultLike(Protocol):
     def simulated(self) -> bool: ...
     @property
     def turns(self) -> int: ...
+    @property
+    def rate(self) -> float | None: ...
+    @property
+    def first_token_after(self) -> float | None: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def retry_wait(self) -> float: ...
+    @property
+    def stop_reason(self) -> str | None: ...
 
 
 def summary(result: ResultLike) -> str:
@@ -167,18 +182,25 @@ def summary(result: ResultLike) -> str:
     parts = [result.model]
     if result.status != "done":
         parts.append(status_label(result.status))
-    parts.append(f"{usage.input_tokens:,} in / {tokens(usage.output_tokens, estimated=usage.estimated)} out")
+    # Input counts every prompt token, cached or not (the cache figure says how many were cached).
+    prompt = usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens
+    parts.append(f"{prompt:,} in / {tokens(usage.output_tokens, estimated=usage.estimated)} out")
     for figure in (cache(usage.cache_read_input_tokens, usage.cache_creation_input_tokens), turns(result.turns)):
         if figure:
             parts.append(figure)
     if result.ttft is not None:
-        parts.append(f"TTFT {seconds(result.ttft)}")
+        after = result.first_token_after
+        later = f" ({seconds(after)} from the start)" if after is not None and after - result.ttft > 0.05 else ""
+        parts.append(f"TTFT {seconds(result.ttft)}{later}")
+    if result.rate is not None:
+        parts.append(rate(result.rate))
     if result.duration is not None:
-        generating = result.duration - (result.ttft or 0)
-        if result.ttft is not None and generating > 0.2:
-            parts.append(rate(usage.output_tokens / generating))
         parts.append(seconds(result.duration))
     parts.append(dollars(result.cost, estimated=usage.estimated))
+    if result.attempts > 1 and result.retry_wait > 0:
+        parts.append(f"{result.attempts} attempts, waited {seconds(result.retry_wait)}")
+    if result.stop_reason == "max_tokens":
+        parts.append("stopped at max_tokens")
     if result.simulated:
         parts.append("simulated")
     return " · ".join(parts)

@@ -20,7 +20,6 @@ from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import traitlets
-from IPython.display import display as ipython_display
 from typing_extensions import Unpack
 
 from . import _projection
@@ -143,16 +142,6 @@ class ParallelPanel(NbstreamWidget):
 
     # --- the public surface ------------------------------------------------------------------
 
-    def display(self) -> ParallelPanel:
-        """Show the panel in the current cell and start every row; returns at once."""
-        ipython_display(self)
-        return self
-
-    def start(self) -> ParallelPanel:
-        """Start every row without showing anything (``await`` the panel for the results)."""
-        self._drive_task()
-        return self
-
     def _drive_task(self) -> asyncio.Task[list[Result]]:
         if self._task is None:
             if not self._channel.started and self._ended_at is None:
@@ -162,12 +151,6 @@ class ParallelPanel(NbstreamWidget):
 
     def __await__(self) -> Generator[Any, None, list[Result]]:
         return self._drive_task().__await__()
-
-    def on_displayed(self) -> None:
-        try:
-            self._drive_task()
-        except RuntimeError:  # no running loop: starts when awaited
-            pass
 
     @property
     def results(self) -> list[Result | None]:

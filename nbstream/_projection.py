@@ -8,10 +8,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from . import _pricing
+from . import _format, _pricing
 
 if TYPE_CHECKING:  # annotations only: the run module does not import this one
     from ._accumulate import Block
+    from ._events import Failure
     from ._run import Run
 
 RESULT_PREVIEW = 4000  # characters of a tool's result a view gets (the model gets all of it)
@@ -56,7 +57,9 @@ def stats(run: Run) -> dict[str, Any]:
     usage = run.usage()
     cost = run.cost()
     elapsed = now - run.started_at if run.started_at is not None else 0.0
-    generating = now - run.first_token_at if run.first_token_at is not None else 0.0
+    ttft, after_start = run.ttft(), run.first_token_after()
+    # From the first request, when retries before the first token make it longer than the TTFT.
+    retried = ttft is not None and after_start is not None and after_start - ttft > 0.05
     uncached = _pricing.uncached_cost(run.request.model, usage)
     cached = usage.cache_read_input_tokens or usage.cache_creation_input_tokens
     return {
@@ -65,9 +68,11 @@ def stats(run: Run) -> dict[str, Any]:
         "input_tokens": usage.input_tokens if (run.turns or run.snapshot.started) else None,
         "cache_read_tokens": usage.cache_read_input_tokens,
         "cache_write_tokens": usage.cache_creation_input_tokens,
-        "ttft": run.ttft(),
+        "ttft": ttft,
+        "ttft_total": after_start if retried else None,
         "elapsed": elapsed,
-        "rate": usage.output_tokens / generating if generating > 0.2 else None,
+        "rate": run.output_rate(),  # over generation time only: the same figure the result keeps
+        "tool_time": run.tool_time or None,
         "cost": cost,
         "cost_exact": not usage.estimated,
         # What caching saved (negative: what the cache writes cost extra) against the uncached price.
@@ -83,13 +88,40 @@ def view_state(run: Run) -> dict[str, Any]:
         "status": run.status,
         "stats": stats(run),
         "error": (run.result.error or "") if run.result is not None else "",
-        "notice": failure.one_line() if run.status == "retrying" and failure is not None else "",
+        "notice": failure.one_line() if run.status == "retrying" and failure is not None else ending_notes(run),
         "retry_in": run.retry_in,
         "can_retry": run.retryable and run.status in RETRYABLE_STATUSES,
     }
     if not run.cancellable:
         state["can_cancel"] = False
     return state
+
+
+def retry_note(waits: list[tuple[Failure, float]]) -> str:
+    """"retried once after a 429, waited 2.0 s": why the first token came later than the TTFT says."""
+    if not waits:
+        return ""
+    reasons = []
+    for failure, _ in waits:
+        reason = f"a {failure.status_code}" if failure.status_code and failure.status_code != 200 else failure.kind
+        if reason not in reasons:
+            reasons.append(reason.replace("_", " "))
+    times = {1: "once", 2: "twice"}.get(len(waits), f"{len(waits)} times")
+    waited = sum(delay for _, delay in waits)
+    return f"retried {times} after {' and '.join(reasons)}, waited {_format.seconds(waited)}"
+
+
+def ending_notes(run: Run) -> str:
+    """What a finished call's header says besides its figures: retries, and a reply cut at max_tokens."""
+    if run.result is None:
+        return ""
+    notes = [retry_note(run.retry_waits)]
+    if run.result.stop_reason == "max_tokens":
+        notes.append(
+            f"stopped at the token limit ({run.request.max_tokens:,} max_tokens): raise --max-tokens "
+            "(max_tokens=) for a longer answer"
+        )
+    return " · ".join(n for n in notes if n)
 
 
 def timeline(run: Run, origin: float | None = None) -> dict[str, float | None]:

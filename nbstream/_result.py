@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import _static_copy
+from . import _format, _static_copy
 from ._events import Usage
 
 
@@ -34,6 +34,10 @@ class Result:
     started_at: float | None = None  # wall-clock epoch seconds
     attempts: int = 1
     turns: int = 1  # model turns (more than one when the model called tools)
+    rate: float | None = None  # output tokens per second of generation (tool runs and waits left out)
+    first_token_after: float | None = None  # seconds from the first request to the first token (retries in)
+    retry_wait: float = 0.0  # seconds waited between attempts before the first token (429, 529, ...)
+    tool_time: float = 0.0  # seconds the model's tool calls ran
 
     @property
     def ok(self) -> bool:
@@ -44,7 +48,7 @@ class Result:
 
     def __repr__(self) -> str:
         preview = self.text if len(self.text) <= 60 else self.text[:57] + "..."
-        cost = "unknown" if self.cost is None else f"${self.cost:.4f}"
+        cost = "unknown" if self.cost is None else _format.dollars(self.cost)
         return (
             f"Result(status={self.status!r}, model={self.model!r}, "
             f"output_tokens={self.usage.output_tokens}, cost={cost}, text={preview!r})"

@@ -100,6 +100,11 @@ class Run:
         self.first_token_at: float | None = None
         self.ended_at: float | None = None
         self._first_token_request_at: float | None = None
+        # Generation time only: from each response's first token to its end, tools and waits left out.
+        self._generated_for = 0.0  # seconds, over the responses that have ended
+        self._response_first_token_at: float | None = None  # of the response streaming now
+        self.tool_time = 0.0  # seconds the model's tool calls ran (between turns)
+        self.retry_waits: list[tuple[Failure, float]] = []  # each retry before the first token: why, how long
         self.wall_started_at = time.time()
         self.tool_states: dict[str, dict[str, Any]] = {}  # tool_use id -> running / done / failed, result
         self.log_extra: dict[str, Any] = {}  # extra call-log columns (a chat's name)
@@ -184,7 +189,9 @@ class Run:
                         f"Stopped after {self.request.max_turns} model turns (max_turns); the model still wanted "
                         "to call tools.",
                     ))
+                tools_started = time.monotonic()
                 results = await _tools.run_calls(turn.tool_uses(), self.request.tools, self._notify)
+                self.tool_time += time.monotonic() - tools_started
                 assistant = turn.assistant_message()
                 assert assistant is not None  # a turn that stopped for tool_use has blocks
                 self.messages = [*self.messages, assistant, {"role": "user", "content": results}]
@@ -216,6 +223,7 @@ class Run:
             if failure.kind in ("rate_limited", "overloaded"):
                 self.limiter.backoff(delay)
             self.failure, self.retry_in = failure, delay
+            self.retry_waits.append((failure, delay))
             self._set_status("retrying")
             await asyncio.sleep(delay)
             self.retry_in = 0.0
@@ -238,6 +246,8 @@ class Run:
                     self.simulated, self.request_id = stream.simulated, stream.request_id
                     async for event in stream.events:
                         snapshot.apply(event)
+                        if self._response_first_token_at is None and isinstance(event, _DELTA_TYPES):
+                            self._response_first_token_at = time.monotonic()
                         first = self.first_token_at is None and isinstance(event, _DELTA_TYPES)
                         if first:  # status first, so the frame carrying the first token says "streaming"
                             self.first_token_at = time.monotonic()
@@ -251,6 +261,8 @@ class Run:
                 return exc.failure
             except MalformedStream as exc:
                 return Failure("malformed", f"The API sent a malformed stream: {exc}.", mid_stream=True)
+            finally:
+                self._end_response()
         if not snapshot.stopped:
             # A clean end of the body without message_stop is a cut-off stream, never a finished one.
             return Failure(
@@ -258,6 +270,29 @@ class Run:
                 retryable=True, mid_stream=True,
             )
         return None
+
+    def _end_response(self) -> None:
+        if self._response_first_token_at is not None:
+            self._generated_for += time.monotonic() - self._response_first_token_at
+            self._response_first_token_at = None
+
+    def generation_time(self) -> float:
+        """Seconds spent generating: each response from its first token to its end (tools, retries and
+        the wait for a later turn's first token are not generation)."""
+        now = self.ended_at or time.monotonic()
+        current = self._response_first_token_at
+        return self._generated_for + (now - current if current is not None else 0.0)
+
+    def output_rate(self) -> float | None:
+        """Output tokens per second of generation: the one definition every view shows."""
+        generating = self.generation_time()
+        return self.usage().output_tokens / generating if generating > 0.2 else None
+
+    def first_token_after(self) -> float | None:
+        """Seconds from the call's first request to its first token, retries and their waits included."""
+        if self.first_token_at is None or self.started_at is None:
+            return None
+        return self.first_token_at - self.started_at
 
     def _set_status(self, status: str) -> None:
         if status != self.status:
@@ -279,6 +314,7 @@ class Run:
 
     def _finish(self, status: str, failure: Failure | None = None) -> Result:
         # Synchronous from here to the return: a cancel arriving now sees `done` and does nothing.
+        self._end_response()
         self.ended_at = time.monotonic()
         self.failure = failure
         self.retry_in = 0.0
@@ -301,6 +337,10 @@ class Run:
             started_at=self.wall_started_at,
             attempts=self.attempts,
             turns=len(self.turns) + 1 if self.started_at is not None else 0,
+            rate=self.output_rate(),
+            first_token_after=self.first_token_after(),
+            retry_wait=sum(delay for _, delay in self.retry_waits),
+            tool_time=self.tool_time,
         )
         self._set_status(status)
         return self.result

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import pathlib
+import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 import anywidget
 import traitlets
+from IPython.display import display as ipython_display
 
 log = logging.getLogger("nbstream")
 
@@ -51,6 +53,7 @@ class NbstreamWidget(anywidget.AnyWidget):
             self._loop = None
         self._intents: dict[str, Callable[[dict[str, Any]], object]] = {}
         self.displayed = False
+        self.view_display_id: str | None = None  # set by display()
         self.on_msg(self._receive)
 
     def handle_intent(self, name: str, handler: Callable[[dict[str, Any]], object]) -> None:
@@ -81,5 +84,26 @@ class NbstreamWidget(anywidget.AnyWidget):
         self.on_displayed()
         return super()._repr_mimebundle_(**kwargs)
 
+    # --- the verbs both views share ------------------------------------------------------------
+
+    def display(self) -> Self:
+        """Show the view in the current cell and start it; returns at once (``await`` it for the result)."""
+        # A display id lets the view's static copy take its place at the end (StreamWidget._finish).
+        self.view_display_id = f"nbstream-view-{uuid.uuid4().hex}"
+        ipython_display(self, display_id=self.view_display_id)
+        return self
+
+    def start(self) -> Self:
+        """Start without showing anything (``await`` the view for the result)."""
+        self._drive_task()
+        return self
+
+    def _drive_task(self) -> asyncio.Task[Any]:
+        """The task that runs the view's call(s) to the end (created once, on the running loop)."""
+        raise NotImplementedError
+
     def on_displayed(self) -> None:
-        """Hook: the widget was just shown in an output."""
+        try:
+            self._drive_task()
+        except RuntimeError:  # no running event loop: it starts when awaited
+            pass

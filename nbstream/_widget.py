@@ -15,7 +15,6 @@ below it and the widget's text hidden (the answer shows once); a retry empties t
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Generator
 from typing import Any
 
@@ -64,24 +63,12 @@ class StreamWidget(NbstreamWidget):
         self._channel = Channel(lambda message: self.send(message), self._next_frame)
         self._pending = FrameContent()
         self._sent_stats = Changes()
-        self._view_display_id: str | None = None  # set by display(): the copy can then take the view's place
         self._task: asyncio.Task[Result] | None = None
         self.handle_intent("cancel", lambda _msg: self.cancel())
         self.handle_intent("retry", lambda _msg: self.retry())
         self.handle_intent("resync", lambda _msg: self._resync())
 
     # --- the public surface ------------------------------------------------------------------
-
-    def display(self) -> StreamWidget:
-        """Show the widget in the current cell and start streaming; returns at once."""
-        self._view_display_id = f"nbstream-view-{uuid.uuid4().hex}"
-        ipython_display(self, display_id=self._view_display_id)
-        return self
-
-    def start(self) -> StreamWidget:
-        """Start streaming without showing anything (``await`` the widget for the result)."""
-        self._drive_task()
-        return self
 
     def _drive_task(self) -> asyncio.Task[Result]:
         if self._task is None:
@@ -135,12 +122,6 @@ class StreamWidget(NbstreamWidget):
             self._channel.frames.cancel()
         super().close()
 
-    def on_displayed(self) -> None:
-        try:
-            self._drive_task()
-        except RuntimeError:  # no running event loop: it starts when awaited
-            pass
-
     # --- run -> view ---------------------------------------------------------------------------
 
     def _on_run(self, run: Run, event: object) -> None:
@@ -180,13 +161,13 @@ class StreamWidget(NbstreamWidget):
             # A call that cannot be retried needs no widget any more: its copy takes the view's place, so a
             # reopened notebook has no widget view left to fail. Else the copy goes below the view.
             retryable = self.run.retryable and result.status in _projection.RETRYABLE_STATUSES
-            in_place = self._view_display_id is not None and not retryable
+            in_place = self.view_display_id is not None and not retryable
             # Rendering and sanitising a long answer takes a while: off the kernel's loop.
             bundle = await asyncio.to_thread(
                 static_copy_bundle, result, parts, stats=rounded(_projection.stats(self.run)), replaces_view=in_place
             )
             if in_place:
-                ipython_display(bundle, raw=True, display_id=self._view_display_id, update=True)
+                ipython_display(bundle, raw=True, display_id=self.view_display_id, update=True)
             else:  # a retry replaces this copy in place
                 self._channel.show_static_copy(bundle)
         with self.hold_sync():

@@ -46,7 +46,7 @@ def test_seconds(value, text):
 
 @pytest.mark.parametrize(
     ("value", "estimated", "text"),
-    [(0.0021, False, "$0.0021"), (1234.5, False, "$1,234.50"), (0.00001, False, "<$0.0001"),
+    [(0.0021, False, "$0.0021"), (1234.5, False, "$1,234.50"), (0.00001, False, "$0.000010"),
      (0.0, False, "$0.00"), (0.0021, True, "~$0.0021"), (None, False, "cost unknown")],
 )
 def test_dollars(value, estimated, text):
@@ -60,7 +60,7 @@ def test_tokens_and_rates():
 
 def test_summary_names_what_is_not_done_and_what_was_simulated():
     result = Result(text="x", status="cut_off", model="claude-haiku-5-5", usage=Usage(10, 20, estimated=True),
-                    ttft=0.5, duration=2.5, cost=None, simulated=True)
+                    ttft=0.5, duration=2.5, cost=None, simulated=True, rate=10.0)
     assert summary(result) == (
         "claude-haiku-5-5 · cut off · 10 in / ~20 tokens out · TTFT 0.50 s · 10 tok/s · 2.5 s · cost unknown"
         " · simulated"
@@ -70,7 +70,17 @@ def test_summary_names_what_is_not_done_and_what_was_simulated():
 def test_summary_shows_cache_and_turns_as_the_widget_header_does():
     result = Result(text="x", status="done", model="m", usage=Usage(10, 20, cache_read_input_tokens=1830,
                     cache_creation_input_tokens=0), duration=1.0, cost=0.5, turns=3)
-    assert summary(result) == "m · 10 in / 20 tokens out · cache 1,830 read · 3 turns · 1.0 s · $0.5000"
+    # Input counts every prompt token, the cached ones too (issue 11: "after prompt caching the footer says 0 in").
+    assert summary(result) == "m · 1,840 in / 20 tokens out · cache 1,830 read · 3 turns · 1.0 s · $0.5000"
+
+
+def test_summary_tells_retries_a_later_first_token_and_the_token_limit():
+    result = Result(text="x", status="done", model="m", usage=Usage(10, 50), ttft=0.4, duration=3.5, cost=0.0021,
+                    rate=48.0, first_token_after=2.6, attempts=2, retry_wait=2.0, stop_reason="max_tokens")
+    assert summary(result) == (
+        "m · 10 in / 50 tokens out · TTFT 0.40 s (2.6 s from the start) · 48 tok/s · 3.5 s · $0.0021"
+        " · 2 attempts, waited 2.0 s · stopped at max_tokens"
+    )
 
 
 def test_format_is_a_leaf_module():
