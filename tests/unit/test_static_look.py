@@ -1,11 +1,13 @@
 """The static copy reads like the live widget: its header, its stylesheet (the widget's own file, raised
 above the host's output styles), table alignment, and the rule that nbstream never typesets ``$``."""
 
+import html
 import re
 from pathlib import Path
 
 from nbstream._count import TokenCount
 from nbstream._events import Usage
+from nbstream._format import dollars
 from nbstream._result import Result
 from nbstream._static_copy import render_html, safe_markdown, static_copy_bundle
 from nbstream._static_style import NO_MATH, stylesheet
@@ -35,8 +37,9 @@ def test_the_markdown_form_escapes_dollars_outside_code_only():
 
 def test_count_output_is_money_not_math():
     count = TokenCount("claude-haiku-5-5", 12, 400, 0.00001, 0.002)
-    assert f'class="{NO_MATH}"' in count._repr_html_() and "&lt;$0.0001" in count._repr_html_()
-    assert "\\$0.0020" in count._repr_markdown_() and "\\<\\$0.0001" in count._repr_markdown_()
+    assert f'class="{NO_MATH}"' in count._repr_html_() and "$0.0020" in count._repr_html_()
+    assert "\\$0.0020" in count._repr_markdown_()
+    assert re.search(r"(?<!\\)\$", count._repr_markdown_()) is None  # every $ escaped
 
 
 def test_table_alignment_survives_as_the_widgets_align_attribute():
@@ -50,7 +53,7 @@ def test_the_copy_has_the_widgets_header_and_text_container():
              "cost": 0.00005, "cost_exact": True}
     page = static_copy_bundle(result("**Hi**", "cancelled"), stats=stats)["text/html"]
     for text in ('<span class="nbstream-status">cancelled</span>', ">82 tokens<", ">TTFT 0.08 s<", ">20 tok/s<",
-                 ">4.1 s<", ">&lt;$0.0001<", ">SIMULATED<", '<div class="nbstream-error" role="alert">Cancelled.</div>',
+                 ">4.1 s<", f">{html.escape(dollars(0.00005))}<", ">SIMULATED<", '<div class="nbstream-error" role="alert">Cancelled.</div>',
                  '<div class="nbstream-text"><p><strong>Hi</strong></p>'):
         assert text in page
     assert 'class="nbstream nbstream-static' not in page  # below a live view: not a second view root
