@@ -36,7 +36,12 @@ def stylesheet() -> str:
     css = re.sub(r"/\*.*?\*/", "", _CSS.read_text(encoding="utf-8"), flags=re.S)
     css = _TEXT_SELECTOR.sub(_RAISED, css)
     css = re.sub(r"\s*([{};,>])\s*", r"\1", re.sub(r"\s+", " ", css)).replace(";}", "}")
-    return f"<style>{css.strip()}</style>"
+    return f"<style>{css.strip()}{_HOST_RULES}</style>"
+
+
+# JupyterLab and nbconvert pad HTML outputs on the right (the widget's output is not): the copy's box
+# reaches as far as the widget did.
+_HOST_RULES = ".jp-RenderedHTMLCommon:has(>.nbstream-static){padding-right:0}"
 
 
 # Ours, constant: finds its own copy (the element just before it) and gives each code block the button.
