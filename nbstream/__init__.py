@@ -12,9 +12,10 @@ Offline (no API key needed): ``%llm_offline`` or ``nbstream.use_offline()``.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import typing
+from typing import Any
 
-if TYPE_CHECKING:  # the public names, for type checkers and editors (at run time they load lazily, below)
+if typing.TYPE_CHECKING:  # the public names, for type checkers and editors (at run time they load lazily, below)
     from ._batch import batches
     from ._cell import last
     from ._chat import Chat, chat
@@ -44,6 +45,7 @@ _EXPORTS = {
     "NbstreamError": "._errors",
     "ParallelPanel": "._panel",
     "Result": "._result",
+    "set_price": "._pricing",
     "Spend": "._ledger",
     "spend": "._ledger",
     "StreamWidget": "._widget",
@@ -72,6 +74,7 @@ __all__ = [
     "NbstreamError",
     "ParallelPanel",
     "Result",
+    "set_price",
     "Spend",
     "spend",
     "StreamWidget",
