@@ -9,12 +9,18 @@
 // Dispatch is on the synced trait `_view`: "stream" is one streaming reply,
 // "panel" a panel of parallel calls.
 
-import css from "./style.css";
+import transcriptCss from "../nbstream/transcript.css";
+import widgetCss from "./style.css";
 import { createStreamState } from "./stream_state.js";
 import { createStreamView } from "./stream_view.js";
 import { createPanelState } from "./panel_state.js";
 import { createPanelView } from "./panel_view.js";
 
+// The answer's own look is shared with the static copy (nbstream/_static_style.py embeds the same file,
+// raised the same way): every .nbstream-text rule gets two more classes than any host rule around it
+// (JupyterLab styles the outputs the widget sits in, e.g. pre line heights).
+const RAISED = ":is(.nbstream, .nbstream-static) .nbstream-text.nbstream-text";
+const css = transcriptCss.replace(/\.nbstream-text(?![\w-])/g, RAISED) + widgetCss;
 const STYLE_ID = "nbstream-style";
 
 /**

@@ -213,7 +213,59 @@ export function renderMarkdown(src) {
  * @returns {DocumentFragment}
  */
 export function renderMarkdownFragment(src) {
-  return /** @type {DocumentFragment} */ (
+  const fragment = /** @type {DocumentFragment} */ (
     /** @type {unknown} */ (getPurifier().sanitize(markdownToHtml(src), { ...PURIFY_CONFIG, RETURN_DOM_FRAGMENT: true }))
   );
+  return fragment;
+}
+
+/**
+ * What a view shows of an answer: the sanitised fragment, plus a Copy button on each code block.
+ *
+ * @param {string} src
+ * @returns {DocumentFragment}
+ */
+export function renderAnswerFragment(src) {
+  const fragment = renderMarkdownFragment(src);
+  addCopyButtons(fragment);
+  return fragment;
+}
+
+/**
+ * Give every code block a Copy button (ours, added after sanitising). Its label is drawn by CSS, so the
+ * block's text stays the code alone. The static copy's script draws the same button.
+ *
+ * @param {DocumentFragment | Element} root
+ */
+export function addCopyButtons(root) {
+  for (const pre of Array.from(root.querySelectorAll("pre"))) {
+    if (pre.querySelector(":scope > .nbstream-copy")) continue;
+    const button = pre.ownerDocument.createElement("button");
+    button.className = "nbstream-copy";
+    button.setAttribute("type", "button");
+    button.setAttribute("aria-label", "Copy code");
+    pre.prepend(button);
+  }
+}
+
+/**
+ * A click anywhere in a view: if it was on a code block's Copy button, copy that block's code.
+ * Returns whether it was (the caller then ignores the click).
+ *
+ * @param {Event} event
+ */
+export function copyCodeOnClick(event) {
+  const target = /** @type {Element | null} */ (event.target);
+  const button = target && typeof target.closest === "function" ? target.closest(".nbstream-copy") : null;
+  if (!button) return false;
+  const code = button.parentElement?.querySelector("code") ?? button.parentElement;
+  const text = code?.textContent ?? "";
+  const win = button.ownerDocument.defaultView;
+  const done = () => {
+    button.setAttribute("data-copied", "");
+    win?.setTimeout(() => button.removeAttribute("data-copied"), 1500);
+  };
+  const clipboard = win?.navigator?.clipboard;
+  if (clipboard) clipboard.writeText(text).then(done, () => {});
+  return true;
 }

@@ -8,7 +8,7 @@
 // redraws changed bars and bars in progress. Clicks are delegated: one listener
 // for all rows, none per bar.
 
-import { renderMarkdownFragment } from "./markdown.js";
+import { copyCodeOnClick, renderAnswerFragment } from "./markdown.js";
 import { make, setAttr } from "./dom.js";
 import { createFrameLoop, viewClock } from "./frame_loop.js";
 import { createPanelRow } from "./panel_row.js";
@@ -53,13 +53,15 @@ const MARKDOWN_BUDGET_MS = 8;
 
 /** Rows whose DOM is built in one animation frame. */
 const ROWS_PER_FRAME = 50;
+/** Above this many rows the row list scrolls in its own box (style.css); below, every row is in view. */
+const MANY_ROWS = 40;
 
 /**
  * @param {PanelViewOptions} options
  */
 export function createPanelView({ doc, source, onCancelAll, onCancelRow, onRetryRow, env = {} }) {
   const { now } = viewClock(env);
-  const render = env.render ?? renderMarkdownFragment;
+  const render = env.render ?? renderAnswerFragment;
   const data = source.data;
 
   const root = make(doc, "div", "nbstream nbstream-panel");
@@ -72,6 +74,16 @@ export function createPanelView({ doc, source, onCancelAll, onCancelRow, onRetry
   legend.setAttribute("aria-hidden", "true");
   for (const name of ["queued", "waiting", "generating"]) {
     const key = make(doc, "span", `nbstream-wf-key nbstream-wf-key-${name}`, name === "waiting" ? "waiting for first token" : name);
+    legend.append(key);
+  }
+  // An ended bar takes its outcome's colour: the legend names the colours on the waterfall.
+  /** @type {Map<string, HTMLElement>} */
+  const outcomeKeys = new Map();
+  for (const [status, label] of [["done", "done"], ["cancelled", "cancelled"], ["failed", "failed"], ["cut_off", "cut off"]]) {
+    const key = make(doc, "span", "nbstream-wf-key nbstream-wf-outcome", label);
+    key.setAttribute("data-outcome", status);
+    key.hidden = true;
+    outcomeKeys.set(status, key);
     legend.append(key);
   }
   waterfallWrap.append(waterfall.el, legend);
@@ -197,6 +209,10 @@ export function createPanelView({ doc, source, onCancelAll, onCancelRow, onRetry
 
     drawSummary(t, running, clock);
     waterfall.draw(data.rows, clock, changed, live);
+    const outcomes = new Set(data.rows.map((r) => r.status));
+    for (const [status, key] of outcomeKeys) {
+      if (key.hidden === outcomes.has(status)) key.hidden = !outcomes.has(status);
+    }
 
     loop.setTicking(live || summaryTicking || ticking.size > 0);
     if (pending.size) invalidate();
@@ -229,12 +245,13 @@ export function createPanelView({ doc, source, onCancelAll, onCancelRow, onRetry
     setAttr(root, "data-status", running ? "running" : "done");
     setAttr(root, "data-done", String(s.done));
     setAttr(root, "data-total", String(s.total));
+    setAttr(root, "data-many", String(s.total > MANY_ROWS));
     summaryTicking = summary.draw(s, running, t);
   }
 
   /** @param {Event} ev */
   function onRowsClick(ev) {
-    if (loop.destroyed) return;
+    if (loop.destroyed || copyCodeOnClick(ev)) return;
     const target = /** @type {Element | null} */ (ev.target);
     const btn = /** @type {HTMLButtonElement | null} */ (target?.closest?.("button") ?? null);
     if (!btn || btn.disabled || !rowsEl.contains(btn)) return;

@@ -16,7 +16,8 @@ export const PREVIEW_CHARS = 240;
 function stripMarkdown(s) {
   return s
     .replace(/^[ \t]*(?:`{3,}|~{3,}).*$/gm, " ")
-    .replace(/^[ \t]{0,3}#{1,6}[ \t]+/gm, "")
+    // A heading reads as a lead-in to its text ("Caching, step by step: Most of the time…").
+    .replace(/^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$/gm, (_m, title) => (/[.:!?]$/.test(title) ? title : `${title}:`))
     .replace(/^[ \t]*>[ \t]?/gm, "")
     .replace(/^[ \t]*(?:[-+*]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?/gm, "")
     .replace(/!?\[([^\]\n]*)\]\([^)\n]*(?:\)|$)/g, "$1")

@@ -8,11 +8,12 @@
 // next animation frame after `invalidate()`, at most once per frame however many
 // messages arrived in between.
 
-import { renderMarkdownFragment } from "./markdown.js";
+import { copyCodeOnClick, renderAnswerFragment } from "./markdown.js";
 import { make, setAttr, setText } from "./dom.js";
 import { createHeader, outputTokens } from "./stream_header.js";
 import { createFrameLoop, viewClock } from "./frame_loop.js";
 import { createPartsView } from "./parts_view.js";
+import { isActive } from "./format.js";
 
 /** @typedef {import("./stream_state.js").StreamSnapshot} StreamSnapshot */
 /** @typedef {import("./frame_loop.js").ViewEnv} ViewEnv */
@@ -46,7 +47,7 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
   // Further text parts and tool call groups are placed after textEl by the parts view.
   root.append(header.el, errorEl, textEl);
 
-  const transcript = createPartsView(textEl, { render: env.render ?? renderMarkdownFragment, now });
+  const transcript = createPartsView(textEl, { render: env.render ?? renderAnswerFragment, now });
 
   const loop = createFrameLoop(env, flush);
   const { invalidate } = loop;
@@ -67,6 +68,7 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
   // to another realm (an iframe, jsdom) whose addEventListener rejects our signal.
   cancelBtn.addEventListener("click", onCancelClick);
   retryBtn.addEventListener("click", onRetryClick);
+  root.addEventListener("click", copyCodeOnClick);
 
   /**
    * Draw the header and the error line (cheap).
@@ -78,6 +80,9 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
   function drawHeader(s, t) {
     setAttr(root, "data-status", s.status);
     setAttr(root, "data-tokens", String(outputTokens(s.stats)));
+    // The kernel wrote the ended call's static copy (its header, error and text) below this view:
+    // the view keeps only its buttons (Retry), so nothing shows twice.
+    setAttr(root, "data-copy-below", !s.showText && !isActive(s.status) ? "true" : "false");
     const ticking = header.draw({ ...s, hasText: s.parts.length > 0 }, t);
     setText(errorEl, s.error);
     return ticking;
@@ -120,6 +125,7 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
       loop.destroy();
       cancelBtn.removeEventListener("click", onCancelClick);
       retryBtn.removeEventListener("click", onRetryClick);
+      root.removeEventListener("click", copyCodeOnClick);
     },
   };
 }

@@ -31,6 +31,7 @@ from ._log import current_log
 from ._request import Request
 from ._result import Result
 from ._run import Run
+from ._static_style import NO_MATH  # money in these tables is not math
 from ._validate import check_positive_int
 
 MAX_REQUESTS = 100_000  # per batch (API limit)
@@ -349,7 +350,7 @@ class BatchList(list):  # type: ignore[type-arg]
             outcomes = ", ".join(f"{n} {s}" for s, n in sorted(b.counts.items()) if s != "running")
             cells = (", ".join(b.batch_ids), when, str(b.requests), str(b.counts.get("running", 0)), outcomes)
             rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-        return f'<table class="nbstream-batches"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+        return f'<table class="nbstream-batches {NO_MATH}"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def batches(n: int = 20) -> BatchList:

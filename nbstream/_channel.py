@@ -61,3 +61,8 @@ class Channel:
     def show_static_copy(self, bundle: dict[str, str]) -> None:
         ipython_display(bundle, raw=True, display_id=self._copy_id, update=self._copy_shown)
         self._copy_shown = True
+
+    def clear_static_copy(self) -> None:
+        """Empty the copy below the view (a Retry starts over: the old text must not show twice)."""
+        if self._copy_shown:
+            ipython_display({"text/plain": ""}, raw=True, display_id=self._copy_id, update=True)

@@ -25,6 +25,7 @@ from . import _static_copy
 from ._errors import InputError
 from ._events import FINAL_STATUSES, StatusChanged
 from ._request import CALL_OPTIONS, CallOptions, Request, make_request
+from ._static_style import NO_MATH  # money in these tables is not math
 from ._widget import StreamWidget
 
 
@@ -147,7 +148,7 @@ class Chat:
                     continue
                 rows.append(f"<div class=\"nbstream-chat-turn\"><strong>{who}</strong>{body}</div>")
         title = html.escape(f"chat {self.name!r}: {len(self._turns)} turns")
-        return f'<div class="nbstream-chat"><p><em>{title}</em></p>{"".join(rows)}</div>'
+        return f'<div class="nbstream-chat {NO_MATH}"><p><em>{title}</em></p>{"".join(rows)}</div>'
 
 
 _chats: dict[str, Chat] = {}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from typing_extensions import Unpack
 
-from . import _client, _format, _pricing
+from . import _client, _format, _pricing, _static_style
 from ._events import Usage
 from ._offline import current_endpoint
 from ._request import CallOptions, Request, make_request
@@ -33,8 +33,12 @@ class TokenCount:
     def __repr__(self) -> str:
         return f"TokenCount({self.summary()})"
 
+    def _repr_html_(self) -> str:
+        # Hosts typeset $…$ in the HTML and Markdown they render: "$0.0021 … up to $0.0200" is money.
+        return _static_style.plain_html(self.summary())
+
     def _repr_markdown_(self) -> str:
-        return self.summary()
+        return _static_style.escape_dollars(self.summary())
 
 
 async def count_tokens(request: Request) -> TokenCount:

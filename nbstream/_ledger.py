@@ -10,6 +10,7 @@ from typing import Any
 from . import _format
 from ._events import FINAL_STATUSES, StatusChanged
 from ._result import Result
+from ._static_style import NO_MATH  # money in these tables is not math
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class Spend:
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{h}</th>" for h in self._HEAD)
         body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self._rows())
-        return f'<table class="nbstream-spend"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        return f'<table class="nbstream-spend {NO_MATH}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
     def _repr_markdown_(self) -> str:
         lines = ["| " + " | ".join(self._HEAD) + " |", "|" + "---|" * len(self._HEAD)]

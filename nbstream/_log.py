@@ -30,6 +30,7 @@ from ._config import defaults
 from ._errors import InputError
 from ._events import Usage
 from ._result import Result
+from ._static_style import NO_MATH  # money in these tables is not math
 from ._validate import check_positive_int
 
 COMMIT_EVERY = 2.0  # seconds between commits of a streaming call's partial text
@@ -342,4 +343,5 @@ def history_table(results: list[Result]) -> str:
         )
         rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
     header = "".join(f"<th>{h}</th>" for h in head)
-    return f'<table class="nbstream-history"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    body = "".join(rows)
+    return f'<table class="nbstream-history {NO_MATH}"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'

@@ -10,6 +10,9 @@ untrusted and JupyterLab renders a live session's outputs as trusted, without sa
 - ``text/markdown``: the source with raw HTML neutralised (every ``<`` outside code is escaped), images
   turned into links, and, if the text has any link to a scheme other than http, https or mailto, every
   link bracket escaped, so no Markdown renderer can turn it into markup, a script link or a tracker.
+  ``$`` is escaped too: nbstream never typesets math (see ``_static_style``).
+
+The HTML form looks like the live widget (its header, text styles and Copy buttons: ``_static_style``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import nh3
 from markdown_it import MarkdownIt
 
-from . import _format
+from . import _format, _static_style
 
 if TYPE_CHECKING:  # only for annotations: the result module imports this one
     from ._result import Result
@@ -72,8 +75,20 @@ def _parser(check: _LinkCheck) -> MarkdownIt:
         tokens[idx].attrSet("class", TOC_IGNORE)
         return str(_self.renderToken(tokens, idx, options, env))
 
+    def cell_align(_self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        # markdown-it aligns a column with a style attribute (removed by the sanitiser); the widget's
+        # renderer and its stylesheet use the align attribute.
+        token = tokens[idx]
+        match = re.fullmatch(r"text-align:(left|center|right)", token.attrGet("style") or "")
+        token.attrs.pop("style", None)
+        if match:
+            token.attrSet("align", match.group(1))
+        return str(_self.renderToken(tokens, idx, options, env))
+
     md.add_render_rule("image", image_as_link)
     md.add_render_rule("heading_open", heading_outside_toc)
+    md.add_render_rule("th_open", cell_align)
+    md.add_render_rule("td_open", cell_align)
     return md
 
 
@@ -82,6 +97,8 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
 def _keep_safe_classes(tag: str, attr: str, value: str) -> str | None:
+    if attr == "align":
+        return value if value in ("left", "center", "right") else None
     if attr != "class":
         return value
     if tag == "code" and re.fullmatch(r"language-[\w+-]{1,40}", value):
@@ -97,7 +114,10 @@ def _render(markdown_text: str) -> tuple[str, bool]:
         rendered,
         tags=_ALLOWED_TAGS,
         clean_content_tags={"script", "style"},
-        attributes={"a": {"href", "title"}, "code": {"class"}, **{h: {"class"} for h in _HEADINGS}},
+        attributes={
+            "a": {"href", "title"}, "code": {"class"}, "th": {"align"}, "td": {"align"},
+            **{h: {"class"} for h in _HEADINGS},
+        },
         attribute_filter=_keep_safe_classes,
         url_schemes=set(SAFE_SCHEMES),
         link_rel="noopener noreferrer nofollow",
@@ -167,7 +187,7 @@ def _escape_outside_code_spans(line: str, escape_brackets: bool) -> str:
                 out.append(run)
                 i = j
             continue
-        if ch == "<" or (escape_brackets and ch in "[]") or (ch == "!" and line.startswith("[", i + 1)):
+        if ch in "<$" or (escape_brackets and ch in "[]") or (ch == "!" and line.startswith("[", i + 1)):
             out.append("\\" + ch)  # "\!" before "[": an image becomes a plain link, never loaded
         else:
             out.append(ch)
@@ -186,7 +206,7 @@ def _closing_run(line: str, start: int, run: str) -> int | None:
     return None
 
 
-_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$])")
 
 
 def _escape_markdown_inline(text: str) -> str:
@@ -220,7 +240,7 @@ def parts_html(parts: list[dict[str, Any]]) -> str:
     out = []
     for part in parts:
         if part["t"] == "text":
-            out.append(render_html(part["text"]))
+            out.append(f'<div class="nbstream-text">{render_html(part["text"])}</div>')
         else:
             result = html.escape(str(part.get("result") or ""))
             out.append(
@@ -232,11 +252,21 @@ def parts_html(parts: list[dict[str, Any]]) -> str:
 
 # Ours, not model output: the blocks of a long answer are laid out only when they scroll into view,
 # so showing the copy of a 20,000-token answer does not hold JupyterLab's main thread.
-LAZY_LAYOUT = "<style>.nbstream-static>*{content-visibility:auto;contain-intrinsic-size:auto 2em}</style>"
+LAZY_LAYOUT = (
+    "<style>.nbstream-static .nbstream-text>*{content-visibility:auto;contain-intrinsic-size:auto 2em}</style>"
+)
 
 
-def static_copy_bundle(result: Result, parts: list[dict[str, Any]] | None = None) -> dict[str, str]:
-    """The mimebundle of the static copy: text/markdown, text/html and text/plain (with tool calls, if any)."""
+def static_copy_bundle(
+    result: Result, parts: list[dict[str, Any]] | None = None, *, stats: dict[str, Any] | None = None,
+    replaces_view: bool = False,
+) -> dict[str, str]:
+    """The mimebundle of the static copy: text/markdown, text/html and text/plain (with tool calls, if any).
+
+    The HTML reads like the widget at its end: its header (``stats``: the run's own figures, the widget's
+    ``stats`` trait), the error line, the text. ``replaces_view``: the copy takes the widget's place in
+    its output, so its root also carries the widget's root class.
+    """
     footer = _format.summary(result)
     if result.error and result.status != "done":
         footer = f"{footer} · {result.error}"
@@ -244,11 +274,19 @@ def static_copy_bundle(result: Result, parts: list[dict[str, Any]] | None = None
         body_md, body_html = parts_markdown(parts), parts_html(parts)
     else:
         body_html, body_md = both_forms(result.text) if result.text else ("", "")
+        body_html = f'<div class="nbstream-text">{body_html}</div>' if body_html else ""
     md = (body_md.rstrip() + "\n\n---\n" if body_md else "") + f"*{_escape_markdown_inline(footer)}*\n"
     status = html.escape(result.status, quote=True)
+    figures = stats if stats is not None else _static_style.result_stats(result)
+    header = _static_style.header_html(result.status, result.model, figures, simulated=result.simulated)
+    error = (
+        f'<div class="nbstream-error" role="alert">{html.escape(result.error)}</div>'
+        if result.error and result.status != "done" else ""
+    )
+    root = ("nbstream " if replaces_view else "") + f"nbstream-static {_static_style.NO_MATH}"
     page = (
-        f'{LAZY_LAYOUT}<div class="nbstream-static" data-status="{status}">{body_html}'
-        f'<hr><p><em>{html.escape(footer)}</em></p></div>'
+        f'{_static_style.stylesheet()}{LAZY_LAYOUT}<div class="{root}" data-status="{status}" '
+        f'data-tokens="{result.usage.output_tokens}">{header}{error}{body_html}</div>{_static_style.COPY_SCRIPT}'
     )
     plain = (result.text.rstrip() + "\n\n" if result.text else "") + footer
     return {"text/markdown": md, "text/html": page, "text/plain": plain}
@@ -281,12 +319,14 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
         )
         for label, r in zip(labels, results, strict=True)
     ]
-    page = [
-        '<div class="nbstream-static nbstream-static-panel" data-status="done">',
-        f"<p><em>{html.escape(head)}</em></p><table><thead><tr>",
+    page = [  # the widget's look (its stylesheet, header line, tables that scroll in their box), no math
+        f'{_static_style.stylesheet()}<div class="nbstream-static nbstream-static-panel {_static_style.NO_MATH}" '
+        f'data-status="done"><div class="nbstream-copy-overview">',
+        f'<div class="nbstream-header">{html.escape(head)}</div>',
+        '<div class="nbstream-text"><table><thead><tr>',
         "".join(f"<th>{c}</th>" for c in columns), "</tr></thead><tbody>",
         "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in table_rows),
-        "</tbody></table>",
+        "</tbody></table></div></div>",
     ]
     md = [f"*{_escape_markdown_inline(head)}*", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     md += ["| " + " | ".join(_escape_markdown_inline(v) for v in row) + " |" for row in table_rows]
@@ -298,9 +338,9 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
         page.append(
             f'<details data-status="{html.escape(r.status, quote=True)}">'
             f"<summary>{html.escape(title + error)}</summary>"
-            f"{answer_html}</details>"
+            f'<div class="nbstream-text">{answer_html}</div></details>'
         )
         md += ["", f"#### {_escape_markdown_inline(title + error)}", "", answer_md.rstrip()]
         plain += ["", f"== {title}{error}", r.text]
-    page.append("</div>")
+    page.append(f"</div>{_static_style.COPY_SCRIPT}")
     return {"text/markdown": "\n".join(md) + "\n", "text/html": "".join(page), "text/plain": "\n".join(plain)}

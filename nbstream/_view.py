@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import pathlib
+import uuid
 from collections.abc import Callable
 from typing import Any, Self
 
@@ -52,6 +53,7 @@ class NbstreamWidget(anywidget.AnyWidget):
             self._loop = None
         self._intents: dict[str, Callable[[dict[str, Any]], object]] = {}
         self.displayed = False
+        self.view_display_id: str | None = None  # set by display()
         self.on_msg(self._receive)
 
     def handle_intent(self, name: str, handler: Callable[[dict[str, Any]], object]) -> None:
@@ -86,7 +88,9 @@ class NbstreamWidget(anywidget.AnyWidget):
 
     def display(self) -> Self:
         """Show the view in the current cell and start it; returns at once (``await`` it for the result)."""
-        ipython_display(self)
+        # A display id lets the view's static copy take its place at the end (StreamWidget._finish).
+        self.view_display_id = f"nbstream-view-{uuid.uuid4().hex}"
+        ipython_display(self, display_id=self.view_display_id)
         return self
 
     def start(self) -> Self:

@@ -5,8 +5,11 @@
 
 Tokens travel to the browser as coalesced deltas (the first at once, then at most ~20 frames a second),
 never as the whole growing text. At the end the full text is synced once (for late or reloaded views)
-and, when the widget was displayed, a static copy of the answer is written below it so the answer
-outlives the kernel; the widget then hides its own copy of the text so the answer shows once.
+and, when the widget was displayed, a static copy of the answer outlives the kernel. Shown with
+``display()``, a finished call's copy takes the widget's own place in the output (update_display), so a
+reopened notebook shows the answer and no "model not found" error, and it looks the same (header, text
+styles: ``_static_style``). A call that can be retried keeps its widget for the Retry button, with the copy
+below it and the widget's text hidden (the answer shows once); a retry empties that copy at once.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Generator
 from typing import Any
 
 import traitlets
+from IPython.display import display as ipython_display
 from typing_extensions import Unpack
 
 from . import _projection
@@ -93,6 +97,7 @@ class StreamWidget(NbstreamWidget):
             return self
         self.run = self.run.again()  # the same observers: a chat still records the retried answer
         self._channel.restart({"text": "", "parts": []})  # the view starts over
+        self._channel.clear_static_copy()  # the earlier copy below the view goes at once: the text shows once
         with self.hold_sync():
             self.text = ""
             self.parts = []
@@ -151,11 +156,20 @@ class StreamWidget(NbstreamWidget):
     async def _finish(self, result: Result) -> None:
         self._channel.frames.flush_now()
         static_copy = self.displayed and in_notebook()
-        if static_copy:  # a retry replaces the earlier copy in place
+        if static_copy:
             parts = _projection.parts(self.run) if self.run.request.tools else None
+            # A call that cannot be retried needs no widget any more: its copy takes the view's place, so a
+            # reopened notebook has no widget view left to fail. Else the copy goes below the view.
+            retryable = self.run.retryable and result.status in _projection.RETRYABLE_STATUSES
+            in_place = self.view_display_id is not None and not retryable
             # Rendering and sanitising a long answer takes a while: off the kernel's loop.
-            bundle = await asyncio.to_thread(static_copy_bundle, result, parts)
-            self._channel.show_static_copy(bundle)
+            bundle = await asyncio.to_thread(
+                static_copy_bundle, result, parts, stats=rounded(_projection.stats(self.run)), replaces_view=in_place
+            )
+            if in_place:
+                ipython_display(bundle, raw=True, display_id=self.view_display_id, update=True)
+            else:  # a retry replaces this copy in place
+                self._channel.show_static_copy(bundle)
         with self.hold_sync():
             self.text = result.text
             self.parts = _projection.parts(self.run) if self.run.request.tools else []

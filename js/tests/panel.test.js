@@ -211,6 +211,23 @@ test("final replaces row states; the panel shows done, counts and no Cancel", ()
   // a bar per outcome
   assert.equal(barEl(root, 1).getAttribute("data-status"), "cancelled");
   assert.match(barEl(root, 0).querySelector("title").textContent, /call 1 \(done\): queued 0\.00 s · waiting 0\.30 s · generating 0\.90 s/);
+  // the legend names the colours the ended bars took, and only those
+  const keys = [...root.querySelectorAll(".nbstream-wf-outcome")].filter((k) => !k.hidden).map((k) => k.getAttribute("data-outcome"));
+  assert.deepEqual(keys, ["done", "cancelled", "failed"]);
+  assert.equal(root.getAttribute("data-many"), "false"); // three rows: every row in view, no scroll box
+  unmount(m);
+});
+
+test("the legend shows no outcome while every row runs; a panel of many rows scrolls in its own box", () => {
+  const model = panelModel(41);
+  const m = mount(model);
+  raf.flush();
+  raf.flush();
+  assert.equal([...m.root.querySelectorAll(".nbstream-wf-outcome")].filter((k) => !k.hidden).length, 0);
+  assert.equal(m.root.querySelector(".nbstream-wf-legend").textContent.includes("generating"), true);
+  model.update("summary", { total: 41, done: 0, counts: {} });
+  raf.flush();
+  assert.equal(m.root.getAttribute("data-many"), "true");
   unmount(m);
 });
 

@@ -4,7 +4,8 @@ import { previewText, PREVIEW_CHARS } from "../preview.js";
 
 test("short texts: Markdown syntax stripped, whitespace collapsed", () => {
   assert.equal(previewText("", true), "");
-  assert.equal(previewText("# Title\n\nSome **bold** and `code`.\n\n- item one\n- item two", false), "Title Some bold and code. item one item two");
+  assert.equal(previewText("# Title\n\nSome **bold** and `code`.\n\n- item one\n- item two", false), "Title: Some bold and code. item one item two");
+  assert.equal(previewText("## Done already.\nText", false), "Done already. Text"); // a heading that ends a sentence keeps it
   assert.equal(previewText("See [the docs](https://example.com) and ![img](x.png).", false), "See the docs and img.");
   assert.equal(previewText("```python\nprint(1)\n```", false), "print(1)");
   assert.equal(previewText("> quoted\n> text", true), "quoted text");

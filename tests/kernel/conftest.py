@@ -61,6 +61,11 @@ class Execution:
     def displays(self) -> list[dict[str, Any]]:
         return [m["content"] for m in self.of_type("display_data", "execute_result")]
 
+    def static_copies(self) -> list[dict[str, Any]]:
+        """nbstream's static copies in this execution: new outputs, or updates of one (by display_id)."""
+        return [m["content"] for m in self.of_type("display_data", "update_display_data")
+                if "nbstream-static" in m["content"].get("data", {}).get("text/html", "")]
+
     def errors(self) -> list[dict[str, Any]]:
         return [m["content"] for m in self.of_type("error")]
 

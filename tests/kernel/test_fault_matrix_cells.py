@@ -42,7 +42,7 @@ def test_llm_cell(one_kernel, simulator, name, directive, options, status, words
     if requests > 1:
         assert "retrying" in state["seen"]
     assert state["can_retry"] == (status in ("failed", "cut_off"))
-    static = [d for d in run.displays() if "nbstream-static" in d["data"].get("text/html", "")]
+    static = run.static_copies()
     assert len(static) == 1 and f'data-status="{status}"' in static[0]["data"]["text/html"]
     if status == "cut_off":  # the partial text is kept, on screen and in the result
         assert state["text"] and state["text"][:20] in static[0]["data"]["text/markdown"]

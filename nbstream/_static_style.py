@@ -1,0 +1,115 @@
+"""How the static copy looks: the same header, text styles and Copy buttons as the live widget.
+
+The copy is shown by hosts that style HTML outputs their own way (JupyterLab's ``.jp-RenderedHTMLCommon``
+right-aligns table cells, drops borders, resizes headings). So the copy carries the widget's own
+stylesheet for an answer (``transcript.css``, the very file the front end bundles), with every
+``.nbstream-text`` selector raised above any host rule, and a constant script (ours, no model text in
+it) that adds the widget's Copy button to code blocks where the host runs scripts (JupyterLab and
+nbconvert HTML for trusted output). Where it does not run, the code block simply has no button.
+
+Math: nbstream never typesets ``$``. A model's ``$`` is usually money ("$5 a month and $20 a month"),
+and the live widget shows TeX source literally, so the copy does the same: its root carries the classes
+MathJax 2 and 3 skip (JupyterLab, Notebook, nbconvert), and the Markdown form escapes ``$``.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import pathlib
+import re
+from typing import Any
+
+from . import _format
+
+NO_MATH = "tex2jax_ignore mathjax_ignore"
+_CSS = pathlib.Path(__file__).with_name("transcript.css")
+_TEXT_SELECTOR = re.compile(r"\.nbstream-text(?![\w-])")
+# Two more classes than any JupyterLab/nbconvert output rule (their strongest are two classes + elements);
+# js/index.js raises the widget's copy of these rules the same way.
+_RAISED = ":is(.nbstream, .nbstream-static) .nbstream-text.nbstream-text"
+
+
+@functools.lru_cache(maxsize=1)
+def stylesheet() -> str:
+    """``<style>`` for the copy: transcript.css minified, its text rules raised above the host's."""
+    css = re.sub(r"/\*.*?\*/", "", _CSS.read_text(encoding="utf-8"), flags=re.S)
+    css = _TEXT_SELECTOR.sub(_RAISED, css)
+    css = re.sub(r"\s*([{};,>])\s*", r"\1", re.sub(r"\s+", " ", css)).replace(";}", "}")
+    return f"<style>{css.strip()}{_HOST_RULES}</style>"
+
+
+# JupyterLab and nbconvert pad HTML outputs on the right (the widget's output is not): the copy's box
+# reaches as far as the widget did.
+_HOST_RULES = ".jp-RenderedHTMLCommon:has(>.nbstream-static){padding-right:0}"
+
+
+# Ours, constant: finds its own copy (the element just before it) and gives each code block the button.
+COPY_SCRIPT = (
+    "<script>(function(s){var r=s&&s.previousElementSibling;if(!r||!r.querySelectorAll)return;"
+    "r.querySelectorAll('.nbstream-text pre').forEach(function(p){"
+    "if(p.querySelector('.nbstream-copy'))return;var b=document.createElement('button');"
+    "b.type='button';b.className='nbstream-copy';b.setAttribute('aria-label','Copy code');"
+    "b.addEventListener('click',function(){var c=p.querySelector('code')||p,n=navigator.clipboard;"
+    "if(n)n.writeText(c.textContent).then(function(){b.setAttribute('data-copied','');"
+    "setTimeout(function(){b.removeAttribute('data-copied')},1500)},function(){})});"
+    "p.insertBefore(b,p.firstChild)})})(document.currentScript)</script>"
+)
+
+
+def _span(cls: str, text: str, title: str = "") -> str:
+    attr = f' title="{html.escape(title, quote=True)}"' if title else ""
+    return f'<span class="{cls}"{attr}>{html.escape(text)}</span>'
+
+
+def header_html(status: str, model: str, stats: dict[str, Any], *, simulated: bool) -> str:
+    """The widget's header line, as it reads at the end (the same classes, texts in js/format.js's form)."""
+    exact = bool(stats.get("tokens_exact", True))
+    cost_exact = bool(stats.get("cost_exact", exact))
+    items = [_span("nbstream-tokens", _format.tokens(int(stats.get("output_tokens") or 0), estimated=not exact))]
+    if isinstance(stats.get("ttft"), (int, float)):
+        items.append(_span("nbstream-ttft", f"TTFT {_format.seconds(stats['ttft'])}", "time to first token"))
+    if isinstance(stats.get("rate"), (int, float)):
+        items.append(_span("nbstream-rate", _format.rate(stats["rate"]), "output tokens per second"))
+    if isinstance(stats.get("elapsed"), (int, float)):
+        items.append(_span("nbstream-elapsed", _format.seconds(stats["elapsed"]), "elapsed time"))
+    items.append(_span("nbstream-cost", _format.dollars(stats.get("cost"), estimated=not cost_exact),
+                       "cost" if cost_exact else "estimated cost"))
+    read, written = int(stats.get("cache_read_tokens") or 0), int(stats.get("cache_write_tokens") or 0)
+    if read or written:
+        items.append(_span("nbstream-cache", f"cache {read:,} read · {written:,} written"))
+    if int(stats.get("turns") or 0) > 1:
+        items.append(_span("nbstream-turns", f"{stats['turns']} turns"))
+    badge = _span("nbstream-simulated", "SIMULATED", "Simulated output from the offline simulator") if simulated else ""
+    label = _format.STATUS_LABELS.get(status, status)
+    return (
+        f'<div class="nbstream-header">{_span("nbstream-status", label)}{_SEP}{_span("nbstream-model", model)}'
+        f'{_SEP if badge else ""}{badge}{_SEP}<span class="nbstream-stats">{_SEP.join(items)}</span></div>'
+    )
+
+
+# Hidden by the copy's stylesheet (the flex gaps space the header); read where a host drops the stylesheet
+# (JupyterLab's sanitiser, for an untrusted notebook), so the header does not run together.
+_SEP = '<span class="nbstream-sep"> · </span>'
+
+
+def result_stats(result: Any) -> dict[str, Any]:
+    """The header's figures from a Result alone (when no run's own stats are at hand)."""
+    usage = result.usage
+    generating = (result.duration or 0) - (result.ttft or 0)
+    return {
+        "output_tokens": usage.output_tokens, "tokens_exact": not usage.estimated,
+        "cache_read_tokens": usage.cache_read_input_tokens, "cache_write_tokens": usage.cache_creation_input_tokens,
+        "ttft": result.ttft, "elapsed": result.duration, "cost": result.cost, "cost_exact": not usage.estimated,
+        "rate": usage.output_tokens / generating if result.ttft is not None and generating > 0.2 else None,
+    }
+
+
+def plain_html(text: str) -> str:
+    """A line of our own text as HTML that no host typesets as math (its ``$`` are money)."""
+    return f'<span class="{NO_MATH}">{html.escape(text)}</span>'
+
+
+def escape_dollars(text: str) -> str:
+    """The same line as Markdown: ``<`` and ``$`` escaped (CommonMark backslash escapes)."""
+    return text.replace("\\", "\\\\").replace("<", "\\<").replace("$", "\\$")
