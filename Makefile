@@ -11,7 +11,7 @@ JS_SRC  := $(wildcard js/*.js js/*.css)
 # Jupyter refuses to start as root (containers, this project's CI machine) unless told it may.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: demo test test-fast js install chromium bench clean
+.PHONY: demo test test-fast test-oldstack oldstack js install chromium bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -38,6 +38,18 @@ chromium:
 test: install js chromium
 	npm test
 	$(PY) -m pytest
+	$(MAKE) test-oldstack
+
+# The oldest supported stack (Google Colab's pinned Jupyter set: IPython 7.34, ipykernel 6.17,
+# ipywidgets 7.7, anywidget 0.9, classic Notebook 6.5) in its own virtualenv, cached under
+# ~/.cache/nbstream keyed by the pin set (compat/oldstack.sh). It runs the working tree's nbstream.
+OLDSTACK_TESTS := tests/compat tests/kernel tests/integration tests/notebooks tests/browser/classic
+
+oldstack:
+	@compat/oldstack.sh >/dev/null
+
+test-oldstack: js chromium oldstack
+	PYTHONPATH=$(CURDIR) "$$(compat/oldstack.sh)/bin/python" -m pytest -p no:cacheprovider $(OLDSTACK_TESTS)
 
 # Everything but the real-browser tests: a quick loop while developing.
 test-fast: install js

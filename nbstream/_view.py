@@ -9,6 +9,7 @@ widget before it touches any state. Synced traits never hold secrets or text tha
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import pathlib
 from collections.abc import Callable
@@ -16,6 +17,9 @@ from typing import Any
 
 import anywidget
 import traitlets
+
+from ._host import WIDGETS_DISPLAY_THROUGH_HOOK
+from ._intent_pump import pump
 
 log = logging.getLogger("nbstream")
 
@@ -50,8 +54,22 @@ class NbstreamWidget(anywidget.AnyWidget):
         except RuntimeError:
             self._loop = None
         self._intents: dict[str, Callable[[dict[str, Any]], None]] = {}
+        self._handled: collections.deque[str] = collections.deque(maxlen=256)  # msg ids already acted on
         self.displayed = False
         self.on_msg(self._receive)
+
+    def watch_intents(self, task: asyncio.Future[Any]) -> None:
+        """While ``task`` runs, act on this widget's intents even where the kernel queues them (ipykernel 6)."""
+        pump.watch(self, task)
+
+    def _handle_msg(self, msg: dict[str, Any]) -> None:
+        # The intent pump may have delivered this message from the kernel's queue already.
+        msg_id = (msg.get("header") or {}).get("msg_id")
+        if msg_id is not None:
+            if msg_id in self._handled:
+                return
+            self._handled.append(msg_id)
+        super()._handle_msg(msg)
 
     def handle_intent(self, name: str, handler: Callable[[dict[str, Any]], None]) -> None:
         self._intents[name] = handler
@@ -80,6 +98,13 @@ class NbstreamWidget(anywidget.AnyWidget):
         self.displayed = True
         self.on_displayed()
         return super()._repr_mimebundle_(**kwargs)
+
+    if WIDGETS_DISPLAY_THROUGH_HOOK:
+        # ipywidgets 7 shows a widget through this hook and never calls _repr_mimebundle_.
+        def _ipython_display_(self, **kwargs: Any) -> None:
+            self.displayed = True
+            self.on_displayed()
+            super()._ipython_display_(**kwargs)  # type: ignore[misc]
 
     def on_displayed(self) -> None:
         """Hook: the widget was just shown in an output."""
