@@ -22,6 +22,10 @@ from kernel.conftest import KernelSession, kernel_env  # noqa: E402
 from nbstream.simulator import Simulator  # noqa: E402
 
 
+def _first_frame(msg: dict) -> bool:
+    return msg["msg_type"] == "comm_msg" and "frame" in json.dumps(msg["content"])
+
+
 def main(runs: int) -> None:
     latencies = []
     with Simulator(ttft=0.05, rate=400) as sim:
@@ -31,11 +35,12 @@ def main(runs: int) -> None:
             for _ in range(runs):
                 sim.reset()
                 execution = kernel.start("%%llm\nTell a long story. [[sim: tokens=3000 rate=60]]")
-                kernel.collect(execution, until=lambda m: m["msg_type"] == "comm_msg" and "frame" in json.dumps(m["content"]))
+                kernel.collect(execution, until=_first_frame)
                 time.sleep(0.3)
                 comm_id = next(m["content"]["comm_id"] for m in execution.of_type("comm_open")
                                if m["content"]["data"]["state"].get("_view") == "stream")
-                msg = kernel.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {"method": "custom", "content": {"type": "cancel"}}})
+                cancel = {"method": "custom", "content": {"type": "cancel"}}  # what the Cancel button sends
+                msg = kernel.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": cancel})
                 sent = time.monotonic()
                 kernel.kc.shell_channel.send(msg)
                 kernel.collect(execution)

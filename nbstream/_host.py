@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import ipywidgets
+import ipywidgets  # type: ignore[import-untyped]
 
 _DELIM = b"<IDS|MSG>"
 

@@ -104,7 +104,7 @@ class NbstreamWidget(anywidget.AnyWidget):
         def _ipython_display_(self, **kwargs: Any) -> None:
             self.displayed = True
             self.on_displayed()
-            super()._ipython_display_(**kwargs)  # type: ignore[misc]
+            super()._ipython_display_(**kwargs)
 
     def on_displayed(self) -> None:
         """Hook: the widget was just shown in an output."""

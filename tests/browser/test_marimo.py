@@ -127,11 +127,7 @@ def test_a_parallel_panel_streams_and_a_rows_cancel_closes_only_that_stream(mari
         "import marimo as mo\nmo.md('the other cell ran')",
     )
     page.get_by_text("the other cell ran").wait_for()
-    page.wait_for_function(
-        "() => { const n = []; const walk = (r) => { for (const e of r.querySelectorAll('*')) {"
-        " if (e.matches('.nbstream-row[data-status=\"streaming\"]')) n.push(e); if (e.shadowRoot) walk(e.shadowRoot); } };"
-        " walk(document); return n.length === 2; }"
-    )
+    page.locator('.nbstream-row[data-status="streaming"]').nth(1).wait_for()  # both rows stream
     time.sleep(0.5)
     clicked_at = time.monotonic()
     page.get_by_role("button", name=re.compile("Cancel row 1$")).click()

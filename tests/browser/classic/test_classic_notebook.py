@@ -164,7 +164,7 @@ def test_a_panel_rows_cancel_closes_only_that_stream(classic, simulator):
                   "print([r.status for r in rows])"])
     classic.run(0)
     classic.run(1, wait=False)
-    classic.page.wait_for_function("() => document.querySelectorAll('.nbstream-row[data-status=\"streaming\"]').length == 2")
+    classic.output(1).locator('.nbstream-row[data-status="streaming"]').nth(1).wait_for()
     time.sleep(0.5)
     clicked_at = time.monotonic()
     classic.output(1).get_by_role("button", name=re.compile("Cancel row 1$")).click()
