@@ -140,15 +140,15 @@ def _comm_msg(session: Any, frames: list[Any], comm_ids: set[str]) -> dict[str, 
     if len(raw) < start + 5:
         return None
     signature, header, parent, metadata, content = raw[start : start + 5]
-    if getattr(session, "auth", None) is not None and not hmac.compare_digest(
-        session.sign([header, parent, metadata, content]), signature
-    ):
-        return None
-    head = session.unpack(header)
+    head = session.unpack(header)  # small; the content is read only for a comm_msg
     if not isinstance(head, dict) or head.get("msg_type") != "comm_msg":
         return None
     body = session.unpack(content)
     if not isinstance(body, dict) or body.get("comm_id") not in comm_ids:
+        return None
+    if getattr(session, "auth", None) is not None and not hmac.compare_digest(
+        session.sign([header, parent, metadata, content]), signature
+    ):
         return None
     return {
         "header": head, "parent_header": session.unpack(parent), "metadata": session.unpack(metadata),
