@@ -175,3 +175,15 @@ def test_a_panel_rows_cancel_closes_only_that_stream(classic, simulator):
     classic.wait_cell(1)
     classic.run(2)
     assert "['cancelled', 'cancelled']" in classic.output(2).inner_text()
+
+
+def test_run_all_waits_for_each_answer(classic, simulator):
+    classic.open([
+        "%load_ext nbstream",
+        "%%llm --out first\nExplain the TCP handshake. [[sim: tokens=60 rate=200 seed=1]]",
+        "print('after:', first.status, first.usage.output_tokens)",
+    ])
+    classic.page.evaluate("() => Jupyter.notebook.execute_all_cells()")
+    classic.wait_cell(2)
+    assert "after: done 60" in classic.output(2).inner_text()  # the next cell ran once the answer was in
+    classic.static_copy(1, "done")
