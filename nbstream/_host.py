@@ -38,10 +38,11 @@ PendingReader = Callable[[Any], Iterator[list[Any]]]
 @dataclass(frozen=True)
 class Host:
     name: str
-    widgets: bool
-    """A front end renders widgets (else: plain text to stdout)."""
+    ipython_display: bool
+    """IPython's display() reaches a front end that renders widgets (a Jupyter kernel); else text to stdout."""
     comms_while_awaiting: str
-    """'concurrent' (always handled), 'subshells' (only over subshells), 'queued' (not until the cell ends), 'none'."""
+    """When a front end's message is handled while a cell awaits: 'concurrent' (at once), 'subshells' (only
+    when routed over a subshell), 'queued' (once the cell ends), 'none' (no front end)."""
     pending_reader: PendingReader | None
     """Where queued messages wait, for the hosts that queue them."""
 
@@ -75,7 +76,7 @@ HOSTS = {
     "ipykernel>=7.4": Host("ipykernel>=7.4", True, "concurrent", None),
     "ipykernel 7.0-7.3": Host("ipykernel 7.0-7.3", True, "subshells", _waiting_for_shell_lock),
     "ipykernel 6": Host("ipykernel 6", True, "queued", _queued_in_msg_queue),
-    "marimo": Host("marimo", True, "none", None),
+    "marimo": Host("marimo", False, "queued", None),
     "IPython": Host("IPython", False, "none", None),
 }
 

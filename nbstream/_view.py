@@ -19,6 +19,7 @@ import anywidget
 import traitlets
 
 from ._host import WIDGETS_DISPLAY_THROUGH_HOOK
+from ._host import current as current_host
 from ._intent_pump import pump
 
 log = logging.getLogger("nbstream")
@@ -34,13 +35,8 @@ def frontend_esm() -> pathlib.Path | str:
 
 
 def in_notebook() -> bool:
-    """True inside a Jupyter kernel (widgets can render); False in terminal IPython or plain Python."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
+    """True inside a Jupyter kernel (widgets can render); False in terminal IPython, plain Python, marimo."""
+    return current_host().ipython_display
 
 
 class NbstreamWidget(anywidget.AnyWidget):
