@@ -187,3 +187,20 @@ def test_run_all_waits_for_each_answer(classic, simulator):
     classic.wait_cell(2)
     assert "after: done 60" in classic.output(2).inner_text()  # the next cell ran once the answer was in
     classic.static_copy(1, "done")
+
+
+@pytest.mark.parametrize(("directive", "status"), [
+    ("tokens=200 fault=drop after=30", "cut_off"),  # the connection dropped mid-stream
+    ("tokens=200 fault=error_event after=30 error=overloaded_error", "cut_off"),  # failed after text
+    ("status=400", "failed"),  # failed before any text
+], ids=["cut off", "failed after text", "failed"])
+def test_every_other_ending_leaves_the_static_copy(classic, simulator, directive, status):
+    classic.open(["%load_ext nbstream", f"%%llm\nExplain the TCP handshake. [[sim: {directive}]]"])
+    classic.run(0)
+    classic.run(1)
+    classic.wait_status(1, status)
+    kept = classic.static_copy(1, status)
+    if status == "cut_off":  # the partial text is kept, once
+        first_words = kept.split("\n")[0][:30]
+        assert len(kept) > 40 and classic.output(1).inner_text().count(first_words) == 1
+    assert not [o for o in classic.outputs(1) if o["output_type"] == "error"]  # a state, not a traceback
