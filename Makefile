@@ -11,7 +11,7 @@ JS_SRC  := $(wildcard js/*.js js/*.css)
 # Jupyter refuses to start as root (containers, this project's CI machine) unless told it may.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: demo test test-fast test-oldstack oldstack js install chromium bench clean
+.PHONY: demo test test-fast test-oldstack oldstack check js install chromium bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -35,10 +35,21 @@ js: $(BUNDLE)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-test: install js chromium
+# The checkers: lint and strict types for Python, types for the front end. Zero findings, or the build fails.
+check: install node_modules/.package-lock.json
+	$(VENV)/bin/ruff check nbstream tests benchmarks hatch_build.py
+	$(VENV)/bin/mypy
+	npm run typecheck
+
+test: check js chromium
 	npm test
 	$(PY) -m pytest
 	$(MAKE) test-oldstack
+
+# Everything but the real-browser tests: a quick loop while developing.
+test-fast: check js
+	npm test
+	$(PY) -m pytest -m "not browser"
 
 # The older stacks nbstream supports, each in its own virtualenv, cached under ~/.cache/nbstream keyed by
 # its pin set (compat/oldstack.sh); they run the working tree's nbstream.

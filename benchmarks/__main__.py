@@ -58,12 +58,25 @@ def _git() -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - no git: the report says nothing about the commit
             return ""
 
-    return {"commit": run("rev-parse", "--short", "HEAD"), "dirty_files": len(run("status", "--porcelain").splitlines())}
+    return {
+        "commit": run("rev-parse", "--short", "HEAD"),
+        "dirty_files": len(run("status", "--porcelain").splitlines()),
+    }
 
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for name in ("anthropic", "httpx2", "ipykernel", "jupyter_client", "ipywidgets", "anywidget", "jupyterlab", "playwright", "nbstream"):
+    for name in (
+        "anthropic",
+        "httpx2",
+        "ipykernel",
+        "jupyter_client",
+        "ipywidgets",
+        "anywidget",
+        "jupyterlab",
+        "playwright",
+        "nbstream",
+    ):
         try:
             out[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
@@ -102,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     cfg = smoke_config() if args.smoke else Config()
     if args.runs:
-        cfg.runs = cfg.naive_runs = cfg.parallel_runs = cfg.scaling_runs = cfg.memory_runs = cfg.browser_runs = args.runs
+        cfg.runs = cfg.naive_runs = cfg.parallel_runs = cfg.scaling_runs = cfg.memory_runs = cfg.browser_runs = (
+            args.runs
+        )
     if args.frontend_full:
         cfg.frontend_stream, cfg.frontend_panel = FRONTEND_FULL_STREAM, FRONTEND_FULL_PANEL
     groups = tuple(args.only) if args.only else GROUPS

@@ -148,7 +148,9 @@ def run_lab(cfg: Config, sim: SimulatorProcess, progress: Callable[[str], None])
                 page.run_cell(len(cells), timeout=60)
                 for rep in range(cfg.browser_runs):
                     i = rep + 1
-                    page.evaluate("for (const c of panel.content.widgets) if (c.model.outputs) c.model.outputs.clear();")
+                    page.evaluate(
+                        "for (const c of panel.content.widgets) if (c.model.outputs) c.model.outputs.clear();"
+                    )
                     time.sleep(1.0)
                     trace = Path(tempfile.mkstemp(suffix=".json")[1])
                     browser.start_tracing(page=page.page, path=str(trace), categories=["toplevel", "devtools.timeline"])

@@ -236,7 +236,9 @@ def run_single(cfg: Config, sim: SimulatorProcess, progress: Progress, log_dir: 
         progress("single streams: warming up every approach (imports, connections)")
         for approach in APPROACHES:
             single_stream(kernel, sim, approach, 200, cfg.rate, cfg.ttft, "warm-up")
-        total = cfg.runs * len(cfg.sizes) * (len(APPROACHES) - len(NAIVE)) + cfg.naive_runs * len(cfg.sizes) * len(NAIVE)
+        total = cfg.runs * len(cfg.sizes) * (len(APPROACHES) - len(NAIVE)) + cfg.naive_runs * len(cfg.sizes) * len(
+            NAIVE
+        )
         total += min(cfg.runs, cfg.slow_runs) * len(cfg.slow_cases)
         done = 0
         for rep in range(cfg.runs):
@@ -426,8 +428,8 @@ def run_memory(cfg: Config, sim: SimulatorProcess, progress: Progress, log_dir: 
                 samples.append(sample)
                 what = (
                     f"tracemalloc retained {sample['traced_retained'] / 1e6:.2f} MB, peak {sample['traced_peak'] / 1e6:.2f} MB"
-                    if traced else
-                    f"RSS retained {sample['rss_retained'] / 1e6:.2f} MB, peak {sample['rss_peak'] / 1e6:.2f} MB"
+                    if traced
+                    else f"RSS retained {sample['rss_retained'] / 1e6:.2f} MB, peak {sample['rss_peak'] / 1e6:.2f} MB"
                 )
                 progress(
                     f"memory [{rep + 1}/{cfg.memory_runs}] {tokens} tokens ({sample['text_len'] / 1e6:.2f} MB of text): "

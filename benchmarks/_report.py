@@ -55,7 +55,13 @@ def fmt(value: float | None, unit: str) -> str:
     if unit == "x":
         return f"{value:.2f}x" if abs(value) < 100 else f"{value:,.0f}x"
     if unit in ("ms", "us", "µs"):
-        return f"{value:.2f} {unit}" if abs(value) < 10 else f"{value:,.1f} {unit}" if abs(value) < 100 else f"{value:,.0f} {unit}"
+        return (
+            f"{value:.2f} {unit}"
+            if abs(value) < 10
+            else f"{value:,.1f} {unit}"
+            if abs(value) < 100
+            else f"{value:,.0f} {unit}"
+        )
     if unit in ("msgs/s", "fps", "tasks"):
         return f"{value:,.0f} {unit}" if value >= 10 else f"{value:.1f} {unit}"
     if unit == "s":
@@ -151,20 +157,35 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
             b.add("bytes: per-widget constant (_esm bundle in the comm_open)", f"{tokens:,}-token reply", "nbstream",
                   [p.get("esm_open") for p in parts], "B", note="the widget model with its _esm + its layout model",
                   key=f"esm_{tokens}")
-            b.add("bytes: static Markdown copy (text/markdown + text/html + text/plain)", f"{tokens:,}-token reply",
-                  "nbstream", [p.get("static_copy") for p in parts], "B",
-                  note="reported apart; "
-                  + fmt(spread([(p.get("static_copy") or 0) / (s["text_bytes"] or 1) for p, s in zip(parts, runs)])[0], "x")
-                  + " the reply", key=f"static_{tokens}")
+            b.add(
+                "bytes: static Markdown copy (text/markdown + text/html + text/plain)",
+                f"{tokens:,}-token reply",
+                "nbstream",
+                [p.get("static_copy") for p in parts],
+                "B",
+                note="reported apart; "
+                + fmt(
+                    spread([(p.get("static_copy") or 0) / (s["text_bytes"] or 1) for p, s in zip(parts, runs, strict=True)])[0], "x"
+                )
+                + " the reply",
+                key=f"static_{tokens}",
+            )
             frames = spread(col(runs, "frames"))[0]
             frame_bytes = spread([p.get("frames") for p in parts])[0]
             text = spread(col(runs, "text_bytes"))[0]
             if frames and frame_bytes and text:
-                b.add("bytes: frame envelope (frame bytes beyond the text they carry, per frame)",
-                      f"{tokens:,}-token reply, {frames:.0f} frames", "nbstream",
-                      [((p.get("frames") or 0) - (s["text_bytes"] or 0)) / max(1, s.get("frames") or 1) for p, s in zip(parts, runs)],
-                      "B", note="iopub header + parent_header + websocket framing + comm/custom wrapper + stats",
-                      key=f"frame_overhead_{tokens}")
+                b.add(
+                    "bytes: frame envelope (frame bytes beyond the text they carry, per frame)",
+                    f"{tokens:,}-token reply, {frames:.0f} frames",
+                    "nbstream",
+                    [
+                        ((p.get("frames") or 0) - (s["text_bytes"] or 0)) / max(1, s.get("frames") or 1)
+                        for p, s in zip(parts, runs, strict=True)
+                    ],
+                    "B",
+                    note="iopub header + parent_header + websocket framing + comm/custom wrapper + stats",
+                    key=f"frame_overhead_{tokens}",
+                )
             base = spread(col(runs, "bytes"))[0]
             for approach in ("print", "markdown", "ipywidgets"):
                 other = pick(approach, tokens)
@@ -185,9 +206,15 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
         for approach in ("print", "markdown", "ipywidgets"):
             other = pick(approach, big)
             if other:
-                b.add("messages/s to the frontend (peak in any 1 s)", f"one stream @ {cfg.rate:,.0f} tok/s ({big:,} tokens)",
-                      approach, col(other, "peak_msgs_per_s"), "msgs/s", note=f"server drops above {SERVER_LIMIT}/s",
-                      key=f"msgs_single_{approach}")
+                b.add(
+                    "messages/s to the frontend (peak in any 1 s)",
+                    f"one stream @ {cfg.rate:,.0f} tok/s ({big:,} tokens)",
+                    approach,
+                    col(other, "peak_msgs_per_s"),
+                    "msgs/s",
+                    note=f"server drops above {SERVER_LIMIT}/s",
+                    key=f"msgs_single_{approach}",
+                )
     parallel = data.get("parallel") or []
     panel_runs = [s for s in parallel if s["kind"] == "nbstream"]
     if panel_runs:
@@ -209,8 +236,14 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
         for approach in ("print", "markdown", "ipywidgets"):
             other = [s for s in single if s["approach"] == approach]
             if other:
-                b.add("added time to first token (delta out of text_stream → first message leaves)",
-                      "every single-stream run", approach, col(other, "added_ttft_ms"), "ms", key=f"added_ttft_{approach}")
+                b.add(
+                    "added time to first token (delta out of text_stream → first message leaves)",
+                    "every single-stream run",
+                    approach,
+                    col(other, "added_ttft_ms"),
+                    "ms",
+                    key=f"added_ttft_{approach}",
+                )
 
     # --- CPU --------------------------------------------------------------------------------------
     if single:
@@ -222,26 +255,50 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
                 if not runs:
                     continue
                 judged = approach == "nbstream" and tokens == big
-                b.add("kernel CPU per token", f"single stream @ {cfg.rate:,.0f} tok/s, {tokens:,} tokens", approach,
-                      col(runs, "cpu_per_token_us"), "µs",
-                      target="≤ 1.5x the floor" if judged else "",
-                      verdict=None if not judged else (
-                          "n/a" if not floor else ("PASS" if spread(col(runs, "cpu_per_token_us"))[0] <= 1.5 * floor else "FAIL")),
-                      note=(f"{spread(col(runs, 'cpu_per_token_us'))[0] / floor:.2f}x the floor" if floor else "")
-                      + ("; all kernel threads, from the cell before to the cell after" if approach == "nbstream" else ""),
-                      key=f"cpu_{approach}_{tokens}")
+                b.add(
+                    "kernel CPU per token",
+                    f"single stream @ {cfg.rate:,.0f} tok/s, {tokens:,} tokens",
+                    approach,
+                    col(runs, "cpu_per_token_us"),
+                    "µs",
+                    target="≤ 1.5x the floor" if judged else "",
+                    verdict=None
+                    if not judged
+                    else (
+                        "n/a"
+                        if not floor
+                        else ("PASS" if spread(col(runs, "cpu_per_token_us"))[0] <= 1.5 * floor else "FAIL")
+                    ),
+                    note=(f"{spread(col(runs, 'cpu_per_token_us'))[0] / floor:.2f}x the floor" if floor else "")
+                    + (
+                        "; all kernel threads, from the cell before to the cell after" if approach == "nbstream" else ""
+                    ),
+                    key=f"cpu_{approach}_{tokens}",
+                )
         del floor_big
 
     # --- keeping up ----------------------------------------------------------------------------------
     if single:
         runs = pick("nbstream", big)
-        b.add("keeping up: last token sent by the API → left the kernel", f"single stream @ {cfg.rate:,.0f} tok/s ({big:,} tokens)",
-              "nbstream", col(runs, "last_token_ms"), "ms", target="≤ 100 ms", check=lambda v: v <= 100,
-              note="simulator's write of the last token → the last frame's header date (one monotonic clock)",
-              key="keepup")
-        b.add("keeping up: last token sent by the API → received by the frontend's socket",
-              f"single stream @ {cfg.rate:,.0f} tok/s ({big:,} tokens)", "nbstream", col(runs, "last_token_recv_ms"), "ms",
-              key="keepup_recv")
+        b.add(
+            "keeping up: last token sent by the API → left the kernel",
+            f"single stream @ {cfg.rate:,.0f} tok/s ({big:,} tokens)",
+            "nbstream",
+            col(runs, "last_token_ms"),
+            "ms",
+            target="≤ 100 ms",
+            check=lambda v: v <= 100,
+            note="simulator's write of the last token → the last frame's header date (one monotonic clock)",
+            key="keepup",
+        )
+        b.add(
+            "keeping up: last token sent by the API → received by the frontend's socket",
+            f"single stream @ {cfg.rate:,.0f} tok/s ({big:,} tokens)",
+            "nbstream",
+            col(runs, "last_token_recv_ms"),
+            "ms",
+            key="keepup_recv",
+        )
         b.add("keeping up: SDK handed over the last token → left the kernel", f"single stream @ {cfg.rate:,.0f} tok/s",
               "nbstream", col(runs, "last_out_after_sdk_ms"), "ms", note="nbstream's own share of the above",
               key="keepup_nbstream_share")
@@ -336,21 +393,42 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
         names = ("log_observer", "record", "commit_partial")
         on_loop = [sum((timer(s, n, "total") or 0) for n in names) * 1000 for s in runs]
         per_event = [
-            (timer(s, "log_observer", "total") or 0) / max(1, timer(s, "log_observer", "calls") or 1) * 1e6 for s in runs
+            (timer(s, "log_observer", "total") or 0) / max(1, timer(s, "log_observer", "calls") or 1) * 1e6
+            for s in runs
         ]
         longest_wall = [max((timer(s, n, "max") or 0) for n in names) * 1000 for s in runs]
         longest_cpu = [max((timer(s, n, "cpu_max") or 0) for n in names) * 1000 for s in runs]
-        b.add("call log write cost: event-loop time per call", f"single stream @ {cfg.rate:,.0f} tok/s ({big:,} tokens)",
-              "nbstream", on_loop, "ms",
-              note=f"the log's observer on every event ({fmt(spread(per_event)[0], 'µs')} each) + record() + timer-fired "
-                   "partial-text commits; the SQLite writes themselves run on the log's thread", key="log_total")
-        b.add("call log write cost: longest single call on the loop (thread CPU)", f"single stream @ {cfg.rate:,.0f} tok/s",
-              "nbstream", longest_cpu, "ms", target="never blocks (< 1 ms)", check=lambda v: v < 1.0,
-              note=f"wall time of the same: {fmt(spread(longest_wall)[0], 'ms')} [{fmt(spread(longest_wall)[1], 'ms')} – "
-                   f"{fmt(spread(longest_wall)[2], 'ms')}] (includes waiting for the GIL or for a CPU)", key="log_max")
-        b.add("longest single widget-observer call on the loop", f"single stream @ {cfg.rate:,.0f} tok/s ({big:,} tokens)",
-              "nbstream", [(timer(s, "widget_observer", "max") or 0) * 1000 for s in runs], "ms",
-              note="the end of the stream: static copy rendered + final sync", key="widget_observer_max")
+        b.add(
+            "call log write cost: event-loop time per call",
+            f"single stream @ {cfg.rate:,.0f} tok/s ({big:,} tokens)",
+            "nbstream",
+            on_loop,
+            "ms",
+            note=f"the log's observer on every event ({fmt(spread(per_event)[0], 'µs')} each) + record() + timer-fired "
+            "partial-text commits; the SQLite writes themselves run on the log's thread",
+            key="log_total",
+        )
+        b.add(
+            "call log write cost: longest single call on the loop (thread CPU)",
+            f"single stream @ {cfg.rate:,.0f} tok/s",
+            "nbstream",
+            longest_cpu,
+            "ms",
+            target="never blocks (< 1 ms)",
+            check=lambda v: v < 1.0,
+            note=f"wall time of the same: {fmt(spread(longest_wall)[0], 'ms')} [{fmt(spread(longest_wall)[1], 'ms')} – "
+            f"{fmt(spread(longest_wall)[2], 'ms')}] (includes waiting for the GIL or for a CPU)",
+            key="log_max",
+        )
+        b.add(
+            "longest single widget-observer call on the loop",
+            f"single stream @ {cfg.rate:,.0f} tok/s ({big:,} tokens)",
+            "nbstream",
+            [(timer(s, "widget_observer", "max") or 0) * 1000 for s in runs],
+            "ms",
+            note="the end of the stream: static copy rendered + final sync",
+            key="widget_observer_max",
+        )
 
     # --- browser ---------------------------------------------------------------------------------------------
     lab = data.get("browser")
@@ -361,8 +439,14 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
               [s["whole"]["max_longtask_ms"] for s in lab], "ms", target="no task over 50 ms (every run)",
               verdict="PASS" if worst <= 50 else "FAIL",
               note="0 = no long task; the stream and 1.5 s after it", key="browser_longtask")
-        b.add("browser: long tasks (> 50 ms) per run", case, "nbstream", [s["whole"]["longtasks"] for s in lab], "tasks",
-              key="browser_longtasks")
+        b.add(
+            "browser: long tasks (> 50 ms) per run",
+            case,
+            "nbstream",
+            [s["whole"]["longtasks"] for s in lab],
+            "tasks",
+            key="browser_longtasks",
+        )
         b.add("browser: frame rate while streaming (requestAnimationFrame)", case, "nbstream",
               [s["stream"]["fps"] for s in lab], "fps", key="browser_fps")
         b.add("browser: longest gap between animation frames", case, "nbstream",
@@ -436,9 +520,13 @@ def details(cfg: Config, data: dict[str, Any]) -> list[str]:
             "| part | bytes | x reply |", "|---|---|---|",
         ]
         labels = {
-            "frames": "live frames (custom messages: delta + stats + envelope)", "final_state": "final state sync (the text)",
-            "state": "status syncs before the end", "view": "the view's display_data", "cell": "busy/idle, execute_input",
-            "esm_open": "comm_open: the _esm bundle + layout model (per widget)", "static_copy": "static copy (md + html + plain)",
+            "frames": "live frames (custom messages: delta + stats + envelope)",
+            "final_state": "final state sync (the text)",
+            "state": "status syncs before the end",
+            "view": "the view's display_data",
+            "cell": "busy/idle, execute_input",
+            "esm_open": "comm_open: the _esm bundle + layout model (per widget)",
+            "static_copy": "static copy (md + html + plain)",
         }
         for key, label in labels.items():
             if key in parts and parts[key] is not None:
@@ -594,13 +682,17 @@ def write_plots(path: Path, cfg: Config, rows: list[Row], data: dict[str, Any]) 
         ax = axes[0, 0]
         bars(ax, "bytes", cfg.sizes, ("nbstream", "print", "markdown", "ipywidgets"))
         ax.set_yscale("log")
-        ax.set_title(f"bytes to the frontend per reply (whole cell)\nlight: {min(cfg.sizes):,}, dark: {max(cfg.sizes):,} tokens")
+        ax.set_title(
+            f"bytes to the frontend per reply (whole cell)\nlight: {min(cfg.sizes):,}, dark: {max(cfg.sizes):,} tokens"
+        )
         ax.set_ylabel("bytes (log)")
         ax = axes[0, 1]
         bars(ax, "cpu_per_token_us", (max(cfg.sizes),), APPROACHES)
         ax.set_title(f"kernel CPU per token, {max(cfg.sizes):,} tokens @ {cfg.rate:,.0f} tok/s")
         ax.set_ylabel("µs per token")
-        floor = spread([s["cpu_per_token_us"] for s in single if s["approach"] == "floor" and s["tokens"] == max(cfg.sizes)])[0]
+        floor = spread(
+            [s["cpu_per_token_us"] for s in single if s["approach"] == "floor" and s["tokens"] == max(cfg.sizes)]
+        )[0]
         if floor:
             ax.axhline(1.5 * floor, color="green", ls="--", label="1.5x floor (target)")
             ax.legend()
@@ -619,8 +711,13 @@ def write_plots(path: Path, cfg: Config, rows: list[Row], data: dict[str, Any]) 
                 points.setdefault(s["rate"], []).append(s["traffic_ratio"])
         xs = sorted(points)
         meds = [spread(points[x])[0] for x in xs]
-        ax.errorbar(xs, meds, yerr=[[m - min(points[x]) for m, x in zip(meds, xs)], [max(points[x]) - m for m, x in zip(meds, xs)]],
-                    marker="o", capsize=3)
+        ax.errorbar(
+            xs,
+            meds,
+            yerr=[[m - min(points[x]) for m, x in zip(meds, xs, strict=True)], [max(points[x]) - m for m, x in zip(meds, xs, strict=True)]],
+            marker="o",
+            capsize=3,
+        )
         ax.axhline(2.5, color="green", ls="--", label="2.5x target")
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -635,11 +732,19 @@ def write_plots(path: Path, cfg: Config, rows: list[Row], data: dict[str, Any]) 
     parallel = data.get("parallel") or []
     if parallel:
         ax = axes[1, 1]
-        groups = [(k, [x * 1000 for s in parallel if s["kind"] == k for x in s["lags"]]) for k in ("idle", "floor", "nbstream")]
+        groups = [
+            (k, [x * 1000 for s in parallel if s["kind"] == k for x in s["lags"]])
+            for k in ("idle", "floor", "nbstream")
+        ]
         groups = [(k, v) for k, v in groups if v]
         ax.boxplot([v for _, v in groups], whis=(1, 99), showfliers=True)
         ax.set_xticks(range(1, len(groups) + 1))
-        ax.set_xticklabels([{"idle": "idle kernel", "floor": f"{cfg.panel_streams} raw SDK loops", "nbstream": "ParallelPanel"}[k] for k, _ in groups])
+        ax.set_xticklabels(
+            [
+                {"idle": "idle kernel", "floor": f"{cfg.panel_streams} raw SDK loops", "nbstream": "ParallelPanel"}[k]
+                for k, _ in groups
+            ]
+        )
         ax.axhline(20, color="green", ls="--", label="p99 target 20 ms")
         ax.set_yscale("symlog", linthresh=1)
         ax.set_ylim(bottom=0)
@@ -680,8 +785,14 @@ def write_plots(path: Path, cfg: Config, rows: list[Row], data: dict[str, Any]) 
             [s["rss_retained"] / s["text_len"] for s in untraced], [s["rss_peak"] / s["text_len"] for s in untraced],
         ]
         meds = [spread(v)[0] or 0 for v in vals]
-        ax.bar(names, meds, yerr=[[m - min(v or [m]) for m, v in zip(meds, vals)], [max(v or [m]) - m for m, v in zip(meds, vals)]],
-               capsize=3, color=colors["nbstream"], edgecolor="black")
+        ax.bar(
+            names,
+            meds,
+            yerr=[[m - min(v or [m]) for m, v in zip(meds, vals, strict=True)], [max(v or [m]) - m for m, v in zip(meds, vals, strict=True)]],
+            capsize=3,
+            color=colors["nbstream"],
+            edgecolor="black",
+        )
         ax.axhline(3, color="green", ls="--", label="3x target (retained)")
         ax.set_ylabel("x the reply's text")
         ax.set_title(f"kernel memory, one {cfg.memory_tokens:,}-token reply")

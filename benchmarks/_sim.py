@@ -34,8 +34,22 @@ class SimulatorProcess:
     def start(self) -> SimulatorProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nbstream.simulator", "--port", "0", "--ttft", str(self.ttft), "--rate", str(self.rate)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "nbstream.simulator",
+                "--port",
+                "0",
+                "--ttft",
+                str(self.ttft),
+                "--rate",
+                str(self.rate),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 30
         assert self.proc.stdout is not None

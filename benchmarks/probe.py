@@ -341,7 +341,9 @@ async def panel_wait() -> None:
     durations = [r.duration for r in results if r.duration is not None]
     state["call_durations"] = {"min": min(durations), "max": max(durations)} if durations else None
     runs = panel._runs
-    ttfts = [run.first_token_at - run.attempt_started_at for run in runs if run.first_token_at and run.attempt_started_at]
+    ttfts = [
+        run.first_token_at - run.attempt_started_at for run in runs if run.first_token_at and run.attempt_started_at
+    ]
     gens = [run.ended_at - run.first_token_at for run in runs if run.ended_at and run.first_token_at]
     queued = [run.started_at - run.created_at for run in runs if run.started_at]
     busy = sum(run.ended_at - run.started_at for run in runs if run.ended_at and run.started_at)

@@ -16,6 +16,20 @@ export function make(doc, tag, className, text) {
 }
 
 /**
+ * A `<span>` showing one figure, its meaning as the tooltip.
+ *
+ * @param {Document} doc
+ * @param {string} className
+ * @param {string} title
+ * @returns {HTMLElement}
+ */
+export function makeFigure(doc, className, title) {
+  const el = make(doc, "span", className);
+  el.title = title;
+  return el;
+}
+
+/**
  * A `<button type="button">`.
  *
  * @param {Document} doc

@@ -1,4 +1,6 @@
 // Formatting of the numbers and labels shown in a stream's header and its tool calls. Pure.
+// nbstream/_format.py follows the same rules: both test suites read the same table of cases,
+// tests/fixtures/format_cases.json.
 
 /** @typedef {"queued" | "waiting" | "retrying" | "streaming" | "done" | "cancelled" | "failed" | "cut_off"} Status */
 
@@ -103,8 +105,11 @@ export function formatCost(c, exact = false) {
   const v = Math.max(0, /** @type {number} */ (c));
   const p = exact ? "" : "~";
   if (v === 0) return `${p}$0.00`;
-  if (v < 0.0001) return `${p}<$0.0001`;
-  if (v < 1) return `${p}$${v.toFixed(4)}`;
+  if (v < 0.000001) return `${p}<$0.000001`;
+  // Below a cent, two significant digits: a short Haiku call costs a few hundred-thousandths of a dollar.
+  if (v < 0.01) return `${p}$${v.toFixed(Math.max(4, 1 - Math.floor(Math.log10(v))))}`;
+  // Four decimals below a dollar, unless they would round up to one ("$1.0000").
+  if (v < 0.99995) return `${p}$${v.toFixed(4)}`;
   const [whole, cents] = v.toFixed(2).split(".");
   return `${p}$${formatInt(Number(whole))}.${cents}`;
 }

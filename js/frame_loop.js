@@ -10,6 +10,8 @@
  * @property {() => number} [now]
  * @property {(src: string) => DocumentFragment} [render]
  * @property {number} [tickMs]     how often clocks and countdowns are refreshed
+ * @property {(fn: () => void, ms: number) => ReturnType<typeof setTimeout>} [setTimeout]  timers of the widget
+ * @property {(id: ReturnType<typeof setTimeout>) => void} [clearTimeout]
  */
 
 /**

@@ -54,6 +54,7 @@ function styleRoot(el) {
  */
 
 const VIEWS = new Set(["stream", "panel"]);
+const ORPHAN_GRACE_MS = 400; // how long a running call may have no view before it is stopped
 
 /**
  * @param {HTMLElement} el
@@ -85,6 +86,28 @@ function onceCleanup(signal, fn) {
 }
 
 /**
+ * Show a view in `el`, redrawn on every change of its per-model state, until its signal aborts
+ * or the returned cleanup runs; a page reloaded mid-run first catches up.
+ *
+ * @template C
+ * @param {HTMLElement} el
+ * @param {{subscribe(fn: (change: C) => void): () => void, resyncIfBehind(): void}} state
+ * @param {{el: HTMLElement, destroy(): void}} view
+ * @param {(change: C) => void} onChange
+ * @param {AbortSignal | undefined} signal
+ */
+function attach(el, state, view, onChange, signal) {
+  el.replaceChildren(view.el);
+  const unsubscribe = state.subscribe(onChange);
+  state.resyncIfBehind();
+  return onceCleanup(signal, () => {
+    unsubscribe();
+    view.destroy();
+    view.el.remove();
+  });
+}
+
+/**
  * Create the widget definition for one model.
  *
  * @param {{env?: import("./frame_loop.js").ViewEnv}} [options]  test hooks
@@ -94,6 +117,43 @@ export function createWidget(options = {}) {
   let stream = null;
   /** @type {PanelState | null} */
   let panel = null;
+  // Views of this model now on the page. When the last one goes (re-running the cell clears its output)
+  // while the call still streams, nobody can see it any more: stop it, as the Cancel button would. A
+  // short grace lets a view that is only being re-created (a moved or re-rendered output) come back.
+  let views = 0;
+  /** @type {ReturnType<typeof setTimeout> | null} */
+  let orphanTimer = null;
+  const schedule = options.env?.setTimeout ?? globalThis.setTimeout.bind(globalThis);
+  const unschedule = options.env?.clearTimeout ?? globalThis.clearTimeout.bind(globalThis);
+
+  /**
+   * @param {() => void} cleanup  the view's own cleanup
+   * @param {AbortSignal | undefined} signal  anywidget aborts it when the view goes (as it calls the cleanup)
+   */
+  function counted(cleanup, signal) {
+    views += 1;
+    if (orphanTimer !== null) {
+      unschedule(orphanTimer);
+      orphanTimer = null;
+    }
+    let done = false;
+    const gone = () => {
+      if (done) return;
+      done = true;
+      cleanup();
+      views -= 1;
+      if (views === 0) orphanTimer = schedule(stopIfOrphaned, ORPHAN_GRACE_MS);
+    };
+    signal?.addEventListener("abort", gone, { once: true });
+    return gone;
+  }
+
+  function stopIfOrphaned() {
+    orphanTimer = null;
+    if (views > 0) return;
+    if (stream !== null && !stream.snapshot().final) stream.send("cancel");
+    if (panel !== null && panel.running) panel.send({ type: "cancel_all" });
+  }
 
   /** @param {ModelLike} model */
   function streamFor(model) {
@@ -144,7 +204,7 @@ export function createWidget(options = {}) {
       if (!VIEWS.has(kind)) {
         return renderUnsupported(el, `nbstream: this version of the front end cannot show a "${kind}" view.`);
       }
-      if (kind === "panel") return renderPanel(model, el, signal);
+      if (kind === "panel") return counted(renderPanel(model, el, signal), signal);
 
       const state = streamFor(model);
       const view = createStreamView({
@@ -154,15 +214,8 @@ export function createWidget(options = {}) {
         onRetry: () => state.send("retry"),
         env: options.env,
       });
-      el.replaceChildren(view.el);
-      const unsubscribe = state.subscribe(view.invalidate);
       view.invalidate();
-      state.resyncIfBehind();
-      return onceCleanup(signal, () => {
-        unsubscribe();
-        view.destroy();
-        view.el.remove();
-      });
+      return counted(attach(el, state, view, view.invalidate, signal), signal);
     },
   };
 
@@ -181,15 +234,11 @@ export function createWidget(options = {}) {
       onRetryRow: (row) => state.send({ type: "retry", row }),
       env: options.env,
     });
-    el.replaceChildren(view.el);
-    const unsubscribe = state.subscribe(view.onChange);
-    state.resyncIfBehind();
-    return onceCleanup(signal, () => {
-      unsubscribe();
-      view.destroy();
-      view.el.remove();
-    });
+    return attach(el, state, view, view.onChange, signal);
   }
 }
 
-export default () => createWidget();
+/** @type {import("@anywidget/types").AnyWidget} */
+const widget = () => createWidget();
+
+export default widget;

@@ -60,7 +60,10 @@ function escapeHtml(s) {
     .replace(/'/g, "&#39;");
 }
 
-/** @param {Array<{type: string, raw?: string, text?: string, tokens?: any[]}> | undefined} tokens */
+/**
+ * @param {Array<{type: string, raw?: string, text?: string, tokens?: any[]}> | undefined} tokens
+ * @returns {string}
+ */
 function plainText(tokens) {
   if (!tokens) return "";
   return tokens.map((t) => (t.tokens ? plainText(t.tokens) : t.text ?? t.raw ?? "")).join("");
@@ -161,7 +164,7 @@ function enforcePolicy(node) {
 
 /** The DOMPurify instance bound to the current window (created on first use). */
 function getPurifier() {
-  const win = /** @type {Window | undefined} */ (globalThis.window);
+  const win = /** @type {(Window & typeof globalThis) | undefined} */ (globalThis.window);
   if (!win) throw new Error("nbstream: renderMarkdown needs a DOM window");
   if (purifier && purifierWindow === win) return purifier;
   const p = createDOMPurify(win);

@@ -7,17 +7,19 @@
 // that uses tools. A row entry carries `delta` (text) or `ops` (text and tool calls);
 // a snapshot or final entry carries `text`, or `parts` (the whole list).
 //
-// Sequencing (one `seq` for the whole panel, like the stream view's):
-//   seq = last + 1   apply everything, append each row's delta or ops (after clearing it on `reset`);
-//   seq > last + 1   a gap: deltas and resets are ignored, the absolute fields (status, stats,
-//                    timeline, error, notice, retry_in, can_retry, can_cancel, summary, elapsed)
-//                    still apply, and a resync is due (once, again only after RESYNC_RETRY_MS
-//                    without a snapshot);
-//   seq <= last      stale or duplicate: ignored entirely.
+// Sequencing (one `seq` for the whole panel, through the same gate as the stream's: sequence.js):
+//   next    apply everything, append each row's delta or ops (after clearing it on `reset`);
+//   gap     deltas and resets are ignored, the absolute fields (status, stats, timeline, error,
+//           notice, retry_in, can_retry, can_cancel, summary, elapsed) still apply, and a resync
+//           may be due;
+//   stale   ignored entirely.
 // A snapshot replaces every row it lists and sets last = its seq (any value, also lower).
 
 import { isActive, isRunning } from "./format.js";
 import { appendText, applyOps, fromParts, fromText, partsEqual } from "./parts.js";
+import { admitFrame, admitSnapshot, createGate } from "./sequence.js";
+
+export { RESYNC_RETRY_MS } from "./sequence.js";
 
 /** @typedef {import("./stream_state.js").Stats} Stats */
 
@@ -72,16 +74,18 @@ import { appendText, applyOps, fromParts, fromText, partsEqual } from "./parts.j
  */
 
 /**
- * @typedef {object} PanelData
+ * The panel's data is also the gate of its sequenced channel (`lastSeq`, …: see sequence.js).
+ * @typedef {PanelFields & import("./sequence.js").SeqGate} PanelData
+ */
+
+/**
+ * @typedef {object} PanelFields
  * @property {RowData[]} rows
  * @property {Summary} summary
  * @property {number} summaryAt        local time (ms) when `summary` arrived
  * @property {number} pollAt           local time (ms) when `summary.batch.next_poll_in` last changed
  * @property {number | null} elapsed   the panel's clock (s) as last received, or null
  * @property {number} elapsedAt        local time (ms) when `elapsed` arrived
- * @property {number} lastSeq
- * @property {boolean} awaitingSnapshot
- * @property {number} resyncAt
  */
 
 /**
@@ -92,9 +96,6 @@ import { appendText, applyOps, fromParts, fromText, partsEqual } from "./parts.j
  * @property {boolean} structure    rows were added
  * @property {number | null} resync send `{type: "resync", have: resync}` (frames only)
  */
-
-/** If a resync got no snapshot within this time, the next gap asks again. */
-export const RESYNC_RETRY_MS = 3000;
 
 /** Rows are created on demand for a frame's index up to this bound (a malformed index is ignored). */
 const MAX_ROWS = 10000;
@@ -160,9 +161,7 @@ export function createPanelData(rowSpecs, summary, now) {
     pollAt: now,
     elapsed: null,
     elapsedAt: now,
-    lastSeq: 0,
-    awaitingSnapshot: false,
-    resyncAt: -Infinity,
+    ...createGate(),
   };
 }
 
@@ -258,7 +257,7 @@ function applyFields(row, r, now) {
   }
   for (const [key, field, type] of PLAIN_FIELDS) {
     if (typeof r[key] === type && r[key] !== row[field]) {
-      row[field] = r[key];
+      /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (row))[field] = r[key];
       changed = true;
     }
   }
@@ -327,36 +326,20 @@ function applyPanelFields(data, msg, now, change) {
  */
 export function applyFrame(data, msg, now) {
   const change = noChange();
-  const seq = msg?.seq;
-  if (!Number.isInteger(seq) || seq <= data.lastSeq) return change; // stale or duplicate
-  const inOrder = seq === data.lastSeq + 1;
-  if (inOrder) {
-    data.lastSeq = seq;
-  } else if (!data.awaitingSnapshot || now - data.resyncAt > RESYNC_RETRY_MS) {
-    // Frames were dropped on the way: ignore the deltas and ask for everything so far.
-    data.awaitingSnapshot = true;
-    data.resyncAt = now;
-    change.resync = data.lastSeq;
-  }
+  const { verdict, resync } = admitFrame(data, msg?.seq, now);
+  if (verdict === "stale") return change;
+  // A gap: frames were dropped on the way; the deltas are ignored and everything so far asked for.
+  change.resync = resync;
+  const inOrder = verdict === "next";
   applyPanelFields(data, msg, now, change);
-  const list = Array.isArray(msg.rows) ? msg.rows : [];
-  for (const r of list) {
-    if (!r || typeof r !== "object") continue;
-    const row = rowAt(data, r.i, now, change);
-    if (!row) continue;
-    let changed = applyFields(row, r, now);
-    if (inOrder) {
-      if (r.reset === true && row.parts.length > 0) {
-        setTranscript(row, fromText(""));
-        changed = true;
-      }
-      const before = row.parts;
-      if (Array.isArray(r.ops)) setTranscript(row, applyOps(row, r.ops));
-      else if (typeof r.delta === "string") setTranscript(row, appendText(row, r.delta));
-      if (row.parts !== before) changed = true;
-    }
-    if (changed) change.rows.push(r.i);
-  }
+  applyRowEntries(data, msg, now, change, (row, r) => {
+    if (!inOrder) return false;
+    const before = row.parts;
+    if (r.reset === true && row.parts.length > 0) setTranscript(row, fromText(""));
+    if (Array.isArray(r.ops)) setTranscript(row, applyOps(row, r.ops));
+    else if (typeof r.delta === "string") setTranscript(row, appendText(row, r.delta));
+    return row.parts !== before;
+  });
   return change;
 }
 
@@ -371,19 +354,30 @@ export function applyFrame(data, msg, now) {
 export function applySnapshot(data, msg, now) {
   const change = noChange();
   if (!msg || typeof msg !== "object") return change;
-  if (Number.isInteger(msg.seq) && msg.seq >= 0) data.lastSeq = msg.seq;
-  data.awaitingSnapshot = false;
+  admitSnapshot(data, msg.seq);
   applyPanelFields(data, msg, now, change);
+  applyRowEntries(data, msg, now, change, replaceTranscript);
+  return change;
+}
+
+/**
+ * The row entries of a frame or snapshot: each one's absolute fields, then its transcript.
+ *
+ * @param {PanelData} data
+ * @param {any} msg
+ * @param {number} now
+ * @param {Change} change
+ * @param {(row: RowData, entry: any) => boolean} transcript  changes the row's transcript; whether it did
+ */
+function applyRowEntries(data, msg, now, change, transcript) {
   const list = Array.isArray(msg.rows) ? msg.rows : [];
   for (const r of list) {
     if (!r || typeof r !== "object") continue;
     const row = rowAt(data, r.i, now, change);
     if (!row) continue;
-    let changed = applyFields(row, r, now);
-    if (replaceTranscript(row, r)) changed = true;
-    if (changed) change.rows.push(r.i);
+    const fields = applyFields(row, r, now);
+    if (transcript(row, r) || fields) change.rows.push(r.i);
   }
-  return change;
 }
 
 /**

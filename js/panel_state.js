@@ -7,6 +7,8 @@
 // which rows changed, so each redraws only those on its next animation frame.
 
 import { applyFinal, applyFrame, applySnapshot, createPanelData, setRows, setSummary } from "./panel_reducer.js";
+import { createModelLink } from "./model_link.js";
+import { initialResync } from "./sequence.js";
 
 /**
  * @typedef {import("./stream_state.js").ModelLike} ModelLike
@@ -33,20 +35,13 @@ export function createPanelState(model, options = {}) {
   const data = createPanelData(model.get("rows"), model.get("summary"), now());
   applyFinal(data, model.get("final"), now());
   let status = String(model.get("status") ?? "running");
-  let initialResyncSent = false;
-  let disposed = false;
-
-  /** @type {Set<(change: PanelChange) => void>} */
-  const subscribers = new Set();
-
-  /** @param {PanelChange} change */
-  function notify(change) {
-    for (const fn of Array.from(subscribers)) fn(change);
-  }
+  /** @type {ReturnType<typeof createModelLink<PanelChange>>} */
+  const link = createModelLink(model);
+  const notify = link.notify;
 
   /** @param {Change} change */
   function publish(change) {
-    if (change.resync !== null) model.send({ type: "resync", have: change.resync });
+    if (change.resync !== null) link.send({ type: "resync", have: change.resync });
     if (change.rows.length || change.summary || change.structure) {
       notify({ rows: change.rows, summary: change.summary, structure: change.structure });
     }
@@ -54,7 +49,7 @@ export function createPanelState(model, options = {}) {
 
   /** @param {any} msg */
   function onCustom(msg) {
-    if (!msg || typeof msg !== "object" || disposed) return;
+    if (!msg || typeof msg !== "object" || link.disposed) return;
     if (msg.type === "frame") publish(applyFrame(data, msg, now()));
     else if (msg.type === "snapshot") publish(applySnapshot(data, msg, now()));
   }
@@ -75,7 +70,7 @@ export function createPanelState(model, options = {}) {
     ],
     ["change:show_text", () => notify({ rows: null, summary: false, structure: false })],
   ];
-  for (const [name, fn] of handlers) model.on(name, fn);
+  link.listen(handlers);
 
   return {
     /** The rows, summary and clock (read-only for views). */
@@ -93,41 +88,22 @@ export function createPanelState(model, options = {}) {
       return model.get("show_text") !== false;
     },
 
-    /** @param {(change: PanelChange) => void} fn @returns {() => void} unsubscribe */
-    subscribe(fn) {
-      subscribers.add(fn);
-      return () => subscribers.delete(fn);
-    },
-
-    get subscriberCount() {
-      return subscribers.size;
-    },
+    subscribe: link.subscribe,
 
     /**
      * A page reloaded mid-run starts with empty rows and no frames: ask the kernel
      * once for a snapshot of every row.
      */
     resyncIfBehind() {
-      if (initialResyncSent || disposed) return;
-      initialResyncSent = true;
-      if (status === "running" && data.lastSeq === 0 && data.rows.every((r) => r.parts.length === 0)) {
-        data.awaitingSnapshot = true;
-        data.resyncAt = now();
-        model.send({ type: "resync", have: 0 });
-      }
+      if (link.disposed) return;
+      const have = initialResync(data, status === "running" && data.rows.every((r) => r.parts.length === 0), now());
+      if (have !== null) link.send({ type: "resync", have });
     },
 
-    /** @param {object} msg  a message to the kernel ({type: "cancel", row}, …) */
-    send(msg) {
-      if (!disposed) model.send(msg);
-    },
+    /** a message to the kernel ({type: "cancel", row}, …) */
+    send: link.send,
 
-    dispose() {
-      if (disposed) return;
-      disposed = true;
-      for (const [name, fn] of handlers) model.off(name, fn);
-      subscribers.clear();
-    },
+    dispose: link.dispose,
   };
 }
 

@@ -51,12 +51,12 @@ export const AUTO_EXPAND_MAX = 4;
  */
 const MARKDOWN_BUDGET_MS = 8;
 
-/**
- * @param {PanelViewOptions} options
- */
 /** Rows whose DOM is built in one animation frame. */
 const ROWS_PER_FRAME = 50;
 
+/**
+ * @param {PanelViewOptions} options
+ */
 export function createPanelView({ doc, source, onCancelAll, onCancelRow, onRetryRow, env = {} }) {
   const { now } = viewClock(env);
   const render = env.render ?? renderMarkdownFragment;

@@ -6,7 +6,7 @@
 // It owns no listeners: the caller wires the buttons (directly, or by event
 // delegation for hundreds of rows) and calls `pressCancel` / `pressRetry`.
 
-import { make, makeButton, setAttr, setDisabled, setHidden, setText } from "./dom.js";
+import { make, makeButton, makeFigure, setAttr, setDisabled, setHidden, setText } from "./dom.js";
 import {
   formatCache, formatCost, formatInt, formatRate, formatSeconds, formatTokens, formatTurns, isActive, isRunning, retryLeft,
   statusLabel,
@@ -66,17 +66,13 @@ export function createHeader(doc, options = {}) {
   simulatedEl.hidden = true;
   const statsEl = make(doc, "span", "nbstream-stats");
   const tokensEl = make(doc, "span", "nbstream-tokens");
-  const ttftEl = make(doc, "span", "nbstream-ttft");
-  ttftEl.title = "time to first token";
-  const rateEl = make(doc, "span", "nbstream-rate");
-  rateEl.title = "output tokens per second";
-  const elapsedEl = make(doc, "span", "nbstream-elapsed");
-  elapsedEl.title = "elapsed time";
+  const ttftEl = makeFigure(doc, "nbstream-ttft", "time to first token");
+  const rateEl = makeFigure(doc, "nbstream-rate", "output tokens per second");
+  const elapsedEl = makeFigure(doc, "nbstream-elapsed", "elapsed time");
   const costEl = make(doc, "span", "nbstream-cost");
   const cacheEl = make(doc, "span", "nbstream-cache");
   cacheEl.hidden = true;
-  const turnsEl = make(doc, "span", "nbstream-turns");
-  turnsEl.title = "model turns (the model called tools between them)";
+  const turnsEl = makeFigure(doc, "nbstream-turns", "model turns (the model called tools between them)");
   turnsEl.hidden = true;
   statsEl.append(tokensEl, ttftEl, rateEl, elapsedEl, costEl, cacheEl, turnsEl);
   const noticeEl = make(doc, "span", "nbstream-notice");
@@ -146,7 +142,9 @@ export function createHeader(doc, options = {}) {
         if (stats.cache_write_tokens) parts.push(`${formatInt(stats.cache_write_tokens)} cache write`);
         setAttr(tokensEl, "title", parts.join(", "));
       }
-      setText(ttftEl, typeof stats.ttft === "number" ? `TTFT ${formatSeconds(stats.ttft)}` : "");
+      // The successful attempt's TTFT, and when retries made the first token come later, since the start.
+      const later = typeof stats.ttft_total === "number" ? ` (${formatSeconds(stats.ttft_total)} from the start)` : "";
+      setText(ttftEl, typeof stats.ttft === "number" ? `TTFT ${formatSeconds(stats.ttft)}${later}` : "");
       setText(rateEl, formatRate(stats.rate));
 
       let elapsed = Number(stats.elapsed) || 0;

@@ -8,6 +8,8 @@
 
 import { isActive, isRunning } from "./format.js";
 import { appendText, applyOps, emptyTranscript, fromParts, fromText, partsEqual } from "./parts.js";
+import { createModelLink } from "./model_link.js";
+import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence.js";
 
 /**
  * @typedef {object} Stats
@@ -16,9 +18,11 @@ import { appendText, applyOps, emptyTranscript, fromParts, fromText, partsEqual 
  * @property {number | null} [input_tokens]
  * @property {number} [cache_read_tokens]
  * @property {number} [cache_write_tokens]
- * @property {number | null} [ttft]
+ * @property {number | null} [ttft]       the answering attempt's time to first token
+ * @property {number | null} [ttft_total] seconds from the first request to the first token, when retries made it later
+ * @property {number | null} [tool_time]  seconds the model's tool calls ran (left out of the rate)
  * @property {number} [elapsed]
- * @property {number | null} [rate]
+ * @property {number | null} [rate]       output tokens per second of generation time
  * @property {number | null} [cost]
  * @property {boolean} [cost_exact]
  * @property {number | null} [cache_saved]  US dollars caching saved (negative: the cache writes cost extra)
@@ -26,12 +30,8 @@ import { appendText, applyOps, emptyTranscript, fromParts, fromText, partsEqual 
  */
 
 /**
- * The minimal model surface used here (anywidget's model proxy, or a test fake).
- * @typedef {object} ModelLike
- * @property {(name: string) => any} get
- * @property {(name: string, cb: (...args: any[]) => void) => void} on
- * @property {(name: string, cb: (...args: any[]) => void) => void} off
- * @property {(content: any) => void} send
+ * The part of anywidget's model proxy used here (a test fake provides the same).
+ * @typedef {Pick<import("@anywidget/types").AnyModel, "get" | "on" | "off" | "send">} ModelLike
  */
 
 /**
@@ -52,9 +52,6 @@ import { appendText, applyOps, emptyTranscript, fromParts, fromText, partsEqual 
  * @property {boolean} showText
  * @property {boolean} canRetry
  */
-
-/** If a resync got no snapshot within this time, the next gap asks again. */
-const RESYNC_RETRY_MS = 3000;
 
 const TRAITS = ["status", "stats", "text", "parts", "model", "simulated", "error", "notice", "retry_in", "show_text", "can_retry"];
 
@@ -81,23 +78,15 @@ export function createStreamState(model, options = {}) {
   /** @type {import("./parts.js").Transcript} */
   let transcript = emptyTranscript();
   applyFinalTraits();
-  let lastSeq = 0;
-  let awaitingSnapshot = false;
-  let resyncAt = -Infinity;
-  let initialResyncSent = false;
+  const gate = createGate();
   /** @type {Stats} */
   let stats = model.get("stats") ?? {};
   let statsAt = now();
   let retryIn = num(model.get("retry_in"));
   let retryAt = now();
-  let disposed = false;
-
-  /** @type {Set<() => void>} */
-  const subscribers = new Set();
-
-  function notify() {
-    for (const fn of Array.from(subscribers)) fn();
-  }
+  /** @type {ReturnType<typeof createModelLink<void>>} */
+  const link = createModelLink(model);
+  const notify = () => link.notify();
 
   /**
    * The `parts` trait, when it is set and counts. It is set once at the end, so it is
@@ -138,36 +127,24 @@ export function createStreamState(model, options = {}) {
     status = next;
   }
 
-  /** @param {number} have */
-  function sendResync(have) {
-    awaitingSnapshot = true;
-    resyncAt = now();
-    model.send({ type: "resync", have });
-  }
-
   /** @param {any} msg */
   function onFrame(msg) {
-    const seq = msg.seq;
-    if (!Number.isInteger(seq) || seq <= lastSeq) return; // stale or duplicate
-    if (ended()) {
-      // The final text is set, so the stream is over: a late frame changes nothing.
-      if (seq === lastSeq + 1) lastSeq = seq;
-      return;
-    }
+    // The final text is set, so the stream is over: a late frame changes nothing.
+    const over = ended();
+    const { verdict, resync } = admitFrame(gate, msg.seq, now(), !over);
+    if (verdict === "stale" || over) return;
     if (msg.stats && typeof msg.stats === "object") {
       // Frames carry only the figures that changed: merge them into what we have.
       stats = { ...stats, ...msg.stats };
       if ("elapsed" in msg.stats) statsAt = now();
     }
     if (typeof msg.status === "string" && msg.status) setStatus(msg.status);
-    if (seq === lastSeq + 1) {
-      lastSeq = seq;
+    if (verdict === "next") {
       if (Array.isArray(msg.ops)) transcript = applyOps(transcript, msg.ops);
       else if (typeof msg.delta === "string") transcript = appendText(transcript, msg.delta);
-    } else if (!awaitingSnapshot || now() - resyncAt > RESYNC_RETRY_MS) {
-      // Frames were dropped on the way: ignore this delta and ask for the text so far.
-      sendResync(lastSeq);
     }
+    // A gap: frames were dropped on the way; its delta is ignored and the text so far asked for.
+    if (resync !== null) link.send({ type: "resync", have: resync });
     notify();
   }
 
@@ -178,12 +155,11 @@ export function createStreamState(model, options = {}) {
     else if (typeof msg.text === "string") transcript = fromText(msg.text);
     else return;
     supersededParts = model.get("parts");
-    if (Number.isInteger(msg.seq) && msg.seq >= 0) lastSeq = msg.seq;
+    admitSnapshot(gate, msg.seq);
     if (msg.stats && typeof msg.stats === "object") {
       stats = { ...stats, ...msg.stats }; // a reloaded page gets every figure again
       if ("elapsed" in msg.stats) statsAt = now();
     }
-    awaitingSnapshot = false;
     notify();
   }
 
@@ -228,7 +204,7 @@ export function createStreamState(model, options = {}) {
     }
     handlers.push([`change:${name}`, handler]);
   }
-  for (const [name, fn] of handlers) model.on(name, fn);
+  link.listen(handlers);
 
   return {
     /** @returns {StreamSnapshot} */
@@ -251,45 +227,24 @@ export function createStreamState(model, options = {}) {
       };
     },
 
-    /** @param {() => void} fn @returns {() => void} unsubscribe */
-    subscribe(fn) {
-      subscribers.add(fn);
-      return () => subscribers.delete(fn);
-    },
-
-    /** Number of views subscribed (for tests and debugging). */
-    get subscriberCount() {
-      return subscribers.size;
-    },
-
-    /** The seq of the last frame applied. */
-    get lastSeq() {
-      return lastSeq;
-    },
+    subscribe: link.subscribe,
 
     /**
      * A page that was reloaded mid-stream starts with no text and no frames.
      * Ask the kernel once for the text so far.
      */
     resyncIfBehind() {
-      if (initialResyncSent || disposed) return;
-      initialResyncSent = true;
-      if (isRunning(status) && transcript.parts.length === 0 && lastSeq === 0) {
-        model.send({ type: "resync", have: 0 });
-      }
+      if (link.disposed) return;
+      const have = initialResync(gate, isRunning(status) && transcript.parts.length === 0, now());
+      if (have !== null) link.send({ type: "resync", have });
     },
 
     /** @param {string} type */
     send(type) {
-      if (!disposed) model.send({ type });
+      link.send({ type });
     },
 
-    dispose() {
-      if (disposed) return;
-      disposed = true;
-      for (const [name, fn] of handlers) model.off(name, fn);
-      subscribers.clear();
-    },
+    dispose: link.dispose,
   };
 }
 

@@ -3,7 +3,7 @@
 // shared rate-limit pause, and "Cancel all" ("Cancel batch" for a panel run as a
 // Message Batch, whose line then follows). Texts come from panel_summary.js.
 
-import { make, makeButton, setAttr, setDisabled, setHidden, setText } from "./dom.js";
+import { make, makeButton, makeFigure, setAttr, setDisabled, setHidden, setText } from "./dom.js";
 import { BUTTON_HOLD_MS } from "./stream_header.js";
 
 /** @typedef {import("./panel_summary.js").SummaryTexts} SummaryTexts */
@@ -35,18 +35,16 @@ export function createSummaryView(doc) {
   batchEl.hidden = true;
 
   const stats = make(doc, "div", "nbstream-summary-stats");
-  const tokensEl = make(doc, "span", "nbstream-sum-tokens");
-  tokensEl.title = "input and output tokens, all rows";
-  const costEl = make(doc, "span", "nbstream-sum-cost");
-  costEl.title = "total cost";
-  const ttftEl = make(doc, "span", "nbstream-sum-ttft");
-  ttftEl.title = "time to first token, median and 95th percentile";
-  const durationEl = make(doc, "span", "nbstream-sum-duration");
-  durationEl.title = "duration of a call, median and 95th percentile";
-  const wallEl = make(doc, "span", "nbstream-sum-wall");
-  wallEl.title = "time since the panel started vs the durations of all calls added up: the speed-up of running them concurrently";
-  const concurrencyEl = make(doc, "span", "nbstream-sum-concurrency");
-  concurrencyEl.title = "calls in flight / concurrency limit";
+  const tokensEl = makeFigure(doc, "nbstream-sum-tokens", "input and output tokens, all rows");
+  const costEl = makeFigure(doc, "nbstream-sum-cost", "total cost");
+  const ttftEl = makeFigure(doc, "nbstream-sum-ttft", "time to first token, median and 95th percentile");
+  const durationEl = makeFigure(doc, "nbstream-sum-duration", "duration of a call, median and 95th percentile");
+  const wallEl = makeFigure(
+    doc,
+    "nbstream-sum-wall",
+    "time since the panel started vs the durations of all calls added up: the speed-up of running them concurrently",
+  );
+  const concurrencyEl = makeFigure(doc, "nbstream-sum-concurrency", "calls in flight / concurrency limit");
   stats.append(tokensEl, costEl, ttftEl, durationEl, wallEl, concurrencyEl);
   el.append(main, batchEl, stats);
 

@@ -11,9 +11,24 @@ Offline (no API key needed): ``%llm_offline`` or ``nbstream.use_offline()``.
 
 from __future__ import annotations
 
-from typing import Any
-
 import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the public names, for type checkers and editors (at run time they load lazily, below)
+    from ._batch import batches
+    from ._cell import last
+    from ._chat import Chat, chat
+    from ._config import defaults
+    from ._count import TokenCount, count
+    from ._errors import InputError, Interrupted, NbstreamError
+    from ._events import Usage
+    from ._ledger import Spend, spend
+    from ._log import history
+    from ._offline import use_api, use_offline
+    from ._panel import ParallelPanel
+    from ._result import Result
+    from ._tools import Tool, tool
+    from ._widget import StreamWidget
 
 # Names load on first use (PEP 562), so `python -m nbstream.simulator` never imports the SDK or IPython.
 _EXPORTS = {
@@ -25,11 +40,11 @@ _EXPORTS = {
     "history": "._log",
     "InputError": "._errors",
     "Interrupted": "._errors",
-    "last": "._magics",
+    "last": "._cell",
     "NbstreamError": "._errors",
     "parallel": "._api",
     "ParallelPanel": "._panel",
-    "Result": "._events",
+    "Result": "._result",
     "Spend": "._ledger",
     "spend": "._ledger",
     "stream": "._api",

@@ -22,13 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import _source
+from . import _batches_api
 from ._accumulate import message_events
 from ._errors import InputError
-from ._events import Failure, Result, SourceError
+from ._events import Failure, SourceError
 from ._limiter import Limiter
+from ._log import current_log
 from ._request import Request
+from ._result import Result
 from ._run import Run
+from ._validate import check_positive_int
 
 MAX_REQUESTS = 100_000  # per batch (API limit)
 MAX_BYTES = 200 * 2**20  # per batch: the API allows 256 MB; leave room for the envelope
@@ -37,7 +40,6 @@ RESULT_STATUS = {"succeeded": "done", "errored": "failed", "canceled": "cancelle
 
 async def _committed() -> None:
     """Wait, off the event loop, until the call log has committed what is queued."""
-    from ._log import current_log
 
     log = current_log()
     if log is not None:
@@ -69,6 +71,9 @@ def split(entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 class BatchCall(Run):
     """One request of a batch: waiting until its batch ends, then done, failed or cancelled at once."""
+
+    cancellable = False  # one request of a batch cannot be cancelled or re-run on its own
+    retryable = False
 
     def __init__(self, request: Request, custom_id: str) -> None:
         super().__init__(request, limiter=Limiter())
@@ -107,7 +112,9 @@ class BatchCall(Run):
                 self._notify(event)
         elif kind == "errored":
             error = (outcome.get("error") or {}).get("error") or {}
-            failure = Failure("batch_errored", f"The batch request errored: {error.get('type')}: {error.get('message')}.")
+            failure = Failure(
+                "batch_errored", f"The batch request errored: {error.get('type')}: {error.get('message')}."
+            )
         elif kind == "expired":
             failure = Failure("expired", "Expired: the batch ended (after 24 h) before this request was processed.")
         elif kind == "canceled":
@@ -131,9 +138,6 @@ class BatchCall(Run):
     def _error_text(self, status: str, failure: Failure | None) -> str | None:
         return failure.one_line() if failure is not None else super()._error_text(status, failure)
 
-    def view_state(self) -> dict[str, Any]:
-        # One request of a batch cannot be cancelled or re-run on its own.
-        return {**super().view_state(), "can_retry": False, "can_cancel": False}
 
 
 @dataclass
@@ -195,7 +199,7 @@ class BatchJob:
         entries = [{"custom_id": call.custom_id, "params": call.request.params()} for call in pending]
         by_id = {call.custom_id: call for call in pending}
         for chunk in split(entries) if entries else []:
-            batch = await _source.create_batch(chunk, endpoint=self._endpoint)
+            batch = await _batches_api.create_batch(chunk, endpoint=self._endpoint)
             self.batches[batch["id"]] = batch
             now = time.monotonic()
             for entry in chunk:
@@ -215,7 +219,7 @@ class BatchJob:
         while any(not call.done for call in self.calls):
             for batch_id in [b for b in self.batches if b not in self._read]:
                 try:
-                    batch = await _source.retrieve_batch(batch_id, endpoint=self._endpoint)
+                    batch = await _batches_api.retrieve_batch(batch_id, endpoint=self._endpoint)
                     self.batches[batch_id] = batch
                     if batch.get("processing_status") == "ended":
                         await self._read_results(batch_id)
@@ -237,7 +241,7 @@ class BatchJob:
         if all(call.done for call in calls.values()):
             self._read.add(batch_id)  # every result is already here (from the log): read nothing
             return
-        async for line in _source.batch_results(batch_id, endpoint=self._endpoint):
+        async for line in _batches_api.batch_results(batch_id, endpoint=self._endpoint):
             call = calls.get(line.get("custom_id", ""))
             if call is not None:
                 call.settle(line.get("result") or {})
@@ -254,7 +258,7 @@ class BatchJob:
         """Cancel every batch still processing (through the API); rows end as its results come back."""
         for batch_id, batch in list(self.batches.items()):
             if batch.get("processing_status") == "in_progress":
-                self.batches[batch_id] = await _source.cancel_batch(batch_id, endpoint=self._endpoint)
+                self.batches[batch_id] = await _batches_api.cancel_batch(batch_id, endpoint=self._endpoint)
         self.on_change()
 
 
@@ -273,7 +277,6 @@ def check_batch_requests(requests: list[Request]) -> None:
 
 
 def _log() -> Any:
-    from ._log import current_log
 
     log = current_log()
     if log is None:
@@ -297,7 +300,7 @@ def logged_job(batch_id: str) -> tuple[str, list[dict[str, Any]]]:
 def restore(job: BatchJob, rows: list[dict[str, Any]]) -> None:
     """Put logged rows back in place: results already read are restored from the log, not fetched again."""
     now = time.monotonic()
-    for call, row in zip(job.calls, rows):
+    for call, row in zip(job.calls, rows, strict=True):
         call.log_extra["call_id"] = row["call_id"]  # the same log row is updated, not a new one added
         if row["status"] in ("done", "failed", "cancelled"):
             call.restore_logged(row)
@@ -352,7 +355,6 @@ class BatchList(list):  # type: ignore[type-arg]
 def batches(n: int = 20) -> BatchList:
     """Recent batch jobs from the call log, newest first: unfinished ones can be resumed with
     ``ParallelPanel.resume(batch_id)``."""
-    from ._request import check_positive_int
 
     check_positive_int(n, "n")
     rows = _log().query("SELECT custom_id, batch_id, status, started_at FROM calls WHERE kind = 'batch'")

@@ -19,10 +19,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from typing_extensions import Unpack
+
 from . import _static_copy
 from ._errors import InputError
 from ._events import FINAL_STATUSES, StatusChanged
-from ._request import Request, make_request
+from ._request import CALL_OPTIONS, CallOptions, Request, make_request
 from ._widget import StreamWidget
 
 
@@ -35,30 +37,23 @@ class _Turn:
 class Chat:
     """A conversation whose turns accumulate across cells (``%%llm --chat NAME`` or ``chat.send``)."""
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        model: str | None = None,
-        system: str | None = None,
-        max_tokens: int | None = None,
-        tools: list[Any] | None = None,
-        cache: bool | str | None = True,
-        max_turns: int | None = None,
-    ) -> None:
+    def __init__(self, name: str, **options: Unpack[CallOptions]) -> None:
+        """``options`` (model, system, max_tokens, tools, cache, ...) stay with the chat for its turns;
+        caching is on by default, so each turn reads the earlier ones from the cache."""
         if not isinstance(name, str) or not name.strip():
             raise InputError(f"a chat needs a name, got {name!r}")
         self.name = name
-        self.options: dict[str, Any] = {
-            "model": model, "system": system, "max_tokens": max_tokens, "tools": tools, "cache": cache,
-            "max_turns": max_turns,
-        }
+        unknown = set(options) - set(CALL_OPTIONS)
+        if unknown:
+            raise InputError(f"a chat has no option {sorted(unknown)[0]!r}; it has {sorted(CALL_OPTIONS)}")
+        self.options: dict[str, Any] = {name: None for name in CALL_OPTIONS} | {"cache": True} | dict(options)
         self._turns: list[_Turn] = []
         self._waiting: dict[str | None, _Turn] = {}  # the turn each key is streaming now
+        self._latest: _Turn | None = None  # the last turn asked: a Retry of it may still add its answer
         self.prepare("check")  # validate the options now, before any turn
 
     def configure(self, **options: Any) -> Chat:
-        """Change the chat's options from now on (model, system, max_tokens, tools, cache, max_turns)."""
+        """Change the chat's options from now on (any of :class:`CallOptions`; None keeps the current one)."""
         unknown = set(options) - set(self.options)
         if unknown:
             raise InputError(f"a chat has no option {sorted(unknown)[0]!r}; it has {sorted(self.options)}")
@@ -83,6 +78,7 @@ class Chat:
         """Forget every turn."""
         self._turns.clear()
         self._waiting.clear()
+        self._latest = None
 
     def prepare(self, prompt: str, *, key: str | None = None, **overrides: Any) -> Request:
         """The request for the next turn (validated). ``key`` names the cell writing it: a turn written
@@ -101,13 +97,22 @@ class Chat:
         run.log_extra["chat"] = self.name
         turn = _Turn(key)
         self._waiting[key] = turn
+        self._latest = turn
 
-        def on_end(_run: Any, event: Any) -> None:
-            if type(event) is StatusChanged and event.status in FINAL_STATUSES and self._waiting.get(key) is turn:
+        def on_end(ended: Any, event: Any) -> None:
+            # Called for the turn's run and for each Retry of it (a retried run keeps its observers).
+            if type(event) is not StatusChanged or event.status not in FINAL_STATUSES:
+                return
+            messages = ended.added_turns()
+            if self._waiting.get(key) is turn:
                 del self._waiting[key]
-                turn.messages = run.added_turns()
-                if turn.messages:
-                    self._turns.append(turn)
+            elif not (any(t is turn for t in self._turns) or self._latest is turn):
+                return  # the cell ran again since: this turn was replaced
+            if not messages:
+                return  # nothing to keep (a failed retry keeps what the turn had)
+            turn.messages = messages
+            if not any(t is turn for t in self._turns):
+                self._turns.append(turn)
 
         run.observe(on_end)
 
@@ -131,7 +136,9 @@ class Chat:
                 if block["type"] == "text":
                     body = _static_copy.render_html(block["text"])
                 elif block["type"] == "tool_use":
-                    body = f"<p><code>{html.escape(block['name'])}({html.escape(json.dumps(block['input']))})</code></p>"
+                    body = (
+                        f"<p><code>{html.escape(block['name'])}({html.escape(json.dumps(block['input']))})</code></p>"
+                    )
                 elif block["type"] == "tool_result":
                     flag = " (error)" if block.get("is_error") else ""
                     body = f"<pre>{html.escape(str(block['content'])[:2000])}</pre>"

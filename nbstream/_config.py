@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from ._errors import InputError
-from ._request import check_model, check_non_negative_int, check_positive_int, check_seconds, check_system
+from ._validate import (
+    check_log_path,
+    check_model,
+    check_non_negative_int,
+    check_positive_int,
+    check_seconds,
+    check_system,
+)
 
 
-def check_log_path(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
-        raise InputError(f"log_path must be a file path, or None to switch the call log off, got {value!r}")
-    return os.fspath(value)
+def default_log_path() -> Path | None:
+    """``NBSTREAM_LOG`` (a path, or ``off``), else ``<jupyter data dir>/nbstream/calls.sqlite3``."""
+    configured = os.environ.get("NBSTREAM_LOG")
+    if configured is not None:
+        return None if configured.strip().lower() in ("", "off", "0", "false", "no") else Path(configured)
+    from jupyter_core.paths import jupyter_data_dir  # only when the log is on: jupyter_core is slow to import
+
+    return Path(jupyter_data_dir()) / "nbstream" / "calls.sqlite3"
 
 
 def _default_log_path() -> str | None:
-    from ._log import default_path
-
-    path = default_path()
+    path = default_log_path()
     return None if path is None else str(path)
 
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {

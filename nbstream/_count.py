@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _format, _pricing, _source
+from typing_extensions import Unpack
+
+from . import _client, _format, _pricing
 from ._events import Usage
 from ._offline import current_endpoint
-from ._request import Request
+from ._request import CallOptions, Request, make_request
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,9 @@ class TokenCount:
     def summary(self) -> str:
         line = f"{self.input_tokens:,} input tokens on {self.model} · input {_format.dollars(self.input_cost)}"
         if self.max_output_cost is not None:
-            line += f" · up to {self.max_tokens:,} output tokens would add at most {_format.dollars(self.max_output_cost)}"
+            line += (
+                f" · up to {self.max_tokens:,} output tokens would add at most {_format.dollars(self.max_output_cost)}"
+            )
         return line
 
     def __repr__(self) -> str:
@@ -36,22 +40,13 @@ class TokenCount:
 async def count_tokens(request: Request) -> TokenCount:
     """Ask the API (or the offline model) how many input tokens this request has. Sends no generation."""
     params = request.params()
-    tokens = await _source.count_tokens(params, endpoint=current_endpoint())
+    tokens = await _client.count_tokens(params, endpoint=current_endpoint())
     input_cost = _pricing.cost(request.model, Usage(input_tokens=tokens))
     with_output = _pricing.cost(request.model, Usage(input_tokens=tokens, output_tokens=request.max_tokens))
     max_output_cost = None if with_output is None or input_cost is None else with_output - input_cost
     return TokenCount(request.model, tokens, request.max_tokens, input_cost, max_output_cost)
 
 
-async def count(
-    prompt: str,
-    *,
-    model: str | None = None,
-    system: str | None = None,
-    max_tokens: int | None = None,
-    tools: list[object] | None = None,
-) -> TokenCount:
+async def count(prompt: str, **options: Unpack[CallOptions]) -> TokenCount:
     """``await nbstream.count("prompt", model="sonnet")``: input tokens and cost, before generating."""
-    from ._request import make_request
-
-    return await count_tokens(make_request(prompt, model=model, system=system, max_tokens=max_tokens, tools=tools))
+    return await count_tokens(make_request(prompt, **options))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Status = Literal["waiting", "retrying", "streaming", "done", "cancelled", "failed", "cut_off"]
@@ -190,17 +190,32 @@ class Usage:
 # --- failures --------------------------------------------------------------------------------
 
 
+FailureKind = Literal[
+    # the HTTP status of a response that never started (see _failures._STATUS_KINDS)
+    "bad_request", "auth", "billing", "permission", "not_found", "timeout", "too_large", "unprocessable",
+    "rate_limited", "overloaded", "server_error",
+    # before any response
+    "no_credentials", "connection",
+    # after the response started
+    "api_error",  # an error event in the stream (or an exception nbstream has no better name for)
+    "connection_lost", "stalled", "truncated", "malformed",
+    # the run's own limits
+    "turn_limit",  # a tool loop reached max_turns
+    # Message Batches: one request's outcome, or the whole job's
+    "batch_errored", "expired", "canceled", "batch", "logged",
+]
+"""Every kind of failure nbstream reports: a closed set (``typing.get_args(FailureKind)``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Failure:
     """What went wrong with one attempt, in one vocabulary for every SDK and transport error.
 
-    ``kind`` is one of: rate_limited, overloaded, server_error, timeout, connection, no_credentials,
-    auth, permission, billing, bad_request, not_found, too_large, unprocessable, api_error (an error
-    event in the stream), connection_lost, stalled, truncated, malformed.
-    ``mid_stream`` is true when the failure happened after the response had started streaming.
+    ``kind`` is one of :data:`FailureKind`. ``mid_stream`` is true when the failure happened after the
+    response had started streaming.
     """
 
-    kind: str
+    kind: FailureKind
     message: str
     retryable: bool = False
     retry_after: float | None = None
@@ -224,54 +239,3 @@ class SourceError(Exception):
     def __init__(self, failure: Failure) -> None:
         super().__init__(failure.one_line())
         self.failure = failure
-
-
-# --- the result of one call --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Result:
-    """The outcome of one call: the same type for a cell, a widget, a panel row, a batch row.
-
-    ``status`` is ``done``, ``cancelled``, ``failed`` or ``cut_off`` (the stream broke after text had
-    arrived; ``text`` holds the partial text). ``ttft`` and ``duration`` are in seconds, ``cost`` in US
-    dollars (None when the model is not in the price table). ``error`` is a one-line message or None.
-    """
-
-    text: str
-    status: str
-    model: str
-    usage: Usage = field(default_factory=Usage)
-    stop_reason: str | None = None
-    ttft: float | None = None
-    duration: float | None = None
-    cost: float | None = None
-    error: str | None = None
-    prompt: str = ""
-    system: str | None = None
-    message_id: str | None = None
-    request_id: str | None = None
-    simulated: bool = False
-    started_at: float | None = None  # wall-clock epoch seconds
-    attempts: int = 1
-    turns: int = 1  # model turns (more than one when the model called tools)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "done"
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        preview = self.text if len(self.text) <= 60 else self.text[:57] + "..."
-        cost = "unknown" if self.cost is None else f"${self.cost:.4f}"
-        return (
-            f"Result(status={self.status!r}, model={self.model!r}, "
-            f"output_tokens={self.usage.output_tokens}, cost={cost}, text={preview!r})"
-        )
-
-    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
-        from ._static_copy import static_copy_bundle
-
-        return static_copy_bundle(self)

@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._events import BlockStarted, BlockStopped, TextDelta, ToolFinished, ToolInputDelta, ToolStarted
+from ._events import BlockStarted, BlockStopped, MessageStarted, TextDelta, ToolFinished, ToolInputDelta, ToolStarted
+from ._projection import RESULT_PREVIEW
 
 FRAME_INTERVAL = 0.1  # seconds between frames: 10 a second reads as smooth streaming
 FAST_INTERVAL = 0.05  # ...and up to 20 a second while a lot of text is waiting (a fast model)
@@ -33,7 +34,7 @@ def flush_delay(now: float, last_flush: float | None, pending: int = 0, urgent: 
 def rounded(stats: dict[str, Any]) -> dict[str, Any]:
     """Figures at the precision a view shows, so frames stay small and unchanged ones can be left out."""
     out = dict(stats)
-    for key, digits in (("elapsed", 2), ("ttft", 3), ("rate", 1)):
+    for key, digits in (("elapsed", 2), ("ttft", 3), ("ttft_total", 3), ("rate", 1), ("tool_time", 2)):
         if isinstance(out.get(key), float):
             out[key] = round(out[key], digits)
     for key in ("cost", "cache_saved"):
@@ -94,36 +95,47 @@ class FrameScheduler:
 class FrameContent:
     """What one run produced since the last frame: text (coalesced) and tool activity, in order.
 
+    Pure over the run's events: it keeps which block index of the current model turn is which tool call.
     ``take()`` gives ``{"delta": text}`` for text alone (the common case), else ``{"ops": [...]}``: an
     ordered list of ``{"t": "text", "text"}`` and ``{"t": "tool", "id", ...}`` updates.
     """
 
     def __init__(self) -> None:
         self._ops: list[dict[str, Any]] = []
+        self._tool_ids: dict[int, str | None] = {}  # block index -> tool_use id, in the current turn
         self.size = 0  # characters of text and tool input waiting: frames go sooner when it is large
 
     def __bool__(self) -> bool:
         return bool(self._ops)
 
-    def add(self, run: Any, event: Any) -> bool:
+    def add(self, event: object) -> bool:
         """Fold one run event in; False for events a view does not need."""
-        kind = type(event)
-        if kind is TextDelta:
-            op: dict[str, Any] = {"t": "text", "text": event.text}
-        elif kind is BlockStarted or kind is BlockStopped or kind is ToolInputDelta:
-            block = run.snapshot.blocks.get(event.index)
-            if block is None or block.kind != "tool_use":
+        op: dict[str, Any]
+        if isinstance(event, TextDelta):
+            op = {"t": "text", "text": event.text}
+        elif isinstance(event, MessageStarted):
+            self._tool_ids.clear()  # a new model turn numbers its blocks from 0 again
+            return False
+        elif isinstance(event, BlockStarted):
+            if event.kind != "tool_use":
                 return False
-            op = {"t": "tool", "id": block.tool_id}
-            if kind is BlockStarted:
-                op.update(name=block.tool_name, status="forming", input="")
-            elif kind is BlockStopped:
+            self._tool_ids[event.index] = event.tool_id
+            op = {"t": "tool", "id": event.tool_id, "name": event.tool_name, "status": "forming", "input": ""}
+        elif isinstance(event, (BlockStopped, ToolInputDelta)):
+            if event.index not in self._tool_ids:
+                return False
+            op = {"t": "tool", "id": self._tool_ids[event.index]}
+            if isinstance(event, BlockStopped):
                 op["status"] = "ready"
             else:
                 op["input_delta"] = event.partial_json
-        elif kind is ToolStarted or kind is ToolFinished:
-            part = next(p for p in run.parts() if p["t"] == "tool" and p["id"] == event.tool_id)
-            op = {k: v for k, v in part.items() if k not in ("input", "name")}
+        elif isinstance(event, ToolStarted):
+            op = {"t": "tool", "id": event.tool_id, "status": "running"}
+        elif isinstance(event, ToolFinished):
+            op = {
+                "t": "tool", "id": event.tool_id, "status": "done" if event.ok else "failed",
+                "duration": event.duration, "result": event.content[:RESULT_PREVIEW], "is_error": not event.ok,
+            }
         else:
             return False
         self.size += len(op.get("text") or op.get("input_delta") or "")

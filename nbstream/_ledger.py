@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import _format
-from ._events import FINAL_STATUSES, Result, StatusChanged
+from ._events import FINAL_STATUSES, StatusChanged
+from ._result import Result
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._events import Result, Usage
+from ._config import defaults
+from ._errors import InputError
+from ._events import Usage
+from ._result import Result
+from ._validate import check_positive_int
 
 COMMIT_EVERY = 2.0  # seconds between commits of a streaming call's partial text
 
@@ -62,15 +66,6 @@ _COLUMNS = {
 }
 
 
-def default_path() -> Path | None:
-    configured = os.environ.get("NBSTREAM_LOG")
-    if configured is not None:
-        return None if configured.strip().lower() in ("", "off", "0", "false", "no") else Path(configured)
-    from jupyter_core.paths import jupyter_data_dir
-
-    return Path(jupyter_data_dir()) / "nbstream" / "calls.sqlite3"
-
-
 def _open(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
@@ -90,6 +85,8 @@ def _open(path: Path) -> sqlite3.Connection:
 
 
 def _pid_alive(pid: int) -> bool:
+    if pid <= 0:  # os.kill(0, 0) signals our own process group: it always "succeeds"
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -116,7 +113,7 @@ class CallLog:
         rows = connection.execute(
             "SELECT call_id, pid FROM calls WHERE status = 'running' AND coalesce(kind, '') != 'batch'"
         ).fetchall()
-        dead = [(call_id,) for call_id, pid in rows if pid != os.getpid() and not _pid_alive(pid or 0)]
+        dead = [(call_id,) for call_id, pid in rows if pid != os.getpid() and (pid is None or not _pid_alive(pid))]
         connection.executemany(
             "UPDATE calls SET status = 'interrupted', error = 'The kernel stopped while this call was running.' "
             "WHERE call_id = ?",
@@ -137,13 +134,14 @@ class CallLog:
         done.wait(timeout)
 
     def close(self) -> None:
+        """Commit everything queued, then stop the writer thread."""
         self._queue.put(None)
         self._thread.join(timeout=10)
 
     def _write(self, connection: sqlite3.Connection) -> None:
         # Everything queued so far goes in one transaction: a burst (a 500-row panel) is one commit.
         while (item := self._queue.get()) is not None:
-            items = [item]
+            items: list[tuple[str, dict[str, Any]] | None] = [item]
             while len(items) < 1000:
                 try:
                     items.append(self._queue.get_nowait())
@@ -175,7 +173,9 @@ class CallLog:
         names = list(record)
         if kind == "insert":
             marks = ", ".join("?" for _ in names)
-            connection.execute(f"INSERT OR REPLACE INTO calls ({', '.join(names)}) VALUES ({marks})", list(record.values()))
+            connection.execute(
+                f"INSERT OR REPLACE INTO calls ({', '.join(names)}) VALUES ({marks})", list(record.values())
+            )
         else:
             sets = ", ".join(f"{name} = ?" for name in names if name != "call_id")
             values = [record[n] for n in names if n != "call_id"] + [record["call_id"]]
@@ -200,12 +200,9 @@ _lock = threading.Lock()
 
 
 def current_log() -> CallLog | None:
-    from ._config import defaults
-
-    path = defaults.log_path
-    if path is None:
+    if defaults.log_path is None:
         return None
-    path = Path(path).expanduser()
+    path = Path(defaults.log_path).expanduser()
     with _lock:
         log = _logs.get(path)
         if log is None:
@@ -216,7 +213,7 @@ def current_log() -> CallLog | None:
 @atexit.register
 def _close_all() -> None:
     for log in list(_logs.values()):
-        log.flush(timeout=5)
+        log.close()  # the writer commits what is queued, then stops
 
 
 # --- recording runs ------------------------------------------------------------------------------
@@ -231,11 +228,8 @@ class _Tracked:
     timer: asyncio.TimerHandle | None = None
 
 
-def record(run: Any, *, kind: str = "stream", **extra: Any) -> None:
+def record(run: Any, log: CallLog, *, kind: str = "stream", **extra: Any) -> None:
     """Log one run: a row now, its partial text every COMMIT_EVERY seconds, the outcome at the end."""
-    log = current_log()
-    if log is None:
-        return
     request = run.request
     params = {k: v for k, v in request.params().items() if k not in ("messages", "system")}
     tracked = _Tracked(extra.pop("call_id", None) or uuid.uuid4().hex, log, time.monotonic())
@@ -312,8 +306,6 @@ def row_to_result(row: dict[str, Any]) -> Result:
 
 def history(n: int = 20, *, as_frame: bool = False) -> Any:
     """The last ``n`` calls, newest first, as Results (``as_frame=True``: a pandas DataFrame of the log rows)."""
-    from ._errors import InputError
-    from ._request import check_positive_int
 
     check_positive_int(n, "n")
     log = current_log()

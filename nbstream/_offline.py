@@ -10,7 +10,7 @@ import os
 import threading
 from typing import Any
 
-from ._source import Endpoint
+from ._client import Endpoint
 
 OFFLINE_KEY = "sk-offline-simulator"  # the simulator accepts any key; this one marks the route
 _lock = threading.Lock()
@@ -41,15 +41,12 @@ def use_offline(*, ttft: float | None = None, rate: float | None = None) -> str:
         settings = {k: v for k, v in (("ttft", ttft), ("rate", rate)) if v is not None}
         if settings:
             _simulator.configure(**settings)
-        _endpoint = Endpoint(_simulator.base_url, OFFLINE_KEY)
-        return _simulator.base_url
+        base_url: str = _simulator.base_url
+        _endpoint = Endpoint(base_url, OFFLINE_KEY)
+        return base_url
 
 
 def use_api() -> None:
     """Send calls to the Anthropic API again (as configured by ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL)."""
     global _endpoint, _chosen
     _endpoint, _chosen = None, True
-
-
-def offline_active() -> bool:
-    return _endpoint is not None

@@ -20,19 +20,22 @@ from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import traitlets
-from IPython.display import display as ipython_display
+from typing_extensions import Unpack
 
+from . import _projection
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids, logged_job, restore
+from ._channel import Channel, Message
 from ._errors import InputError
-from ._events import MessageStarted, Result, SourceError
-from ._frames import Changes, FrameContent, FrameScheduler, rounded
+from ._events import MessageStarted, SourceError
+from ._frames import Changes, FrameContent, rounded
 from ._limiter import Limiter
-from ._request import Request, check_positive_int, check_seconds, make_request
+from ._request import CallOptions, Request, make_request
+from ._result import Result
 from ._run import Run
 from ._static_copy import panel_copy_bundle
+from ._validate import DEFAULT_CONCURRENCY, check_positive_int, check_seconds
 from ._view import NbstreamWidget, in_notebook
 
-DEFAULT_CONCURRENCY = 5
 _ROW_KEYS = frozenset({"prompt", "model", "system", "max_tokens", "label"})
 
 
@@ -88,24 +91,15 @@ class ParallelPanel(NbstreamWidget):
         self,
         prompts: Sequence[str | dict[str, Any]],
         *,
-        model: str | None = None,
-        system: str | None = None,
-        max_tokens: int | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
-        idle_timeout: float | None = None,
-        max_retries: int | None = None,
-        tools: list[Any] | None = None,
-        max_turns: int | None = None,
-        cache: bool | str | None = None,
         batch: bool = False,
         poll_interval: float = 2.0,
         _job: str | None = None,
         _restore: list[dict[str, Any]] | None = None,
+        **options: Unpack[CallOptions],
     ) -> None:
-        requests, labels = build_rows(
-            prompts, model=model, system=system, max_tokens=max_tokens, idle_timeout=idle_timeout,
-            max_retries=max_retries, tools=tools, max_turns=max_turns, cache=cache,
-        )
+        """``options`` apply to every row (a row's dict may set its own model, system, max_tokens)."""
+        requests, labels = build_rows(prompts, **options)
         concurrency = check_positive_int(concurrency, "concurrency")
         if not isinstance(batch, bool):
             raise InputError(f"batch must be True or False, got {batch!r}")
@@ -113,7 +107,10 @@ class ParallelPanel(NbstreamWidget):
             check_batch_requests(requests)
             poll_interval = check_seconds(poll_interval, "poll_interval")
         super().__init__(
-            rows=[{"label": label, "model": r.model, "prompt": r.prompt[:200]} for r, label in zip(requests, labels)]
+            rows=[
+                {"label": label, "model": r.model, "prompt": r.prompt[:200]}
+                for r, label in zip(requests, labels, strict=True)
+            ]
         )
         self.labels = labels
         self.limiter = Limiter(concurrency)
@@ -128,15 +125,13 @@ class ParallelPanel(NbstreamWidget):
             self.job = BatchJob(
                 self._runs, job=_job, poll_interval=poll_interval, on_change=self._batch_changed  # type: ignore[arg-type]
             )
-        self._frames = FrameScheduler(self._send_frame)
-        self._pending: dict[int, FrameContent] = {}  # rows changed since the last frame -> what they produced
+        self._channel = Channel(lambda message: self.send(message), self._next_frame)
+        self._contents = [FrameContent() for _ in requests]  # what each row produced since the last frame
+        self._changed: set[int] = set()  # rows changed since the last frame
         self._pending_size = 0
         self._sent: dict[int, tuple[Changes, Changes]] = {}  # per row: fields and stats the view has
         self._resets: set[int] = set()
-        self._seq = 0
         self._task: asyncio.Task[list[Result]] | None = None
-        self._copy_id = f"nbstream-{uuid.uuid4().hex}"
-        self._copy_shown = False
         self.summary = self._summary()
         self.handle_intent("cancel", lambda msg: self.cancel(int(msg["row"])))
         self.handle_intent("cancel_all", lambda _msg: self.cancel())
@@ -147,27 +142,16 @@ class ParallelPanel(NbstreamWidget):
 
     # --- the public surface ------------------------------------------------------------------
 
-    def display(self) -> ParallelPanel:
-        """Show the panel in the current cell and start every row; returns at once."""
-        ipython_display(self)
-        return self
-
-    def start(self) -> asyncio.Task[list[Result]]:
+    def _drive_task(self) -> asyncio.Task[list[Result]]:
         if self._task is None:
-            if not self._seq and self._ended_at is None:
+            if not self._channel.started and self._ended_at is None:
                 self._origin = time.monotonic()  # the waterfall's zero: when the panel first starts
             self._task = asyncio.get_running_loop().create_task(self._drive(), name="nbstream panel")
             self.watch_intents(self._task)
         return self._task
 
     def __await__(self) -> Generator[Any, None, list[Result]]:
-        return self.start().__await__()
-
-    def on_displayed(self) -> None:
-        try:
-            self.start()
-        except RuntimeError:  # no running loop: starts when awaited
-            pass
+        return self._drive_task().__await__()
 
     @property
     def results(self) -> list[Result | None]:
@@ -200,18 +184,21 @@ class ParallelPanel(NbstreamWidget):
         else:
             loop.call_soon_threadsafe(action)
 
-    def retry(self, row: int) -> None:
+    def retry(self, row: int) -> ParallelPanel:
         """Run a finished row again (it broke, failed or was cancelled); its text starts over."""
         old = self._row(row)
         if not old.done or self.job is not None:  # a batch row is not re-run on its own
-            return
-        self._runs[row] = self._new_run(row)
+            return self
+        self._runs[row] = run = self._new_run(row)
         self._resets.add(row)
         self._sent.pop(row, None)  # the new run's fields all go out again
-        self._pending.setdefault(row, FrameContent())
+        self._contents[row] = FrameContent()
+        self._changed.add(row)
         if self._task is not None and self._task.done():
             self._task = None  # a finished panel runs again until the retried row ends
-        self.start()
+        self._drive_task()
+        run.start()  # now, even while other rows stream or the panel is finishing
+        return self
 
     def to_pandas(self) -> Any:
         """One row per call: prompt, model, status, tokens, cost, ttft, duration, text (needs pandas)."""
@@ -220,7 +207,7 @@ class ParallelPanel(NbstreamWidget):
         except ImportError:
             raise InputError("to_pandas needs pandas: pip install pandas") from None
         records = []
-        for label, request, run in zip(self.labels, self._requests, self._runs):
+        for label, request, run in zip(self.labels, self._requests, self._runs, strict=True):
             result = run.result
             usage = run.usage()
             records.append({
@@ -266,7 +253,7 @@ class ParallelPanel(NbstreamWidget):
 
     def _batch_changed(self) -> None:
         self._summary_dirty = True
-        self._frames.poke()
+        self._channel.poke()
 
     async def _drive(self) -> list[Result]:
         self.status = "running"
@@ -276,21 +263,28 @@ class ParallelPanel(NbstreamWidget):
                 await self._run_batch(self.job)
             else:
                 await self._warm_cache()
-            while pending := [run.start() for run in self._runs if not run.done]:
-                await asyncio.wait(pending)
+            await self._settle()
         except asyncio.CancelledError:
-            if self.job is not None:
-                # The awaiting cell was interrupted: stop waiting. The batch goes on at the API and
-                # ParallelPanel.resume(batch_id) picks it up again; its log rows stay "running".
-                for run in self._runs:
-                    run.cancel()
-                await asyncio.gather(*(run.start() for run in self._runs if run._task), return_exceptions=True)
-            else:
-                # Stop every row, keep what arrived, still report results.
-                self.cancel()
-                await asyncio.gather(*(run.start() for run in self._runs), return_exceptions=True)
+            # From outside: the kernel interrupt, a timeout, a task group. Every row ends (a batch goes
+            # on at the API: ParallelPanel.resume(batch_id) picks it up again, its log rows stay
+            # "running"), the panel shows its end, then the cancellation goes on to whoever awaited.
+            for run in self._runs:
+                run.cancel()
+            await asyncio.gather(*(run.start() for run in self._runs if run._task or self.job is None),
+                                 return_exceptions=True)
+            await self._finish()
+            raise
         await self._finish()
+        # A row retried while the panel was finishing: run it too, then finish again.
+        while any(not run.done for run in self._runs):
+            await self._settle()
+            await self._finish()
         return [run.result for run in self._runs]  # type: ignore[misc]
+
+    async def _settle(self) -> None:
+        """Run every row to its end; a row retried meanwhile joins at once."""
+        while pending := [run.start() for run in self._runs if not run.done]:
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
 
     async def _run_batch(self, job: BatchJob) -> None:
         try:
@@ -298,7 +292,12 @@ class ParallelPanel(NbstreamWidget):
         except SourceError as exc:  # submitting failed (a bad key, a bad request...): every row says why
             for run in self._runs:
                 if not run.done and isinstance(run, BatchCall) and run.batch_id is None:
-                    run.settle({"type": "errored", "error": {"error": {"type": exc.failure.kind, "message": exc.failure.one_line()}}})
+                    run.settle(
+                        {
+                            "type": "errored",
+                            "error": {"error": {"type": exc.failure.kind, "message": exc.failure.one_line()}},
+                        }
+                    )
             if any(not run.done for run in self._runs):
                 raise
 
@@ -316,18 +315,19 @@ class ParallelPanel(NbstreamWidget):
     def _on_run(self, i: int, run: Run, event: object) -> None:
         if run is not self._runs[i]:
             return  # a row that was retried: its old run no longer speaks
-        content = self._pending.setdefault(i, FrameContent())  # also marks the row as changed
+        content = self._contents[i]
+        self._changed.add(i)
         before = content.size
-        content.add(run, event)
+        content.add(event)
         self._pending_size += content.size - before
-        self._frames.poke(pending=self._pending_size)
+        self._channel.poke(pending=self._pending_size)
 
     # --- panel -> view -------------------------------------------------------------------------
 
     def _row_state(self, i: int) -> dict[str, Any]:
         run = self._runs[i]
-        timeline = {k: None if v is None else round(v, 3) for k, v in run.timeline(self._origin).items()}
-        return {"i": i, **run.view_state(), "timeline": timeline}
+        timeline = {k: None if v is None else round(v, 3) for k, v in _projection.timeline(run, self._origin).items()}
+        return {"i": i, **_projection.view_state(run), "timeline": timeline}
 
     def _row_changes(self, i: int) -> dict[str, Any]:
         """What changed in row i since the last frame (the view keeps the rest)."""
@@ -344,30 +344,31 @@ class ParallelPanel(NbstreamWidget):
         run = self._runs[i]
         whole = {**self._row_state(i), "text": run.text}
         if run.request.tools:
-            whole["parts"] = run.parts()
+            whole["parts"] = _projection.parts(run)
         return whole
 
-    def _send_frame(self) -> None:
-        if not self._pending and not self._summary_dirty:
-            return
+    def _next_frame(self) -> Message | None:
+        if not self._changed and not self._summary_dirty:
+            return None
         self._summary_dirty = False
         rows = []
         self._pending_size = 0
-        for i, content in self._pending.items():
-            row = {**self._row_changes(i), **content.take()}
+        for i in sorted(self._changed):
+            row = {**self._row_changes(i), **self._contents[i].take()}
             if i in self._resets:
                 row["reset"] = True
             rows.append(row)
-        self._pending.clear()
+        self._changed.clear()
         self._resets.clear()
-        self._seq += 1
-        self.send({"type": "frame", "seq": self._seq, "elapsed": self._elapsed(), "summary": self._summary(), "rows": rows})
+        return {"elapsed": self._elapsed(), "summary": self._summary(), "rows": rows}
 
     def _resync(self) -> None:
-        self._frames.flush_now()
+        self._channel.snapshot(self._whole)
+
+    def _whole(self) -> Message:
         self._sent.clear()  # the view starts from this snapshot
         rows = [self._row_whole(i) for i in range(len(self._runs))]
-        self.send({"type": "snapshot", "seq": self._seq, "elapsed": self._elapsed(), "summary": self._summary(), "rows": rows})
+        return {"elapsed": self._elapsed(), "summary": self._summary(), "rows": rows}
 
     def _elapsed(self) -> float:
         return (self._ended_at or time.monotonic()) - self._origin
@@ -386,7 +387,7 @@ class ParallelPanel(NbstreamWidget):
             input_tokens += usage.input_tokens
             output_tokens += usage.output_tokens
             estimated |= usage.estimated
-            stats = run.stats()
+            stats = _projection.stats(run)
             if stats["cost"] is None:
                 cost_partial = True
             else:
@@ -413,16 +414,19 @@ class ParallelPanel(NbstreamWidget):
 
     async def _finish(self) -> None:
         self._ended_at = max(run.ended_at or self._origin for run in self._runs)
-        self._frames.flush_now()
+        self._channel.frames.flush_now()
         show_copy = self.displayed and in_notebook()
         if show_copy:
             # Rows still processing (a batch we stopped waiting for) have no copy yet.
-            done = [(label, run.result) for label, run in zip(self.labels, self._runs) if run.result is not None]
+            done = [
+                (label, run.result)
+                for label, run in zip(self.labels, self._runs, strict=True)
+                if run.result is not None
+            ]
             bundle = await asyncio.to_thread(  # rendering 200 answers must not hold up the kernel's loop
                 panel_copy_bundle, [label for label, _ in done], [r for _, r in done], self._summary()
             )
-            ipython_display(bundle, raw=True, display_id=self._copy_id, update=self._copy_shown)
-            self._copy_shown = True
+            self._channel.show_static_copy(bundle)
         with self.hold_sync():
             self.final = [self._row_whole(i) for i in range(len(self._runs))]
             self.summary = self._summary()

@@ -16,12 +16,13 @@ from ._events import Usage
 
 @cache
 def price_table() -> dict[str, Any]:
-    return json.loads(resources.files("nbstream").joinpath("prices.json").read_text(encoding="utf-8"))
+    table: dict[str, Any] = json.loads(resources.files("nbstream").joinpath("prices.json").read_text(encoding="utf-8"))
+    return table
 
 
 def resolve_model(name: str) -> str:
     """Expand a short alias (``haiku``, ``sonnet``, ``opus``) to the current model id."""
-    return price_table()["aliases"].get(name.strip().lower(), name.strip())
+    return str(price_table()["aliases"].get(name.strip().lower(), name.strip()))
 
 
 def known_model(model: str) -> bool:
@@ -57,7 +58,7 @@ def cost(model: str, usage: Usage, *, batch: bool = False) -> float | None:
         dollars *= mod["batch"]
     if usage.inference_geo == "us":
         dollars *= mod["inference_geo_us"]
-    return dollars
+    return float(dollars)
 
 
 def uncached_cost(model: str, usage: Usage, *, batch: bool = False) -> float | None:

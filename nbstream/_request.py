@@ -6,69 +6,22 @@ here, so a bad value gets the same one-line error wherever it comes from.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
-from ._errors import InputError
-from ._pricing import resolve_model
-
-
-def check_model(value: object, name: str = "model") -> str:
-    if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value.strip()):
-        raise InputError(f"{name} must be a model name such as 'claude-haiku-5-5' or 'sonnet', got {value!r}")
-    return resolve_model(value)
-
-
-def check_positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InputError(f"{name} must be a positive whole number, got {value!r}")
-    return value
-
-
-def check_non_negative_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputError(f"{name} must be a whole number, 0 or more, got {value!r}")
-    return value
-
-
-def check_seconds(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise InputError(f"{name} must be a positive number of seconds, got {value!r}")
-    return float(value)
-
-
-def check_system(value: object, name: str = "system") -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InputError(f"{name} must be text or None, got {type(value).__name__} {value!r}")
-    return value if value.strip() else None
-
-
-def check_prompt(value: object, name: str = "prompt") -> str:
-    if not isinstance(value, str):
-        raise InputError(f"{name} must be text, got {type(value).__name__}")
-    if not value.strip():
-        raise InputError(f"the {name} is empty: write something for the model to answer")
-    return value
-
-
-CACHE_MODES = (None, "auto", "system")
-DEFAULT_MAX_TURNS = 5
-EPHEMERAL = {"type": "ephemeral"}
-
-
-def check_cache(value: object) -> str | None:
-    """``True``/"auto": the API's automatic caching (the breakpoint follows the growing prompt);
-    "system": cache the system prompt only; ``False``/None: no caching."""
-    if value is True:
-        return "auto"
-    if value is False:
-        return None
-    if value not in CACHE_MODES:
-        raise InputError(f"cache must be True, False, 'auto' or 'system', got {value!r}")
-    return value  # type: ignore[return-value]
+from ._config import defaults
+from ._tools import check_tools
+from ._validate import (
+    DEFAULT_MAX_TURNS,
+    EPHEMERAL,
+    check_cache,
+    check_model,
+    check_non_negative_int,
+    check_positive_int,
+    check_prompt,
+    check_seconds,
+    check_system,
+)
 
 
 @dataclass(frozen=True)
@@ -85,7 +38,6 @@ class Request:
     tools: tuple[Any, ...] = ()  # nbstream Tools
     max_turns: int = 5  # model turns per call: a cap on runaway tool loops
     cache: str | None = None  # None, "auto" or "system"
-    extra: dict[str, Any] = field(default_factory=dict)  # further Messages API parameters
 
     def messages(self) -> list[dict[str, Any]]:
         return [*self.history, {"role": "user", "content": self.prompt}]
@@ -98,7 +50,7 @@ class Request:
             "messages": self.messages() if messages is None else messages,
         }
         if self.system:
-            system_block = {"type": "text", "text": self.system}
+            system_block: dict[str, Any] = {"type": "text", "text": self.system}
             if self.cache == "system":
                 system_block["cache_control"] = EPHEMERAL
             params["system"] = [system_block] if self.cache == "system" else self.system
@@ -106,8 +58,25 @@ class Request:
             params["tools"] = [t.definition for t in self.tools]
         if self.cache == "auto":
             params["cache_control"] = EPHEMERAL  # automatic caching: the last cacheable block
-        params.update(self.extra)
         return params
+
+
+class CallOptions(TypedDict, total=False):
+    """The options every surface takes for a call, defined once: StreamWidget, ParallelPanel (for all
+    rows), Chat, ``nbstream.count`` and ``%%llm`` pass them through to :func:`make_request`. Left out (or
+    None): the session default (``nbstream.defaults``, ``%config LLMMagics``)."""
+
+    model: str | None  # a model id or alias: haiku, sonnet, opus
+    system: str | None
+    max_tokens: int | None
+    idle_timeout: float | None  # seconds without a byte before a stream counts as stalled
+    max_retries: int | None  # retries before the first token (429, 529, 5xx, connection)
+    tools: list[Any] | None  # functions (or nbstream.tool objects) the model may call
+    max_turns: int | None  # model turns per call: a cap on tool loops
+    cache: bool | str | None  # True/"auto", "system", or False/None
+
+
+CALL_OPTIONS: tuple[str, ...] = tuple(CallOptions.__annotations__)
 
 
 def make_request(
@@ -124,9 +93,6 @@ def make_request(
     history: object = (),
 ) -> Request:
     """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError."""
-    from ._config import defaults
-    from ._tools import check_tools
-
     return Request(
         prompt=check_prompt(prompt),
         model=check_model(defaults.model if model is None else model),

@@ -10,10 +10,19 @@ response, only before its first token); when it stops for ``tool_use``, the call
 and their results go back in one message for the next turn. Text, usage and cost add up over turns;
 ``max_turns`` ends a runaway loop.
 
-Cancellation: :meth:`Run.cancel` may be called from any thread (a widget's comm handler can run on a
-subshell thread); it cancels the run's own task on its loop. Leaving the stream's ``async with`` closes
-the HTTP response, so the server sees the connection end at once; running async tools are cancelled,
-sync ones finish in their threads but their results are dropped.
+Cancellation comes in two kinds:
+
+- A user's cancel (the Cancel button, :meth:`Run.cancel`, a panel's "Cancel all", the kernel interrupt of
+  a ``%%llm`` cell) ends the run ``cancelled`` and ``await run`` returns that result. It sticks whenever
+  it comes: a run cancelled before it has started never sends a request. :meth:`Run.cancel` may be called
+  from any thread (a widget's comm handler can run on a subshell thread).
+- A cancellation from outside (``asyncio.timeout`` around ``await run``, a task group, shutdown) also ends
+  the run ``cancelled`` with its partial result recorded (``run.result``, the call log), and then
+  propagates: ``await run`` raises ``CancelledError``, so the timeout or task group works as asyncio says.
+
+Either way, leaving the stream's ``async with`` closes the HTTP response, so the server sees the
+connection end at once; running async tools are cancelled, sync ones finish in their threads but their
+results are dropped.
 """
 
 from __future__ import annotations
@@ -25,12 +34,11 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any
 
-from . import _pricing, _source, _tools
+from . import _client, _log, _pricing, _tools
 from ._accumulate import MalformedStream, Snapshot
 from ._events import (
     FINAL_STATUSES,
     Failure,
-    Result,
     RunEvent,
     SourceError,
     StatusChanged,
@@ -43,55 +51,38 @@ from ._events import (
 )
 from ._limiter import Limiter
 from ._request import Request
+from ._result import Result
+from ._session import Session, current_session
 
 log = logging.getLogger("nbstream")
 
 Observer = Callable[["Run", RunEvent], None]
 
-# A finished call the user may run again (a Retry button): it broke, failed or was stopped.
-RETRYABLE_STATUSES = frozenset({"cut_off", "failed", "cancelled"})
-
-# Calls outside a panel share this: no cap, but one backoff when the API says slow down.
-shared_limiter = Limiter()
 _DELTA_TYPES = (TextDelta, ToolInputDelta, ThinkingDelta)
-
-
-RESULT_PREVIEW = 4000  # characters of a tool's result a view gets (the model gets all of it)
-
-
-def tool_part(block: Any, state: dict[str, Any] | None) -> dict[str, Any]:
-    """One tool call as a view shows it: name, arguments (JSON as streamed), state, result."""
-    part: dict[str, Any] = {
-        "t": "tool", "id": block.tool_id, "name": block.tool_name, "input": block.content,
-        "status": "ready" if block.stopped else "forming",
-    }
-    if state is not None:
-        part["status"] = state["status"]
-        if "duration" in state:
-            part["duration"] = state["duration"]
-            part["result"] = state["result"][:RESULT_PREVIEW]
-            part["is_error"] = state["status"] == "failed"
-    return part
 
 
 def backoff_delay(retries_done: int) -> float:
     """Exponential backoff with jitter, as the SDK does it: ~0.5 s, 1 s, 2 s ... capped at 8 s."""
-    return min(0.5 * 2**retries_done, 8.0) * (1 - 0.25 * random.random())
+    return float(min(0.5 * 2**retries_done, 8.0) * (1 - 0.25 * random.random()))
 
 
 class Run:
+    cancellable = True  # a view may offer Cancel for it (one request of a batch cannot be cancelled alone)
+    retryable = True  # a view may offer Retry once it broke, failed or was cancelled
     def __init__(
         self,
         request: Request,
         *,
-        endpoint: _source.Endpoint | None = None,
+        session: Session | None = None,
+        endpoint: _client.Endpoint | None = None,
         limiter: Limiter | None = None,
     ) -> None:
-        from ._offline import current_endpoint
-
+        """``session`` carries the services (default: this kernel's); ``endpoint`` and ``limiter``
+        override one of them (a panel's rows share the panel's limiter)."""
         self.request = request
-        self.endpoint = endpoint if endpoint is not None else current_endpoint()
-        self.limiter = limiter or shared_limiter
+        self.session = session if session is not None else current_session()
+        self.endpoint = endpoint if endpoint is not None else self.session.endpoint
+        self.limiter = limiter or self.session.limiter
         self.status: str = "queued"
         self.turns: list[Snapshot] = []  # finished model turns before the current one
         self.snapshot = Snapshot()  # the current model turn
@@ -109,12 +100,27 @@ class Run:
         self.first_token_at: float | None = None
         self.ended_at: float | None = None
         self._first_token_request_at: float | None = None
+        # Generation time only: from each response's first token to its end, tools and waits left out.
+        self._generated_for = 0.0  # seconds, over the responses that have ended
+        self._response_first_token_at: float | None = None  # of the response streaming now
+        self.tool_time = 0.0  # seconds the model's tool calls ran (between turns)
+        self.retry_waits: list[tuple[Failure, float]] = []  # each retry before the first token: why, how long
         self.wall_started_at = time.time()
         self.tool_states: dict[str, dict[str, Any]] = {}  # tool_use id -> running / done / failed, result
         self.log_extra: dict[str, Any] = {}  # extra call-log columns (a chat's name)
         self._observers: list[Observer] = []
         self._task: asyncio.Task[Result] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._cancel_requested = False  # a user's cancel: sticks even before the run has started
+        self._running = False  # the task's coroutine has begun (before that, task.cancel() would skip it)
+
+    def again(self) -> Run:
+        """A fresh run of the same request for a Retry: the same services, log columns and observers
+        (a chat that tracks the call sees the retried answer)."""
+        run = Run(self.request, session=self.session, endpoint=self.endpoint, limiter=self.limiter)
+        run.log_extra = dict(self.log_extra)
+        run._observers = list(self._observers)
+        return run
 
     # --- control -----------------------------------------------------------------------------
 
@@ -124,13 +130,11 @@ class Run:
     def start(self) -> asyncio.Task[Result]:
         """Start on the running loop (idempotent) and return the task."""
         if self._task is None:
-            from ._ledger import ledger
-            from ._log import record
-
             self._loop = asyncio.get_running_loop()
-            record(self, **self.log_extra)  # the call log: a row now, partial text while streaming, the outcome at the end
-            ledger.track(self)  # the session's spend
-            self._task = self._loop.create_task(self._execute(), name=f"nbstream run {self.request.model}")
+            if self.session.log is not None:  # a row now, partial text while streaming, the outcome at the end
+                _log.record(self, self.session.log, **self.log_extra)
+            self.session.ledger.track(self)
+            self._task = self._loop.create_task(self._main(), name=f"nbstream run {self.request.model}")
         return self._task
 
     def __await__(self) -> Generator[Any, None, Result]:
@@ -141,10 +145,12 @@ class Run:
         return self.status in FINAL_STATUSES
 
     def cancel(self) -> None:
-        """Stop the call (thread-safe). The partial text, its tokens and cost are kept."""
+        """Stop the call (thread-safe), whenever it comes: a run not started yet never sends a request.
+        The partial text, its tokens and cost are kept; ``await run`` returns the cancelled result."""
+        self._cancel_requested = True
         loop = self._loop
         if loop is None or loop.is_closed():
-            return
+            return  # not started: start() ends it at once
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -156,14 +162,20 @@ class Run:
 
     def _cancel_on_loop(self) -> None:
         # Runs on the run's loop, so checking `done` here cannot race with the run finishing.
-        if self._task is not None and not self.done:
-            self._task.cancel()
+        if self._task is not None and self._running and not self.done:
+            self._task.cancel()  # else _execute sees the flag when it begins
 
     # --- the lifecycle -----------------------------------------------------------------------
 
+    async def _main(self) -> Result:
+        self._running = True
+        if self._cancel_requested:  # cancelled before it began: nothing is sent
+            return self._finish("cancelled")
+        return await self._execute()
+
     async def _execute(self) -> Result:
         try:
-            _source.check_credentials(self.endpoint)
+            _client.check_credentials(self.endpoint)
             while True:
                 failure = await self._turn()
                 if failure is not None:
@@ -177,15 +189,22 @@ class Run:
                         f"Stopped after {self.request.max_turns} model turns (max_turns); the model still wanted "
                         "to call tools.",
                     ))
+                tools_started = time.monotonic()
                 results = await _tools.run_calls(turn.tool_uses(), self.request.tools, self._notify)
+                self.tool_time += time.monotonic() - tools_started
                 assistant = turn.assistant_message()
+                assert assistant is not None  # a turn that stopped for tool_use has blocks
                 self.messages = [*self.messages, assistant, {"role": "user", "content": results}]
                 self.turns.append(turn)
                 self.snapshot = Snapshot()
         except asyncio.CancelledError:
-            # A user cancel, a kernel interrupt (which cancels the awaiting cell and so this task), or
-            # shutdown: all end the same way. The task completes with the cancelled result.
-            return self._finish("cancelled")
+            result = self._finish("cancelled")  # recorded either way: the log, the ledger, run.result
+            if not self._cancel_requested:
+                raise  # from outside (a timeout, a task group, shutdown): theirs to handle
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # the user's cancel is handled here: the task completes with the result
+            return result
         except SourceError as exc:
             return self._finish("failed", exc.failure)
 
@@ -204,6 +223,7 @@ class Run:
             if failure.kind in ("rate_limited", "overloaded"):
                 self.limiter.backoff(delay)
             self.failure, self.retry_in = failure, delay
+            self.retry_waits.append((failure, delay))
             self._set_status("retrying")
             await asyncio.sleep(delay)
             self.retry_in = 0.0
@@ -220,12 +240,14 @@ class Run:
             if self.first_token_at is None:
                 self._set_status("waiting")
             try:
-                async with _source.open_stream(
+                async with _client.open_stream(
                     self.request.params(self.messages), endpoint=self.endpoint, idle_timeout=self.request.idle_timeout
                 ) as stream:
                     self.simulated, self.request_id = stream.simulated, stream.request_id
                     async for event in stream.events:
                         snapshot.apply(event)
+                        if self._response_first_token_at is None and isinstance(event, _DELTA_TYPES):
+                            self._response_first_token_at = time.monotonic()
                         first = self.first_token_at is None and isinstance(event, _DELTA_TYPES)
                         if first:  # status first, so the frame carrying the first token says "streaming"
                             self.first_token_at = time.monotonic()
@@ -239,6 +261,8 @@ class Run:
                 return exc.failure
             except MalformedStream as exc:
                 return Failure("malformed", f"The API sent a malformed stream: {exc}.", mid_stream=True)
+            finally:
+                self._end_response()
         if not snapshot.stopped:
             # A clean end of the body without message_stop is a cut-off stream, never a finished one.
             return Failure(
@@ -246,6 +270,29 @@ class Run:
                 retryable=True, mid_stream=True,
             )
         return None
+
+    def _end_response(self) -> None:
+        if self._response_first_token_at is not None:
+            self._generated_for += time.monotonic() - self._response_first_token_at
+            self._response_first_token_at = None
+
+    def generation_time(self) -> float:
+        """Seconds spent generating: each response from its first token to its end (tools, retries and
+        the wait for a later turn's first token are not generation)."""
+        now = self.ended_at or time.monotonic()
+        current = self._response_first_token_at
+        return self._generated_for + (now - current if current is not None else 0.0)
+
+    def output_rate(self) -> float | None:
+        """Output tokens per second of generation: the one definition every view shows."""
+        generating = self.generation_time()
+        return self.usage().output_tokens / generating if generating > 0.2 else None
+
+    def first_token_after(self) -> float | None:
+        """Seconds from the call's first request to its first token, retries and their waits included."""
+        if self.first_token_at is None or self.started_at is None:
+            return None
+        return self.first_token_at - self.started_at
 
     def _set_status(self, status: str) -> None:
         if status != self.status:
@@ -267,6 +314,7 @@ class Run:
 
     def _finish(self, status: str, failure: Failure | None = None) -> Result:
         # Synchronous from here to the return: a cancel arriving now sees `done` and does nothing.
+        self._end_response()
         self.ended_at = time.monotonic()
         self.failure = failure
         self.retry_in = 0.0
@@ -289,6 +337,10 @@ class Run:
             started_at=self.wall_started_at,
             attempts=self.attempts,
             turns=len(self.turns) + 1 if self.started_at is not None else 0,
+            rate=self.output_rate(),
+            first_token_after=self.first_token_after(),
+            retry_wait=sum(delay for _, delay in self.retry_waits),
+            tool_time=self.tool_time,
         )
         self._set_status(status)
         return self.result
@@ -340,20 +392,6 @@ class Run:
             return []
         return [*self.messages[len(self.request.history) :], answer]
 
-    def parts(self) -> list[dict[str, Any]]:
-        """The call as a view shows it: text and tool calls in order, over every turn."""
-        parts: list[dict[str, Any]] = []
-        for turn in [*self.turns, self.snapshot]:
-            for _, block in sorted(turn.blocks.items()):
-                if block.kind == "text" and block.content:
-                    if parts and parts[-1]["t"] == "text":  # a new turn's text after text: one part
-                        parts[-1]["text"] += "\n\n" + block.content
-                    else:
-                        parts.append({"t": "text", "text": block.content})
-                elif block.kind == "tool_use":
-                    parts.append(tool_part(block, self.tool_states.get(block.tool_id or "")))
-        return parts
-
     def usage(self) -> Usage:
         """Usage added up over every turn of the call."""
         total = self._turn_usage(self.snapshot)
@@ -371,53 +409,3 @@ class Run:
         if self.first_token_at is None or self._first_token_request_at is None:
             return None
         return self.first_token_at - self._first_token_request_at
-
-    def stats(self) -> dict[str, Any]:
-        """The figures a view shows; the same keys as the widget's ``stats`` trait."""
-        now = self.ended_at or time.monotonic()
-        usage = self.usage()
-        cost = self.cost()
-        elapsed = now - self.started_at if self.started_at is not None else 0.0
-        generating = now - self.first_token_at if self.first_token_at is not None else 0.0
-        uncached = _pricing.uncached_cost(self.request.model, usage)
-        cached = usage.cache_read_input_tokens or usage.cache_creation_input_tokens
-        return {
-            "output_tokens": usage.output_tokens,
-            "tokens_exact": not usage.estimated,
-            "input_tokens": usage.input_tokens if (self.turns or self.snapshot.started) else None,
-            "cache_read_tokens": usage.cache_read_input_tokens,
-            "cache_write_tokens": usage.cache_creation_input_tokens,
-            "ttft": self.ttft(),
-            "elapsed": elapsed,
-            "rate": usage.output_tokens / generating if generating > 0.2 else None,
-            "cost": cost,
-            "cost_exact": not usage.estimated,
-            # What caching saved (negative: what the cache writes cost extra) against the uncached price.
-            "cache_saved": (uncached - cost) if cached and cost is not None and uncached is not None else None,
-            "turns": len(self.turns) + (1 if self.snapshot.started else 0),
-        }
-
-    def view_state(self) -> dict[str, Any]:
-        """What a view shows for this run: the same fields for a StreamWidget and a panel row."""
-        retrying = self.status == "retrying" and self.failure is not None
-        return {
-            "status": self.status,
-            "stats": self.stats(),
-            "error": (self.result.error or "") if self.result is not None else "",
-            "notice": self.failure.one_line() if retrying else "",  # type: ignore[union-attr]
-            "retry_in": self.retry_in,
-            "can_retry": self.status in RETRYABLE_STATUSES,
-        }
-
-    def timeline(self, origin: float | None = None) -> dict[str, float | None]:
-        """Clock marks in seconds since ``origin`` (default: the run's creation), for waterfalls.
-
-        A run is queued until ``started``, waits for its first token until ``first_token``, then
-        generates until ``ended``.
-        """
-        base = self.created_at if origin is None else origin
-
-        def rel(mark: float | None) -> float | None:
-            return None if mark is None else mark - base
-
-        return {"started": rel(self.started_at), "first_token": rel(self.first_token_at), "ended": rel(self.ended_at)}

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nh3
 from markdown_it import MarkdownIt
 
 from . import _format
-from ._events import Result
+
+if TYPE_CHECKING:  # only for annotations: the result module imports this one
+    from ._result import Result
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _ALLOWED_TAGS = {
@@ -38,7 +40,7 @@ def is_safe_url(url: str) -> bool:
     if url.startswith("#"):
         return True
     match = _SCHEME.match(url)
-    return bool(match) and match.group(1).lower() in SAFE_SCHEMES
+    return match is not None and match.group(1).lower() in SAFE_SCHEMES
 
 
 class _LinkCheck:
@@ -68,7 +70,7 @@ def _parser(check: _LinkCheck) -> MarkdownIt:
         # A model's headings are not the notebook's: JupyterLab's table of contents leaves them out
         # (it would otherwise build a component per heading of every answer).
         tokens[idx].attrSet("class", TOC_IGNORE)
-        return _self.renderToken(tokens, idx, options, env)
+        return str(_self.renderToken(tokens, idx, options, env))
 
     md.add_render_rule("image", image_as_link)
     md.add_render_rule("heading_open", heading_outside_toc)
@@ -194,7 +196,8 @@ def _escape_markdown_inline(text: str) -> str:
 def _tool_title(part: dict[str, Any]) -> str:
     outcome = {"done": "done", "failed": "failed", "running": "running", "ready": "not run", "forming": "not run"}
     duration = f" in {_format.seconds(part['duration'])}" if part.get("duration") is not None else ""
-    return f"tool {part['name']}({' '.join(str(part.get('input') or '').split())}) · {outcome.get(part['status'], part['status'])}{duration}"
+    arguments = " ".join(str(part.get("input") or "").split())
+    return f"tool {part['name']}({arguments}) · {outcome.get(part['status'], part['status'])}{duration}"
 
 
 def parts_markdown(parts: list[dict[str, Any]]) -> str:
@@ -205,7 +208,10 @@ def parts_markdown(parts: list[dict[str, Any]]) -> str:
             out.append(both_forms(part["text"])[1].rstrip())
         else:
             result = " ".join(str(part.get("result") or "").split())[:300]
-            out.append(f"> *{_escape_markdown_inline(_tool_title(part))}*" + (f"  \n> {_escape_markdown_inline(result)}" if result else ""))
+            out.append(
+                f"> *{_escape_markdown_inline(_tool_title(part))}*"
+                + (f"  \n> {_escape_markdown_inline(result)}" if result else "")
+            )
     return "\n\n".join(out)
 
 
@@ -273,24 +279,25 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
             label, r.model, _format.STATUS_LABELS.get(r.status, r.status), f"{r.usage.output_tokens:,}",
             _format.seconds(r.ttft), _format.seconds(r.duration), _format.dollars(r.cost, estimated=r.usage.estimated),
         )
-        for label, r in zip(labels, results)
+        for label, r in zip(labels, results, strict=True)
     ]
-    cell = lambda v: f"<td>{html.escape(v)}</td>"  # noqa: E731
     page = [
         '<div class="nbstream-static nbstream-static-panel" data-status="done">',
         f"<p><em>{html.escape(head)}</em></p><table><thead><tr>",
         "".join(f"<th>{c}</th>" for c in columns), "</tr></thead><tbody>",
-        "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in table_rows), "</tbody></table>",
+        "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in table_rows),
+        "</tbody></table>",
     ]
     md = [f"*{_escape_markdown_inline(head)}*", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     md += ["| " + " | ".join(_escape_markdown_inline(v) for v in row) + " |" for row in table_rows]
     plain = [head]
-    for label, r in zip(labels, results):
+    for label, r in zip(labels, results, strict=True):
         title = f"{label} · {r.model} · {_format.STATUS_LABELS.get(r.status, r.status)}"
         error = f" · {r.error}" if r.error and r.status != "done" else ""
         answer_html, answer_md = both_forms(r.text) if r.text else ("", "")
         page.append(
-            f'<details data-status="{html.escape(r.status, quote=True)}"><summary>{html.escape(title + error)}</summary>'
+            f'<details data-status="{html.escape(r.status, quote=True)}">'
+            f"<summary>{html.escape(title + error)}</summary>"
             f"{answer_html}</details>"
         )
         md += ["", f"#### {_escape_markdown_inline(title + error)}", "", answer_md.rstrip()]

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import _source
+from . import _client
 from ._accumulate import Block, MalformedStream
 from ._errors import InputError
 from ._events import RunEvent, ToolFinished, ToolStarted
@@ -39,13 +39,13 @@ class Tool:
     def __init__(self, fn: Callable[..., Any], *, name: str | None = None, description: str | None = None) -> None:
         if not callable(fn):
             raise InputError(f"a tool must be a function, got {type(fn).__name__}")
-        tool_name = name or getattr(fn, "__name__", "")
+        tool_name = name or str(getattr(fn, "__name__", ""))
         if not _NAME.match(tool_name):
             raise InputError(f"tool name {tool_name!r} must be 1-64 letters, digits, '_' or '-'")
         self.fn = fn
         self.is_async = inspect.iscoroutinefunction(fn)
         try:
-            self._sdk = _source.function_tool(fn, name=tool_name, description=description)
+            self._sdk = _client.function_tool(fn, name=tool_name, description=description)
         except Exception as exc:  # an annotation pydantic cannot turn into a schema
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise InputError(f"tool {tool_name!r}: cannot build its schema: {reason}") from None
@@ -80,7 +80,7 @@ def check_tools(tools: object) -> tuple[Tool, ...]:
         return ()
     if callable(tools) or isinstance(tools, (str, bytes)) or not isinstance(tools, Iterable):
         raise InputError("tools must be a list of functions (or nbstream.tool objects)")
-    out = tuple(t if isinstance(t, Tool) else Tool(t) for t in tools)  # type: ignore[arg-type]
+    out = tuple(t if isinstance(t, Tool) else Tool(t) for t in tools)
     names = [t.name for t in out]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -13,10 +13,11 @@ import collections
 import logging
 import pathlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 import anywidget
 import traitlets
+from IPython.display import display as ipython_display
 
 from ._host import WIDGETS_DISPLAY_THROUGH_HOOK
 from ._host import current as current_host
@@ -49,7 +50,7 @@ class NbstreamWidget(anywidget.AnyWidget):
             self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             self._loop = None
-        self._intents: dict[str, Callable[[dict[str, Any]], None]] = {}
+        self._intents: dict[str, Callable[[dict[str, Any]], object]] = {}
         self._handled: collections.deque[str] = collections.deque(maxlen=256)  # msg ids already acted on
         self.displayed = False
         self.on_msg(self._receive)
@@ -67,7 +68,7 @@ class NbstreamWidget(anywidget.AnyWidget):
             self._handled.append(msg_id)
         super()._handle_msg(msg)
 
-    def handle_intent(self, name: str, handler: Callable[[dict[str, Any]], None]) -> None:
+    def handle_intent(self, name: str, handler: Callable[[dict[str, Any]], object]) -> None:
         self._intents[name] = handler
 
     def _receive(self, _widget: object, content: Any, _buffers: object) -> None:
@@ -84,7 +85,7 @@ class NbstreamWidget(anywidget.AnyWidget):
             loop.call_soon_threadsafe(self._safely, handler, content)
 
     @staticmethod
-    def _safely(handler: Callable[[dict[str, Any]], None], content: dict[str, Any]) -> None:
+    def _safely(handler: Callable[[dict[str, Any]], object], content: dict[str, Any]) -> None:
         try:
             handler(content)
         except Exception:  # a view's intent must never take the kernel's loop down
@@ -102,5 +103,24 @@ class NbstreamWidget(anywidget.AnyWidget):
             self.on_displayed()
             super()._ipython_display_(**kwargs)
 
+    # --- the verbs both views share ------------------------------------------------------------
+
+    def display(self) -> Self:
+        """Show the view in the current cell and start it; returns at once (``await`` it for the result)."""
+        ipython_display(self)
+        return self
+
+    def start(self) -> Self:
+        """Start without showing anything (``await`` the view for the result)."""
+        self._drive_task()
+        return self
+
+    def _drive_task(self) -> asyncio.Task[Any]:
+        """The task that runs the view's call(s) to the end (created once, on the running loop)."""
+        raise NotImplementedError
+
     def on_displayed(self) -> None:
-        """Hook: the widget was just shown in an output."""
+        try:
+            self._drive_task()
+        except RuntimeError:  # no running event loop: it starts when awaited
+            pass

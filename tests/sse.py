@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pathlib
 
-from nbstream._source import SSEParser, decode
+from nbstream._sse import SSEParser, decode
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 

@@ -18,7 +18,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks._config import smoke_config
+from benchmarks._config import smoke_config  # noqa: E402  (after the repository joins sys.path)
 
 CFG = smoke_config()
 SMALL, BIG = min(CFG.sizes), max(CFG.sizes)
@@ -49,7 +49,12 @@ KERNEL_METRICS = {
     # the call log's cost on the loop
     "log_total": False, "log_max": True,
 }
-BROWSER_METRICS = {"browser_longtask": True, "browser_fps": False, "browser_longtasks": False, "browser_trace_cpu": False}
+BROWSER_METRICS = {
+    "browser_longtask": True,
+    "browser_fps": False,
+    "browser_longtasks": False,
+    "browser_trace_cpu": False,
+}
 
 
 def smoke(tmp_path: Path, *extra: str) -> dict:

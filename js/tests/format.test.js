@@ -36,7 +36,7 @@ test("cost", () => {
   assert.equal(formatCost(1.234, true), "$1.23");
   assert.equal(formatCost(1234.5, true), "$1,234.50");
   assert.equal(formatCost(0, true), "$0.00");
-  assert.equal(formatCost(0.00001, false), "~<$0.0001");
+  assert.equal(formatCost(0.00001, false), "~$0.000010");
   assert.equal(formatCost(null, true), "cost unknown");
   assert.equal(formatCost(undefined, false), "cost unknown");
 });

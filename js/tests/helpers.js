@@ -191,3 +191,36 @@ export function unmountWidget(m, raf) {
   raf.flush();
   for (const v of m.views) v.el.remove();
 }
+
+/**
+ * A Markdown renderer that "costs" `ms` on the fake clock per call, and a count of its calls per
+ * animation frame: `drain()` runs frames until none is queued (at most 100).
+ *
+ * @param {ReturnType<typeof fakeClock>} now
+ * @param {ReturnType<typeof installRaf>} raf
+ * @param {(src: string) => DocumentFragment} renderMarkdown
+ * @param {number} ms
+ */
+export function costlyRender(now, raf, renderMarkdown, ms) {
+  let rendersThisFrame = 0;
+  return {
+    /** @param {string} src */
+    render(src) {
+      rendersThisFrame++;
+      now.advance(ms);
+      return renderMarkdown(src);
+    },
+    /** @returns {{frames: number, maxRenders: number}} */
+    drain() {
+      let frames = 0;
+      let maxRenders = 0;
+      while (raf.pending && frames < 100) {
+        rendersThisFrame = 0;
+        raf.frame();
+        frames++;
+        maxRenders = Math.max(maxRenders, rendersThisFrame);
+      }
+      return { frames, maxRenders };
+    },
+  };
+}

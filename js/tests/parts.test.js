@@ -163,8 +163,8 @@ test("tool status labels, cache and turn figures", () => {
   assert.equal(formatCache(undefined, undefined, undefined), "");
   assert.equal(formatCache(1830, 512, 0.0012, true), "cache 1,830 read · 512 written · saved $0.0012");
   assert.equal(formatCache(1830, 0, null, true), "cache 1,830 read");
-  assert.equal(formatCache(0, 512, -0.0003, true), "cache 512 written · cache write +$0.0003");
-  assert.equal(formatCache(0, 512, -0.0003, false), "cache 512 written · cache write ~+$0.0003");
+  assert.equal(formatCache(0, 512, -0.0003, true), "cache 512 written · cache write +$0.00030");
+  assert.equal(formatCache(0, 512, -0.0003, false), "cache 512 written · cache write ~+$0.00030");
   assert.equal(formatCache(100, 0, 0.0012, false), "cache 100 read · saved ~$0.0012");
   assert.equal(formatTurns(3), "3 turns");
   assert.equal(formatTurns(1), "");

@@ -293,7 +293,7 @@ test("cache and turn figures appear only when non-zero", () => {
   assert.equal(turns.hidden, true, "one turn: nothing");
   model.update("stats", { ...DEFAULT_STATS, cache_write_tokens: 2048, cache_saved: -0.0003, cost_exact: true, turns: 3 });
   raf.flush();
-  assert.equal(cache.textContent, "cache 2,048 written · cache write +$0.0003");
+  assert.equal(cache.textContent, "cache 2,048 written · cache write +$0.00030");
   assert.equal(turns.textContent, "3 turns");
   assert.equal(turns.hidden, false);
   model.update("stats", { ...DEFAULT_STATS, cache_read_tokens: 10, cache_saved: null });

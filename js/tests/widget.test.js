@@ -1,6 +1,6 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { installDom, installRaf, fakeClock, FakeModel, DEFAULT_STATS, mountWidget, unmountWidget, renderView } from "./helpers.js";
+import { installDom, installRaf, fakeClock, FakeModel, DEFAULT_STATS, mountWidget, unmountWidget, renderView, costlyRender } from "./helpers.js";
 
 installDom();
 const raf = installRaf();
@@ -362,20 +362,15 @@ test("a view rendered late shows the text accumulated before it existed", () => 
 
 test("a reloaded page mid-stream asks once for the text so far", () => {
   const model = new FakeModel({ status: "streaming", stats: { ...DEFAULT_STATS, output_tokens: 40, elapsed: 2 } });
-  const widget = createWidget({ env: { now: fakeClock() } });
-  const mc = new AbortController();
-  widget.initialize({ model, signal: mc.signal });
-  const v1 = renderView(widget, model);
-  const v2 = renderView(widget, model);
+  const m = mountWidget(createWidget, model, { views: 2 });
   assert.deepEqual(model.sent, [{ type: "resync", have: 0 }]);
   model.emit(frame(57, "lost delta")); // the first frame this page sees: a gap, but a resync is already out
+  assert.deepEqual(model.sent, [{ type: "resync", have: 0 }]);
   model.emit({ type: "snapshot", seq: 57, text: "Everything so far" });
   model.emit(frame(58, ", then more"));
   raf.flush();
-  assert.equal(v1.root.querySelector(".nbstream-text").textContent.trim(), "Everything so far, then more");
-  v1.controller.abort();
-  v2.controller.abort();
-  mc.abort();
+  assert.equal(m.root.querySelector(".nbstream-text").textContent.trim(), "Everything so far, then more");
+  unmountWidget(m, raf);
 });
 
 test("no resync on render when the stream is over or text is known", () => {
@@ -534,12 +529,7 @@ test("a differing final text is re-rendered in bounded pieces across animation f
   const { renderMarkdownFragment } = await import("../markdown.js");
   // Every Markdown render "costs" 3 ms on the fake clock; the view's budget is 8 ms per frame.
   const now = fakeClock();
-  let rendersThisFrame = 0;
-  const render = (src) => {
-    rendersThisFrame++;
-    now.advance(3);
-    return renderMarkdownFragment(src);
-  };
+  const { render, drain } = costlyRender(now, raf, renderMarkdownFragment, 3);
   const model = new FakeModel({ status: "streaming" });
   const m = mount(model, { env: { now, render } });
   const text = q(m.root, "nbstream-text");
@@ -551,14 +541,7 @@ test("a differing final text is re-rendered in bounded pieces across animation f
 
   model.update("text", blocks.join("\n\n"));
   model.update("status", "done");
-  let frames = 0;
-  let maxRenders = 0;
-  while (raf.pending && frames < 100) {
-    rendersThisFrame = 0;
-    raf.frame();
-    frames++;
-    maxRenders = Math.max(maxRenders, rendersThisFrame);
-  }
+  const { frames, maxRenders } = drain();
   assert.ok(frames > 2, `took ${frames} frames`);
   assert.ok(maxRenders <= 4, `at most ${maxRenders} renders in one frame`);
   assert.equal(text.querySelectorAll("p").length, 60);

@@ -6,7 +6,7 @@ real HTTP stack::
     from anthropic import AsyncAnthropic
     from nbstream.simulator import Simulator
 
-    with Simulator(ttft=0.4, rate=80, batch_seconds=2.0) as sim:
+    with Simulator(ttft=0.4, rate=80, batch_seconds=2.0) as sim:  # or Simulator(): each model's own pace
         client = AsyncAnthropic(base_url=sim.base_url, api_key="sk-sim", max_retries=0)
         ...
 
@@ -17,18 +17,23 @@ Endpoints: ``POST /v1/messages`` (SSE with ``"stream": true``, else a JSON Messa
 ``GET /v1/messages/batches`` (list: ``limit`` 1-1000, default 20, ``after_id``/``before_id``, newest first),
 ``GET /v1/messages/batches/{id}`` (retrieve), ``POST /v1/messages/batches/{id}/cancel``,
 ``DELETE /v1/messages/batches/{id}`` and ``GET /v1/messages/batches/{id}/results`` (JSON Lines); control:
-``GET /_sim/requests``, ``POST /_sim/reset`` (forgets the log, ``times=N`` counts, the prompt cache and the
-batches), ``GET|POST /_sim/config`` (JSON ``{"ttft": s, "rate": tok_per_s, "tokens": n_or_null,
-"batch_seconds": s}``; the same settings as ``Simulator(...)``, ``sim.configure(...)`` and the CLI).
+``GET /_sim/requests``, ``POST /_sim/reset`` (forgets the log, ``times=N`` and sample counts, the prompt cache
+and the batches), ``GET|POST /_sim/config`` (JSON ``{"ttft": s_or_null, "rate": tok_per_s_or_null, "tokens":
+n_or_null, "batch_seconds": s}``; the same settings as ``Simulator(...)``, ``sim.configure(...)`` and the CLI).
 Every response has the headers ``request-id: req_sim_<hex>`` and ``x-nbstream-simulator: 1``.
 API keys: any key in ``Authorization: Bearer`` or ``x-api-key``; none gives a 401, ``sk-bad...`` a 401 too.
 
-Replies are deterministic Markdown (seeded by the last user message), 150-300 tokens unless set, one
-``text_delta`` per token of at most 4 characters. A stream sends its headers, ``message_start``,
+Replies are shaped by the prompt where that is cheap and honest (a haiku, one word, N sentences, written-out
+answers to the project's notebook prompts), else generic Markdown of 150-300 tokens; identical requests get
+different samples (the log's ``sample``: 0, 1, 2...); ``tokens=``/``seed=`` give the classic scripted text.
+One ``text_delta`` per token of at most 4 characters. A stream sends its headers, ``message_start``,
 ``content_block_start`` and one ``ping`` as soon as the request has arrived; the first token is due
 ``ttft`` seconds after arrival and then one every ``1/rate`` seconds (scheduled by the clock, so high rates
-hold). A non-streaming reply comes whole after ``ttft + tokens/rate``. ``max_tokens`` and
-``stop_sequences`` cut the reply as the API would.
+hold). Without a pinned ``ttft``/``rate`` (the default) each model family has a latency profile: a smaller
+model answers sooner and faster, a longer prompt delays the first token, a cache read takes most of that
+back. A non-streaming reply comes whole after ``ttft + tokens/rate``. ``max_tokens`` and
+``stop_sequences`` cut the reply as the API would. README.md (beside this file) details replies and
+profiles, and where the profiles' numbers come from.
 
 Directives
 ----------
@@ -38,9 +43,11 @@ system first, then the messages in order); a later key wins. The directive stays
 key or a bad value makes the request fail with a 400 ``invalid_request_error`` naming the key.
 
 Timing and size
-    ``ttft=S`` seconds to the first token · ``rate=R`` tokens per second · ``tokens=N`` reply length
-    (capped by ``max_tokens``, which then gives ``stop_reason: "max_tokens"``) · ``seed=N`` reply text
-    (default: a hash of the last user message).
+    ``ttft=S`` seconds to the first token · ``rate=R`` tokens per second (either pins the pace for this
+    request, whatever the model) · ``tokens=N`` reply length (capped by ``max_tokens``, which then gives
+    ``stop_reason: "max_tokens"``) · ``seed=N`` reply text (default: a hash of the last user message plus
+    the sample number); ``tokens`` and ``seed`` give scripted Markdown instead of a reply shaped by the
+    prompt.
 HTTP errors instead of a reply
     ``status=CODE`` (400 401 402 403 404 408 409 413 422 429 500 502 503 504 529, with the API's error type:
     413 ``request_too_large``, 429 ``rate_limit_error``, 529 ``overloaded_error``, ...);
@@ -135,7 +142,9 @@ request-id), ``method``, ``path``, ``model``, ``stream``, ``directive`` (the key
 ``headers_sent_at``, ``first_token_at``, ``ended_at``, ``client_closed_at`` (all ``time.monotonic()`` of the
 server's process, or None), ``tokens_sent``, ``status``, ``error`` (error type of an error status),
 ``stop_reason``, ``input_tokens``, ``cache_read_input_tokens``, ``cache_creation_input_tokens`` (the
-prompt cache's reads and writes, in tokens; None when no reply was planned), ``batch_id`` (for the
+prompt cache's reads and writes, in tokens; None when no reply was planned), ``sample`` (replies this
+exact body had before), ``ttft_planned`` and ``rate_planned`` (the pace the reply was given; None when no
+reply was planned), ``batch_id`` (for the
 batch endpoints), and ``outcome``: ``completed``, ``client_closed`` (the client closed the
 connection before the response was complete), ``fault`` (a fault was injected; ``client_closed_at`` is still
 set if the client then went away), ``error_status``, or None while in progress.

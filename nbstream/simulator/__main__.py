@@ -18,8 +18,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
-    parser.add_argument("--ttft", type=float, default=0.4, help="seconds to the first token (default 0.4)")
-    parser.add_argument("--rate", type=float, default=80.0, help="tokens per second (default 80)")
+    parser.add_argument(
+        "--ttft", type=float, default=None, help="seconds to the first token, for every model (default: per model)"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=None, help="tokens per second, for every model (default: per model)"
+    )
     parser.add_argument(
         "--tokens", type=int, default=None, help="reply length (default: 150-300 from the prompt)"
     )

@@ -174,7 +174,10 @@ class BatchStore:
         settings, cache, headers = ex.settings, ex.cache, ex.request.headers
         # Planning 100,000 replies takes a while: do it off the event loop so other requests keep flowing.
         results = await asyncio.to_thread(
-            lambda: [_decide(params, headers, settings, cache) for _, params in requests]
+            lambda: [
+                _decide(params, headers, settings, cache, sample)
+                for (_, params), sample in zip(requests, _samples(requests), strict=True)
+            ]
         )
         now = self._clock()
         duration = settings.batch_seconds
@@ -313,8 +316,19 @@ def _errored(type: str, message: str) -> dict[str, Any]:
     return {"type": "errored", "error": error_body(type, message, new_request_id())}
 
 
+def _samples(requests: list[tuple[str, Any]]) -> list[int]:
+    """For each request, how many identical params came before it in the batch: each gets its own sample."""
+    seen: dict[str, int] = {}
+    samples = []
+    for _, params in requests:
+        key = json.dumps(params, sort_keys=True, default=str)
+        samples.append(seen.get(key, 0))
+        seen[key] = samples[-1] + 1
+    return samples
+
+
 def _decide(
-    params: Any, headers: Mapping[str, str], settings: Settings, cache: PromptCache
+    params: Any, headers: Mapping[str, str], settings: Settings, cache: PromptCache, sample: int = 0
 ) -> dict[str, Any]:
     """One request's result, as ``POST /v1/messages`` (not streamed) would have answered it."""
     try:
@@ -331,7 +345,9 @@ def _decide(
         return _errored(directive.error, EVENT_ERROR_MESSAGES[directive.error])
     if directive.status is not None and directive.applies(1):
         return _errored(*STATUS_ERRORS[directive.status])
-    reply = plan_reply(params, directive, settings.tokens, cache=cache.use(params), service_tier="batch")
+    reply = plan_reply(
+        params, directive, settings.tokens, cache=cache.use(params), service_tier="batch", sample=sample
+    )
     return {"type": "succeeded", "message": reply.message(final=True)}
 
 

@@ -13,12 +13,13 @@ import json
 import math
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from ._cache import PromptCache
 from ._directives import MID_STREAM_FAULTS, STREAM_ONLY_FAULTS, Directive, DirectiveError, parse_directives
 from ._http import ClientGone, Connection, Request
+from ._latency import pace
 from ._prompt import PromptError, breakpoints
 from ._reply import Reply, estimate_input_tokens, plan_reply
 from ._tools import ToolPairingError, check_tool_pairing
@@ -104,29 +105,35 @@ def _dumps(obj: Any) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """Timing and size defaults; a request's directive overrides them."""
+    """Timing and size defaults; a request's directive overrides them.
 
-    ttft: float = 0.4
-    rate: float = 80.0
-    tokens: int | None = None  # None: a natural length of 150-300 tokens chosen from the prompt
+    ``ttft``/``rate`` None (the default): each model's latency profile (``_latency``); a number pins it for
+    every model.
+    """
+
+    ttft: float | None = None
+    rate: float | None = None
+    tokens: int | None = None  # None: a reply shaped by the prompt (else 150-300 tokens); N: exactly N tokens
     batch_seconds: float = 2.0  # how long a whole Message Batch takes to process
 
     def __post_init__(self) -> None:
         def number(value: Any) -> bool:
             return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
-        if not (number(self.ttft) and self.ttft >= 0):
-            raise ValueError(f"ttft must be a number of seconds >= 0, not {self.ttft!r}")
-        if not (number(self.rate) and self.rate > 0):
-            raise ValueError(f"rate must be a number of tokens per second > 0, not {self.rate!r}")
+        if self.ttft is not None and not (number(self.ttft) and self.ttft >= 0):
+            raise ValueError(f"ttft must be None or a number of seconds >= 0, not {self.ttft!r}")
+        if self.rate is not None and not (number(self.rate) and self.rate > 0):
+            raise ValueError(f"rate must be None or a number of tokens per second > 0, not {self.rate!r}")
         if self.tokens is not None and not (
             isinstance(self.tokens, int) and not isinstance(self.tokens, bool) and self.tokens >= 0
         ):
             raise ValueError(f"tokens must be None or an integer >= 0, not {self.tokens!r}")
         if not (number(self.batch_seconds) and self.batch_seconds >= 0):
             raise ValueError(f"batch_seconds must be a number of seconds >= 0, not {self.batch_seconds!r}")
-        object.__setattr__(self, "ttft", float(self.ttft))
-        object.__setattr__(self, "rate", float(self.rate))
+        if self.ttft is not None:
+            object.__setattr__(self, "ttft", float(self.ttft))
+        if self.rate is not None:
+            object.__setattr__(self, "rate", float(self.rate))
         object.__setattr__(self, "batch_seconds", float(self.batch_seconds))
 
     def as_dict(self) -> dict[str, Any]:
@@ -150,6 +157,7 @@ class Exchange:
     settings: Settings
     attempt: int  # 1-based attempt number of this exact request body
     cache: PromptCache  # the simulator's prompt cache
+    next_sample: Callable[[], int] = lambda: 0  # 0, 1, 2...: replies already given to this exact body
 
     def headers(self, content_type: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return {
@@ -344,16 +352,26 @@ async def create_message(ex: Exchange, body: Any) -> None:
             headers["x-should-retry"] = "true" if directive.should_retry else "false"
         raise APIError(directive.status, headers=headers, html=directive.html)
 
-    reply = plan_reply(body, directive, ex.settings.tokens, cache=ex.cache.use(body))
+    sample = ex.next_sample()
+    reply = plan_reply(body, directive, ex.settings.tokens, cache=ex.cache.use(body), sample=sample)
     usage = reply.usage
+    ttft, rate = pace(
+        reply.model,
+        uncached_tokens=usage.input_tokens + usage.cache_creation_5m + usage.cache_creation_1h,
+        cached_tokens=usage.cache_read,
+        ttft=directive.ttft if directive.ttft is not None else ex.settings.ttft,
+        rate=directive.rate if directive.rate is not None else ex.settings.rate,
+        seed=reply.seed,
+    )
     ex.record.update(
         stop_reason=reply.stop_reason,
         input_tokens=usage.input_tokens,
         cache_read_input_tokens=usage.cache_read,
         cache_creation_input_tokens=usage.cache_creation_5m + usage.cache_creation_1h,
+        sample=sample,
+        ttft_planned=ttft,
+        rate_planned=rate,
     )
-    ttft = directive.ttft if directive.ttft is not None else ex.settings.ttft
-    rate = directive.rate if directive.rate is not None else ex.settings.rate
     if not stream or fault == "json_body":
         await _json_reply(ex, reply, ttft, rate, faulted=fault == "json_body")
     else:

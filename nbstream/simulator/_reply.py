@@ -16,8 +16,10 @@ import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal, NamedTuple, Protocol
 
+from ._answers import after_tools, answer
 from ._cache import CacheUse
 from ._directives import Directive, strip_directives
+from ._latency import PROFILES, profile_for
 from ._prompt import estimate_input_tokens
 from ._text import compose, natural_length, seed_for, thinking, tokenize
 from ._tools import ToolCall, describe_results, plan_calls, tool_call_count, tool_results
@@ -39,17 +41,26 @@ TOOL_PREAMBLE = "Let me look that up."
 TOOL_PREAMBLE_AGAIN = "Let me check one more thing."
 
 
-def _last_user_text(body: Mapping[str, Any]) -> str:
+def _user_texts(body: Mapping[str, Any]) -> Iterator[str]:
+    """The text of each user message, last first."""
     for message in reversed(body.get("messages") or []):
         if isinstance(message, Mapping) and message.get("role") == "user":
             content = message.get("content")
             if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return "".join(
+                yield content
+            elif isinstance(content, list):
+                yield "".join(
                     b["text"] for b in content if isinstance(b, Mapping) and isinstance(b.get("text"), str)
                 )
-    return ""
+
+
+def _last_user_text(body: Mapping[str, Any]) -> str:
+    return next(_user_texts(body), "")
+
+
+def _question(body: Mapping[str, Any]) -> str:
+    """The latest user text that says something (after tool results, the question that led to them)."""
+    return next((text for text in map(strip_directives, _user_texts(body)) if text), "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -244,6 +255,7 @@ class Reply:
     stop_reason: str
     stop_sequence: str | None
     usage: Usage
+    seed: int = 0  # what the reply's text was drawn from (also varies its pace, see ``_latency``)
 
     def message(self, *, final: bool) -> dict[str, Any]:
         """The final Message, or (final=False) the empty one that `message_start` carries."""
@@ -291,17 +303,25 @@ def plan_reply(
     *,
     cache: CacheUse | None = None,
     service_tier: str = "standard",
+    sample: int = 0,
 ) -> Reply:
-    """What the simulated model says: deterministic for the same prompt (or `seed=`), apart from ids.
+    """What the simulated model says: the same for the same prompt and `sample` (or `seed=`), apart from ids.
 
-    A text answer is `directive.tokens` long, else `default_tokens`, else a natural 150-300 chosen from the
-    seed; after tool results it starts by quoting them. A tool-calling turn (see ``_tools``) is a short
-    sentence and the tool_use blocks. ``thinking=1`` puts a thinking block first. ``max_tokens`` counts every
-    block's tokens and cuts where it runs out (a tool call that does not fit entirely is dropped).
+    `sample` counts the replies the same request body has had: identical requests get different samples,
+    as from a real model. A text answer is `directive.tokens` long, else `default_tokens`, exactly; with
+    neither (and no `seed=`) it is shaped by the prompt (``_answers``: a haiku, one word, two sentences...)
+    or, when nothing fits, generic Markdown of a natural 150-300 tokens. After tool results it starts by
+    quoting them. A tool-calling turn (see ``_tools``) is a short sentence and the tool_use blocks.
+    ``thinking=1`` puts a thinking block first. ``max_tokens`` counts every block's tokens and cuts where it
+    runs out (a tool call that does not fit entirely is dropped).
     `cache` is what the request read from and wrote to the prompt cache: those tokens are not input tokens.
     """
-    seed = directive.seed if directive.seed is not None else seed_for(_last_user_text(body))
+    seed = directive.seed if directive.seed is not None else seed_for(_last_user_text(body)) + sample
+    # Free to shape the text: nothing pins its length or its seed.
+    shapeable = directive.seed is None and directive.tokens is None and default_tokens is None
+    variant = sample + _family_offset(str(body["model"]))
     stop_sequence: str | None = None
+    lead: str | None  # the first thought of a thinking block
     calls = tool_call_count(body, directive)
     results = tool_results(body)
     if calls:
@@ -318,10 +338,17 @@ def plan_reply(
         elif results:
             summary = describe_results(results)
             if directive.seed is None:
-                seed = seed_for(summary)
-            tokens = _after(tokenize(summary), seed, natural_length(seed) if length is None else length)
+                seed = seed_for(summary) + sample
+            if shapeable:
+                tokens = tokenize(summary + "\n\n" + after_tools(results, _question(body), variant))
+            else:
+                tokens = _after(tokenize(summary), seed, natural_length(seed) if length is None else length)
         else:
-            tokens = compose(seed, natural_length(seed) if length is None else length)
+            shaped = answer(strip_directives(_last_user_text(body)), variant) if shapeable else None
+            if shaped is not None:
+                tokens = tokenize(shaped)
+            else:
+                tokens = compose(seed, natural_length(seed) if length is None else length)
         tokens, stop_sequence = _cut_at_stop_sequence(tokens, body.get("stop_sequences"))
         blocks = [TextBlock(tokens)]
         natural_stop = "stop_sequence" if stop_sequence is not None else "end_turn"
@@ -346,7 +373,13 @@ def plan_reply(
         stop_reason,
         None if cut else stop_sequence,
         usage,
+        seed,
     )
+
+
+def _family_offset(model: str) -> int:
+    """Models of different families word the same answer differently (haiku 0, sonnet 1, opus 2...)."""
+    return list(PROFILES).index(profile_for(model).family)
 
 
 def _after(preface: list[str], seed: int, length: int) -> list[str]:

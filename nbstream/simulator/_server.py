@@ -136,6 +136,7 @@ class App:
         self._lock = threading.Lock()
         self._settings = settings
         self._attempts: dict[str, int] = {}
+        self._samples: dict[str, int] = {}
         self.log = RequestLog()
         self.cache = PromptCache()
         self.batches = BatchStore()
@@ -173,9 +174,10 @@ class App:
             return self._settings
 
     def reset(self) -> None:
-        """Forget the request log, the attempt counts behind `times=N`, the prompt cache and the batches."""
+        """Forget the request log, the attempt and sample counts, the prompt cache and the batches."""
         with self._lock:
             self._attempts.clear()
+            self._samples.clear()
         self.log.clear()
         self.cache.clear()
         self.batches.clear()
@@ -186,14 +188,24 @@ class App:
     async def close(self) -> None:
         await self._http.close()
 
-    def _next_attempt(self, request: Request) -> int:
-        # A client retry resends the same bytes, so the body's digest identifies "the same request".
-        key = hashlib.sha256(
+    @staticmethod
+    def _body_key(request: Request) -> str:
+        # A client retry (or `-n`) resends the same bytes, so the body's digest identifies "the same request".
+        return hashlib.sha256(
             request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
         ).hexdigest()
+
+    def _next_attempt(self, key: str) -> int:
         with self._lock:
             self._attempts[key] = attempt = self._attempts.get(key, 0) + 1
         return attempt
+
+    def _next_sample(self, key: str) -> int:
+        """How many replies this exact body has had (0 for the first): identical requests get new samples."""
+        with self._lock:
+            sample = self._samples.get(key, 0)
+            self._samples[key] = sample + 1
+        return sample
 
     # -- dispatch --------------------------------------------------------------------------------------------
 
@@ -209,7 +221,8 @@ class App:
             bad_json = True
         else:
             bad_json = False
-        attempt = self._next_attempt(request)
+        key = self._body_key(request)
+        attempt = self._next_attempt(key)
         is_dict = isinstance(body, dict)
         record = self.log.new(
             id=request_id,
@@ -234,9 +247,14 @@ class App:
             input_tokens=None,
             cache_read_input_tokens=None,
             cache_creation_input_tokens=None,
+            sample=None,
+            ttft_planned=None,
+            rate_planned=None,
             batch_id=None,
         )
-        exchange = Exchange(conn, request, record, request_id, self.settings, attempt, self.cache)
+        exchange = Exchange(
+            conn, request, record, request_id, self.settings, attempt, self.cache, lambda: self._next_sample(key)
+        )
         try:
             handler, parameters = self._router.match(request.method, request.path)
             _authenticate(request)
@@ -266,7 +284,8 @@ class App:
 
     async def _control(self, conn: Connection, request: Request) -> None:
         """`/_sim/*`: the request log, reset and configuration (not logged themselves)."""
-        status, result = 200, None
+        status = 200
+        result: list[dict[str, Any]] | dict[str, Any]
         route = (request.method, request.path)
         try:
             if route == ("GET", "/_sim/requests"):
@@ -314,13 +333,14 @@ class Simulator:
     """A loopback Messages API server for tests, benchmarks, demos and offline teaching.
 
     ``with Simulator(ttft=0.05, rate=500) as sim:`` starts it on its own event loop in a daemon thread; point
-    the SDK at ``sim.base_url``. See the package docstring for per-request directives.
+    the SDK at ``sim.base_url``. Without ttft/rate each model answers at its own latency profile. See the
+    package docstring for per-request directives.
     """
 
     def __init__(
         self,
-        ttft: float = 0.4,
-        rate: float = 80.0,
+        ttft: float | None = None,
+        rate: float | None = None,
         tokens: int | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -410,7 +430,10 @@ class Simulator:
     def configure(
         self, *, ttft: Any = _KEEP, rate: Any = _KEEP, tokens: Any = _KEEP, batch_seconds: Any = _KEEP
     ) -> Settings:
-        """Change ttft/rate/tokens/batch_seconds for later requests (``tokens=None``: natural length)."""
+        """Change ttft/rate/tokens/batch_seconds for later requests.
+
+        ``ttft=None``/``rate=None``: each model's latency profile; ``tokens=None``: a length shaped by the prompt.
+        """
         return self._app.configure(ttft=ttft, rate=rate, tokens=tokens, batch_seconds=batch_seconds)
 
     # -- the request log -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ._directives import Directive, strip_directives
+from ._keywords import content_words, key_term, places
 
 __all__ = [
     "ToolCall",
@@ -263,6 +264,8 @@ _STRING_HINTS: list[tuple[frozenset[str], tuple[str, ...]]] = [
     (frozenset({"expression", "expr", "formula"}), ("2 + 2",)),
     (frozenset({"name", "user", "username", "author", "person"}), _NAMES),
 ]
+# Names that ask for one key term: the prompt's acronym or name ("TCP" in "What does TCP stand for?").
+_TERM_NAMES = frozenset({"term", "word", "keyword", "acronym", "concept", "subject", "symbol", "entity", "title"})
 # Names that ask for free text: they get the prompt's words.
 _TEXT_NAMES = frozenset(
     {"query", "q", "search", "prompt", "text", "question", "topic", "keywords", "message"}
@@ -291,10 +294,16 @@ def _plain_string(name: str, schema: Mapping[str, Any], index: int, words: list[
         return f"sim_{index + 1:03d}"
     for hints, values in _STRING_HINTS:
         if hints.intersection(parts):
+            if values is _CITIES:
+                values = tuple(places(words)) or values  # the place the prompt asks about, if it names one
             return values[index % len(values)]
     if _TEXT_NAMES.intersection(parts) and words:
         return " ".join(words[:6])
-    content = [w for w in words if len(w) >= 4] or list(_FALLBACK_WORDS)
+    if _TERM_NAMES.intersection(parts):
+        term = key_term(words)
+        if term:
+            return term
+    content = content_words(words) or list(_FALLBACK_WORDS)
     return content[index % len(content)]
 
 
@@ -304,7 +313,7 @@ def _plain_string(name: str, schema: Mapping[str, Any], index: int, words: list[
 
 def check_tool_pairing(messages: Sequence[Any]) -> None:
     """Raise ToolPairingError unless every tool_use is answered at the start of the next message."""
-    expected: list[str] = []
+    expected: list[Any] = []  # tool_use ids as the client sent them: any JSON value
     for i, message in enumerate(messages):
         if not isinstance(message, Mapping):
             continue

@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from hostile_corpus import PAYLOADS
 
 pytestmark = pytest.mark.browser
 
-DANGEROUS = "script, iframe, object, embed, img, svg, math, style, link, meta, base, form, input, video, source, details"
+DANGEROUS = (
+    "script, iframe, object, embed, img, svg, math, style, link, meta, base, form, input, video, source, details"
+)
 
 
 SIMULATOR = {"ttft": 0.0, "rate": 3000}

@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-
 pytestmark = pytest.mark.browser
 
 
@@ -21,7 +20,9 @@ def prompt_of(record) -> str:
 
 def test_the_panel_streams_rows_cancels_one_then_all_and_draws_the_waterfall(lab, simulator):
     simulator.reset()
-    prompts = ", ".join(f"'Row {i}: tell a long story [[sim: tokens={300 + 40 * i} ttft={0.2 + 0.15 * i}]]'" for i in range(6))
+    prompts = ", ".join(
+        f"'Row {i}: tell a long story [[sim: tokens={300 + 40 * i} ttft={0.2 + 0.15 * i}]]'" for i in range(6)
+    )
     lab.open_notebook([
         "from nbstream import ParallelPanel",
         f"panel = ParallelPanel([{prompts}], model='haiku', concurrency=4).display()",

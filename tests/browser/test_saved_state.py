@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-
 pytestmark = pytest.mark.browser
 SECRET = "sk-ant-browser-saved-3d9f"
 
@@ -19,9 +18,14 @@ API_KEY = SECRET
 def test_saved_widget_state_is_final_and_holds_no_secret(lab, lab_server):
     lab_server.put_setting("@jupyter-widgets/jupyterlab-manager:plugin", {"saveState": True})
     try:
-        lab.open_notebook(["%load_ext nbstream", "%%llm\nExplain TCP. [[sim: tokens=60]]",
-                           "from nbstream import ParallelPanel\nawait ParallelPanel(['a [[sim: tokens=5]]', 'b [[sim: tokens=6]]']).display()"],
-                          name="saved.ipynb")
+        lab.open_notebook(
+            [
+                "%load_ext nbstream",
+                "%%llm\nExplain TCP. [[sim: tokens=60]]",
+                "from nbstream import ParallelPanel\nawait ParallelPanel(['a [[sim: tokens=5]]', 'b [[sim: tokens=6]]']).display()",
+            ],
+            name="saved.ipynb",
+        )
         assert lab.run_all()
         lab.page.locator('.nbstream[data-status="done"]').first.wait_for()
         lab.save()

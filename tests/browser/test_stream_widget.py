@@ -7,8 +7,6 @@ import time
 
 import pytest
 
-
-
 pytestmark = pytest.mark.browser
 
 
@@ -52,7 +50,9 @@ def test_a_cell_streams_live_and_cancel_stops_it_keeping_the_partial_text(lab, s
 
 
 def test_the_answer_shows_once_and_survives_save_shutdown_and_reload(lab, simulator):
-    lab.open_notebook(["%load_ext nbstream", "%%llm --out answer\nExplain the TCP handshake. [[sim: tokens=80 rate=400 seed=7]]"])
+    lab.open_notebook(
+        ["%load_ext nbstream", "%%llm --out answer\nExplain the TCP handshake. [[sim: tokens=80 rate=400 seed=7]]"]
+    )
     lab.run_cell(0)
     lab.run_cell(1)
     lab.wait_status(1, "done")
@@ -127,3 +127,24 @@ def test_the_kernel_interrupt_cancels_a_streaming_cell(lab, simulator):
     lab.wait_cell(1, timeout=10)
     assert "Interrupted" in lab.output_text(1) and "Traceback" not in lab.output_text(1)
     simulator.wait_for(lambda rs: rs[-1]["outcome"] == "client_closed", timeout=5)
+
+
+def test_re_running_a_streaming_cell_closes_its_stream_and_shows_only_the_new_answer(lab, simulator):
+    simulator.reset()
+    lab.open_notebook(["%load_ext nbstream", "%%llm\nTell me a long story about TCP. [[sim: tokens=3000 rate=40]]"])
+    lab.run_cell(0)
+    lab.run_cell(1, wait=False)
+    lab.wait_status(1, "streaming")
+    simulator.wait_for(lambda rs: len(rs) == 1 and rs[0]["tokens_sent"] > 10, timeout=20)
+    lab.set_cell_source(1, "%%llm\nNow a short one. [[sim: tokens=30 rate=200 echo=1]]")
+    rerun_at = time.monotonic()
+    lab.run_cell(1, wait=False)  # Shift+Enter again while the old answer streams
+
+    first = simulator.wait_for(lambda rs: rs[0]["client_closed_at"] and rs[0], timeout=10)
+    assert first["outcome"] == "client_closed"
+    assert first["client_closed_at"] - rerun_at < 1.0  # the old stream stops within a second
+    assert lab.wait_cell(1, timeout=30)
+    lab.wait_status(1, "done")
+    assert len(simulator.requests) == 2 and simulator.requests[1]["outcome"] == "completed"
+    shown = lab.output_text(1)
+    assert "Now a short one." in shown and "long story" not in shown  # only the new answer is shown

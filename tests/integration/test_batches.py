@@ -13,7 +13,6 @@ from nbstream._config import defaults
 from nbstream._events import Usage
 from nbstream._pricing import cost
 
-
 SIMULATOR = {"ttft": 0.01, "rate": 2000, "batch_seconds": 1.0}
 
 
@@ -100,11 +99,12 @@ async def test_resume_reattaches_without_submitting_or_reading_twice(simulator):
     simulator.configure(batch_seconds=1.5)
     try:
         first = ParallelPanel([f"q{i} [[sim: tokens=4]]" for i in range(10)], batch=True, poll_interval=0.2)
-        task = first.start()
+        task = asyncio.ensure_future(asyncio.wait_for(first, None))  # a cell awaiting the panel
         await submitted(first)
         task.cancel()  # the kernel is interrupted: stop waiting; the batch goes on at the API
-        detached = await task
-        assert detached.count(None) == 10
+        with pytest.raises(asyncio.CancelledError):  # a cancellation from outside propagates
+            await task
+        assert first.results.count(None) == 10
         (batch_id,) = first.job.batches
 
         listed = nbstream.batches()

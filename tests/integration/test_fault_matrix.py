@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from fault_matrix import FAULTS, IDS
+
 from nbstream import ParallelPanel, StreamWidget
 from nbstream._events import StatusChanged
-
 
 SIMULATOR = {"ttft": 0.02, "rate": 800}
 pytestmark = pytest.mark.usefixtures("routed")

@@ -14,10 +14,10 @@ import psutil
 import pytest
 
 from nbstream import ParallelPanel
+from nbstream._client import _clients
 from nbstream._config import defaults
 from nbstream._log import current_log
 from nbstream._offline import use_api
-from nbstream._source import _clients
 from nbstream.simulator import Simulator
 
 CALLS, CONCURRENCY = 500, 50
@@ -81,7 +81,7 @@ async def test_500_calls_with_mixed_faults_end_right_and_leak_nothing(tmp_path, 
 
             assert [r.status for r in results] == expected
             assert [r.prompt for r in results] == prompts  # every result, in input order
-            for result, status in zip(results, expected):
+            for result, status in zip(results, expected, strict=True):
                 if status == "cut_off":
                     assert result.text and result.error
                 if status == "done":
@@ -92,7 +92,7 @@ async def test_500_calls_with_mixed_faults_end_right_and_leak_nothing(tmp_path, 
             connection = sqlite3.connect(tmp_path / "calls.sqlite3")
             logged = dict(connection.execute("SELECT prompt, status FROM calls WHERE prompt LIKE 'call %'"))
             connection.close()
-            assert logged == dict(zip(prompts, expected))  # every call has its log row, with its outcome
+            assert logged == dict(zip(prompts, expected, strict=True))  # every call has its log row, with its outcome
 
             assert sockets_to(sim.port) <= CONCURRENCY  # only the SDK's keep-alive pool is left
             await close_clients()

@@ -11,8 +11,6 @@ import pytest
 from nbstream import InputError, ParallelPanel
 from nbstream._offline import use_api, use_offline
 
-
-
 SIMULATOR = {"ttft": 0.05, "rate": 400}
 pytestmark = pytest.mark.usefixtures("routed")
 
@@ -134,7 +132,9 @@ async def test_rows_may_be_dicts_with_their_own_parameters(simulator):
     assert request_of_row(simulator.requests, 1)["body"]["system"] == "Be brief."
     frame = panel.to_pandas()
     assert list(frame["label"]) == ["big", "#2"]
-    assert {"prompt", "model", "status", "input_tokens", "output_tokens", "cost", "ttft", "duration", "text"} <= set(frame)
+    assert {"prompt", "model", "status", "input_tokens", "output_tokens", "cost", "ttft", "duration", "text"} <= set(
+        frame
+    )
 
 
 async def test_results_are_readable_while_the_panel_runs(simulator):
@@ -172,6 +172,9 @@ async def test_the_offline_model_serves_a_panel():
     use_offline(ttft=0.01, rate=2000)
     try:
         results = await ParallelPanel(["a [[sim: tokens=5]]", "b [[sim: tokens=6]]"])
-        assert [(r.status, r.simulated, r.usage.output_tokens) for r in results] == [("done", True, 5), ("done", True, 6)]
+        assert [(r.status, r.simulated, r.usage.output_tokens) for r in results] == [
+            ("done", True, 5),
+            ("done", True, 6),
+        ]
     finally:
         use_api()

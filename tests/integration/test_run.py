@@ -6,12 +6,11 @@ import asyncio
 
 import pytest
 
-from nbstream._events import TextDelta
+from nbstream._client import Endpoint
+from nbstream._events import StatusChanged, TextDelta
 from nbstream._limiter import Limiter
 from nbstream._request import make_request
-from nbstream._events import StatusChanged
 from nbstream._run import Run
-from nbstream._source import Endpoint
 
 
 @pytest.fixture

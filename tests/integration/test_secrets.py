@@ -7,7 +7,7 @@ import json
 import pytest
 
 from nbstream import ParallelPanel, StreamWidget
-from nbstream._source import Endpoint
+from nbstream._client import Endpoint
 
 SECRET = "sk-ant-repr-secret-5e7d"
 

@@ -10,7 +10,7 @@ from typing import Literal
 import pytest
 
 import nbstream
-from nbstream import Chat, InputError, ParallelPanel, StreamWidget, tool
+from nbstream import Chat, InputError, ParallelPanel, StreamWidget, _projection, tool
 from nbstream._events import ToolFinished, ToolStarted
 from nbstream._ledger import ledger
 
@@ -42,7 +42,9 @@ async def test_two_tools_that_each_take_a_second_run_at_once(simulator):
         time.sleep(1)  # a sync tool runs in a worker thread
         return 2_100_000
 
-    widget = StreamWidget("Weather and population of Paris? [[sim: tool_calls=2 tokens=20]]", tools=[weather, population])
+    widget = StreamWidget(
+        "Weather and population of Paris? [[sim: tool_calls=2 tokens=20]]", tools=[weather, population]
+    )
     seen = timings(widget)
     result = await widget
     assert result.status == "done" and result.turns == 2
@@ -201,12 +203,14 @@ async def test_the_second_chat_turn_reads_the_cache(simulator):
     assert simulator.requests[0]["body"]["cache_control"] == {"type": "ephemeral"}
     widget = StreamWidget("", _request=chat.prepare("three [[sim: tokens=5]]"))
     await widget
-    saved = widget.run.stats()["cache_saved"]
+    saved = _projection.stats(widget.run)["cache_saved"]
     assert saved is not None and saved > 0  # the cost line can say what caching saved
 
 
 async def test_a_panel_with_one_system_prompt_writes_the_cache_once_and_reads_it_after(simulator):
-    panel = ParallelPanel([f"row {i} [[sim: tokens=5]]" for i in range(4)], model="sonnet", system=LONG_SYSTEM, cache="system")
+    panel = ParallelPanel(
+        [f"row {i} [[sim: tokens=5]]" for i in range(4)], model="sonnet", system=LONG_SYSTEM, cache="system"
+    )
     results = await panel
     writes = [r.usage.cache_creation_input_tokens for r in results]
     reads = [r.usage.cache_read_input_tokens for r in results]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import KernelSession, kernel_env
 from fault_matrix import FAULTS, IDS
 

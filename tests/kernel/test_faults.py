@@ -50,7 +50,9 @@ def test_re_running_a_cell_cancels_its_old_stream(kernel, simulator):
     # The two background requests may reach the server in either order: tell them apart by prompt.
     first_a, first_b = sorted(simulator.requests, key=lambda r: "Another cell" in str(r["body"]))
     kernel.ok(cell, cell_id="cell-a")  # Shift+Enter on the same cell again
-    closed = simulator.wait_for(lambda rs: [r for r in rs if r["id"] == first_a["id"] and r["client_closed_at"]], timeout=5)
+    closed = simulator.wait_for(
+        lambda rs: [r for r in rs if r["id"] == first_a["id"] and r["client_closed_at"]], timeout=5
+    )
     assert closed[0]["outcome"] == "client_closed"
     time.sleep(0.5)
     [other] = [r for r in simulator.requests if r["id"] == first_b["id"]]

@@ -94,6 +94,9 @@ def test_placeholders_are_filled_from_notebook_variables(kernel, simulator):
         ("%llm_offline --ttft -1", "--ttft must be 0 or more seconds, got -1.0"),
         ("%llm_history -n 0", "n must be a positive whole number, got 0"),
         ("%llm_history -n many", "invalid int value: 'many'"),
+        ("%%llm --modle haiku\nhi", "unrecognized arguments: --modle; did you mean --model?"),
+        ("%%llm --model haiku,sonnet\nhi", "--model takes one model; to run several side by side use --models haiku,sonnet"),
+        ("%llm --max-tokens 5", "%llm needs a prompt after its options"),
     ],
 )
 def test_bad_input_is_one_line_and_sends_nothing(kernel, simulator, cell, message):
@@ -187,7 +190,11 @@ def test_a_rate_limit_before_the_first_token_shows_retrying_then_succeeds(kernel
     run = kernel.ok("%%llm\nhi [[sim: status=429 retry_after=0.3 times=1 tokens=5]]")
     statuses = [u["content"]["data"]["state"].get("status") for u in run.updates()]
     assert "retrying" in statuses and statuses[-1] == "done"
-    retrying = next(u["content"]["data"]["state"] for u in run.updates() if u["content"]["data"]["state"].get("status") == "retrying")
+    retrying = next(
+        u["content"]["data"]["state"]
+        for u in run.updates()
+        if u["content"]["data"]["state"].get("status") == "retrying"
+    )
     assert retrying["retry_in"] == pytest.approx(0.3)
     assert "429" in retrying["notice"]
     assert len(simulator.requests) == 2
@@ -267,6 +274,33 @@ def test_a_bad_config_value_is_one_line_and_keeps_the_old_one(kernel, line, mess
     shown = [line for e in run.errors() for line in e["traceback"]] or run.stream_text("stderr").strip().splitlines()
     assert len(shown) == 1 and message in shown[0], shown
     assert kernel.ok("import nbstream; print(nbstream.defaults.max_tokens)").stream_text().strip() == "1024"
+
+
+def test_help_is_plain_text_with_this_sessions_defaults(kernel):
+    def help_page() -> str:
+        reply = kernel.ok("%%llm?").reply
+        [page] = [p for p in reply["payload"] if p.get("source") == "page"]
+        return page["data"]["text/plain"]
+
+    text = help_page()
+    assert "``" not in text and "::" not in text  # no reStructuredText markup
+    assert "LLMMagics.model" not in text.split("Defaults come from")[0]
+    assert "(default claude-haiku-5-5)" in text and "(default 1024)" in text
+    assert "%llm [options] a one-line prompt" in text
+    kernel.ok('%config LLMMagics.model = "sonnet"')
+    assert "(default claude-sonnet-5-5)" in help_page()
+
+
+def test_the_line_magic_streams_a_one_line_prompt(kernel, simulator):
+    simulator.reset()
+    run = kernel.ok("%llm --max-tokens 50 What's TCP? [[sim: echo=1]]")
+    state = widget_state(run)
+    assert state["status"] == "done"
+    [request] = simulator.requests
+    assert request["body"]["max_tokens"] == 50
+    assert request["body"]["messages"][0]["content"].startswith("What's TCP?")
+    check = kernel.ok("print(_llm.text)")
+    assert check.stream_text().startswith("What's TCP?")
 
 
 def test_a_stream_widget_awaited_by_its_cell_is_cancelled_by_its_button(kernel, simulator):

@@ -11,7 +11,9 @@ def test_rerunning_a_chat_cell_replaces_its_turn(kernel, simulator):
     kernel.ok("%%llm --chat c --system 'Be brief.'\nFirst? [[sim: tokens=4]]", cell_id="one")
     kernel.ok("%%llm --chat c\nSecond? [[sim: tokens=4]]", cell_id="two")
     kernel.ok("%%llm --chat c\nSecond, rephrased? [[sim: tokens=4]]", cell_id="two")
-    out = kernel.ok("import nbstream\nprint([m['content'] for m in nbstream.chat('c').messages if m['role'] == 'user'])")
+    out = kernel.ok(
+        "import nbstream\nprint([m['content'] for m in nbstream.chat('c').messages if m['role'] == 'user'])"
+    )
     assert out.stream_text().strip() == str(["First? [[sim: tokens=4]]", "Second, rephrased? [[sim: tokens=4]]"])
     last = simulator.requests[-1]["body"]
     assert last["system"] == "Be brief." and [m["role"] for m in last["messages"]] == ["user", "assistant", "user"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 
 import nbformat
 import pytest
@@ -25,6 +26,16 @@ def offline_env(monkeypatch):
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
 
 
+def reply_of(static_markdown: str) -> str:
+    """The reply in a widget's static copy: the Markdown above its ``---`` footer."""
+    return static_markdown.rsplit("\n---\n", 1)[0].strip()
+
+
+def row_replies(panel_markdown: str) -> list[str]:
+    """Each row's reply in a panel's static copy (the text under each ``#### row`` heading)."""
+    return [part.split("\n\n", 1)[1].strip() for part in panel_markdown.split("\n#### ")[1:]]
+
+
 def execute(name: str, tmp_path: pathlib.Path):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
@@ -41,7 +52,14 @@ def test_quickstart_executes_headless_with_final_state_and_static_copies(offline
     static = [o for o in llm_cell.outputs if "nbstream-static" in o.get("data", {}).get("text/html", "")]
     assert len(static) == 1
     assert 'data-status="done"' in static[0].data["text/html"] and "simulated" in static[0].data["text/html"]
-    assert "TCP" in static[0].data["text/markdown"] or len(static[0].data["text/markdown"]) > 200
+    explained = reply_of(static[0].data["text/markdown"])
+    assert "TCP handshake" in explained and "pizza" in explained and "SYN-ACK" in explained
+
+    haiku_cell = next(c for c in nb.cells if "Write a haiku" in c.source)
+    [haiku] = [reply_of(o.data["text/markdown"]) for o in haiku_cell.outputs if "text/markdown" in o.get("data", {})]
+    lines = haiku.splitlines()
+    assert len(lines) == 3 and all(line.endswith("  ") for line in lines[:2])  # three lines, as Markdown breaks
+    assert 8 <= len(haiku.split()) <= 17  # a haiku's length, not an essay
 
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     streams = [m["state"] for m in state.values() if m["state"].get("_view") == "stream"]
@@ -70,6 +88,16 @@ def test_parallel_notebook_executes_headless_with_final_panels(offline_env, tmp_
     assert len(saved) == 4 and all(s["status"] == "done" and s["final"] for s in saved)
     table = next(o for o in outputs if o.output_type == "execute_result" and "text/html" in o.data)
     assert "review 6" in table.data["text/html"]
+
+    # Each lesson shows offline: the smaller model answers sooner and faster (and in two sentences) ...
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    rows = dict(re.findall(r"claude-(\w+)-5-5 +done .*TTFT ([\d.]+) s", printed))
+    assert float(rows["haiku"]) < float(rows["sonnet"]) < float(rows["opus"])
+    compare, samples, paragraphs, sentiments = (row_replies(o.data["text/markdown"]) for o in panels)
+    assert all(reply.count(". ") == 1 and "mutex" in reply for reply in compare)
+    assert len(set(samples)) == 4  # -n 4: four different names
+    assert ["TCP" in paragraphs[0], "UDP" in paragraphs[1], "QUIC" in paragraphs[2]] == [True] * 3
+    assert sentiments == ["Positive", "Negative", "Neutral", "Positive", "Negative", "Mixed"]  # one word each
     assert SECRET not in json.dumps(nb)
 
 
@@ -85,10 +113,16 @@ def test_tools_and_chat_notebook_executes_headless(offline_env, tmp_path):
     tool_copies = [h for h in statics if "nbstream-static-tool" in h]
     assert tool_copies and "get_weather" in tool_copies[0] and "local_time" in tool_copies[0]
     assert any('data-status="failed"' in h for h in tool_copies)  # the flaky tool's error, shown
+    markdowns = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
+    assert 'get\\_weather\\(\\{"city": "Paris"' in markdowns and 'local\\_time\\(\\{"city": "Paris"' in markdowns
+    assert "Tokyo" not in markdowns  # the tools were asked about the city in the question
+    assert 'flaky\\_lookup\\(\\{"term": "TCP"\\}' in markdowns and "Transmission Control Protocol" in markdowns
     htmls = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "nbstream-spend" in htmls and "nbstream-chat" in htmls
     assert "input tokens on claude-opus-5-5" in "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
-    results = next(o for o in outputs if o.output_type == "execute_result" and "(0, " in o.data.get("text/plain", "") or False)
+    results = next(
+        o for o in outputs if o.output_type == "execute_result" and "(0, " in o.data.get("text/plain", "") or False
+    )
     assert results
 
 
@@ -101,4 +135,7 @@ def test_batch_notebook_executes_headless(offline_env, tmp_path, monkeypatch):
     assert "12 answers for $" in printed
     panels = [o for o in outputs if "nbstream-static-panel" in o.get("data", {}).get("text/html", "")]
     assert len(panels) == 3 and "12/12 calls" in panels[0].data["text/plain"]
+    answers = row_replies(panels[0].data["text/markdown"])
+    terms = ["socket", "port", "DNS", "TLS", "HTTP/2", "QUIC", "proxy", "CDN", "NAT", "subnet", "BGP", "ARP"]
+    assert all(term in answer and answer.count(". ") == 0 for term, answer in zip(terms, answers, strict=True))
     assert "nbstream-batches" in "".join(o.get("data", {}).get("text/html", "") for o in outputs)

@@ -105,14 +105,22 @@ async def test_wire_format_matches_the_reference(sim: Simulator) -> None:
     assert delta["usage"]["output_tokens"] == names.count("content_block_delta")
 
 
-async def test_reply_is_deterministic_per_prompt_and_seed(client: anthropic.AsyncAnthropic) -> None:
+async def test_replies_are_samples_reproducible_after_a_reset_and_pinned_by_seed(
+    sim: Simulator, client: anthropic.AsyncAnthropic
+) -> None:
+    """Identical requests get different samples (as from a real model); the sequence repeats after a reset."""
     a1 = (await collect(client, "What is a token?"))["text"]
     a2 = (await collect(client, "What is a token?"))["text"]
     b = (await collect(client, "Something else entirely"))["text"]
+    assert a1 != a2 and a1 != b
+    sim.reset()
+    assert (await collect(client, "What is a token?"))["text"] == a1
+    assert (await collect(client, "What is a token?"))["text"] == a2
     s1 = (await collect(client, "one [[sim: seed=7]]"))["text"]
     s2 = (await collect(client, "two [[sim: seed=7]]"))["text"]
-    assert a1 == a2 and a1 != b
-    assert s1 == s2
+    s3 = (await collect(client, "two [[sim: seed=7]]"))["text"]
+    assert s1 == s2 == s3  # seed= pins the text, however often it is asked
+    assert [r["sample"] for r in sim.requests] == [0, 1, 0, 0, 1]
 
 
 async def test_reply_is_varied_markdown(client: anthropic.AsyncAnthropic) -> None:

@@ -1,8 +1,8 @@
 import pytest
+from sse import events
 
 from nbstream._accumulate import MalformedStream, Snapshot
 from nbstream._events import BlockStarted, MessageDelta, MessageStarted, TextDelta, ToolInputDelta, Usage
-from sse import events
 
 
 def fold(name: str) -> Snapshot:
@@ -42,7 +42,9 @@ def test_a_stream_that_breaks_off_is_not_marked_complete():
 
 def test_usage_from_message_delta_replaces_rather_than_adds():
     snap = Snapshot()
-    snap.apply(MessageStarted("m", "claude-haiku-5-5", Usage(input_tokens=10, output_tokens=1, cache_read_input_tokens=5)))
+    snap.apply(
+        MessageStarted("m", "claude-haiku-5-5", Usage(input_tokens=10, output_tokens=1, cache_read_input_tokens=5))
+    )
     snap.apply(MessageDelta("end_turn", Usage(input_tokens=10, output_tokens=30)))
     assert snap.usage.output_tokens == 30
     assert snap.usage.input_tokens == 10
@@ -70,3 +72,19 @@ def test_long_text_is_collected_in_linear_time():
         snap.apply(TextDelta(0, "abcd"))
     assert len(snap.text) == 800_000
     assert snap.estimated_output_tokens() == 200_000
+
+
+def test_every_failure_kind_the_code_produces_is_in_the_closed_set():
+    import pathlib
+    import re
+    import typing
+
+    from nbstream._events import FailureKind
+
+    kinds = set(typing.get_args(FailureKind))
+    package = pathlib.Path(__file__).parents[2] / "nbstream"
+    produced = set()
+    for path in package.glob("*.py"):
+        produced |= set(re.findall(r'Failure\(\s*"([a-z_]+)"', path.read_text()))
+        produced |= set(re.findall(r'\d{3}: \("([a-z_]+)",\s*(?:True|False)\)', path.read_text()))  # status table
+    assert produced and produced <= kinds, produced - kinds

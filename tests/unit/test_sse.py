@@ -1,10 +1,10 @@
 """nbstream reads a stream's Server-Sent Events itself: framing and decoding as the SDK does."""
 
 import pytest
+from sse import frames
 
 from nbstream._events import MessageStarted, SourceError, TextDelta
-from nbstream._source import SSEParser, decode
-from sse import frames
+from nbstream._sse import SSEParser, decode
 
 
 def feed(lines):
@@ -34,9 +34,14 @@ def test_decoding_dispatches_on_the_json_type():
     assert decode("message_start", frames("text.sse")[0][1]) == MessageStarted(
         "msg_01XFDUDYJgAACzvnptvVoYEL", "claude-sonnet-5-5", decode("message_start", frames("text.sse")[0][1]).usage
     )
-    assert decode("content_block_delta", '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}') == TextDelta(0, "Hi")
+    assert decode(
+        "content_block_delta", '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}'
+    ) == TextDelta(0, "Hi")
     assert decode("future_event", '{"type":"future_event","x":1}') is None  # forward compatible
-    assert decode("content_block_delta", '{"type":"content_block_delta","index":0,"delta":{"type":"future_delta"}}') is None
+    assert (
+        decode("content_block_delta", '{"type":"content_block_delta","index":0,"delta":{"type":"future_delta"}}')
+        is None
+    )
 
 
 def test_an_error_event_is_a_mid_stream_failure_classified_by_its_type():

@@ -1,10 +1,11 @@
 from html.parser import HTMLParser
 
 import pytest
+from hostile_corpus import PAYLOADS
 from markdown_it import MarkdownIt
 
-from hostile_corpus import PAYLOADS
-from nbstream._events import Result, Usage
+from nbstream._events import Usage
+from nbstream._result import Result
 from nbstream._static_copy import is_safe_url, render_html, safe_markdown, static_copy_bundle
 
 ALLOWED_TAGS = {
