@@ -44,7 +44,8 @@ export function injectStyle(root) {
  */
 function styleRoot(el) {
   const root = el.getRootNode?.();
-  return root instanceof el.ownerDocument.defaultView.ShadowRoot ? root : el.ownerDocument;
+  const ShadowRootClass = el.ownerDocument.defaultView?.ShadowRoot;
+  return ShadowRootClass && root instanceof ShadowRootClass ? root : el.ownerDocument;
 }
 
 /**
