@@ -67,6 +67,10 @@ class ClassicPage:
             arg=i, timeout=timeout,
         )
 
+    def wait_output(self, i: int, text: str) -> None:
+        # A cell's prompt number comes with the shell reply; its printed output may come just after it.
+        self.output(i).get_by_text(text).wait_for(timeout=30_000)
+
     def outputs(self, i: int) -> list[dict]:
         return self.page.evaluate("(i) => Jupyter.notebook.get_cell(i).output_area.toJSON()", i)
 
@@ -130,7 +134,7 @@ def test_a_cell_streams_counts_and_its_cancel_button_closes_the_http_stream(clas
     kept = classic.static_copy(1, "cancelled")
     assert len(kept) > 40
     classic.run(2)
-    assert "cancelled True" in classic.output(2).inner_text()
+    classic.wait_output(2, "cancelled True")
 
 
 def test_the_kernel_interrupt_cancels_and_leaves_the_static_copy(classic, simulator):
@@ -174,7 +178,7 @@ def test_a_panel_rows_cancel_closes_only_that_stream(classic, simulator):
     classic.output(1).get_by_role("button", name=re.compile("Cancel all")).click()
     classic.wait_cell(1)
     classic.run(2)
-    assert "['cancelled', 'cancelled']" in classic.output(2).inner_text()
+    classic.wait_output(2, "['cancelled', 'cancelled']")
 
 
 def test_run_all_waits_for_each_answer(classic, simulator):
@@ -184,8 +188,7 @@ def test_run_all_waits_for_each_answer(classic, simulator):
         "print('after:', first.status, first.usage.output_tokens)",
     ])
     classic.page.evaluate("() => Jupyter.notebook.execute_all_cells()")
-    classic.wait_cell(2)
-    assert "after: done 60" in classic.output(2).inner_text()  # the next cell ran once the answer was in
+    classic.wait_output(2, "after: done 60")  # the next cell ran once the answer was in
     classic.static_copy(1, "done")
 
 
