@@ -32,9 +32,9 @@ fi
     if [ "$stack" = colab ]; then
         "${pip[@]}" freeze --all > "$dir/colab-set.txt"
         # Wheels of the Colab set and of nbstream's other dependencies (the SDK), for the install test.
-        "${pip[@]}" download -c "$pins" -d "$dir/wheels" -r "$reqs" "anthropic>=2.10,<3" hatchling
+        "${pip[@]}" download -c "$pins" -d "$dir/wheels" -r "$reqs" "anthropic[aiohttp]>=2.10,<3" hatchling
     fi
-    "${pip[@]}" install -c "$pins" -r "$test_reqs" "anthropic>=2.10,<3"
+    "${pip[@]}" install -c "$pins" -r "$test_reqs" "anthropic[aiohttp]>=2.10,<3"
     touch "$dir/.complete"
 } >&2
 echo "$dir"
