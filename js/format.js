@@ -95,12 +95,15 @@ export function formatRate(r) {
 }
 
 /**
- * US dollars: "$0.0021", "$1.23", "~$0.0021" while estimated, "cost unknown" for null.
+ * US dollars: "$0.0021", "$1.23", "~$0.0021" while estimated, "cost unknown" for null, "local" for a
+ * model with no price that a server on the user's machine ran (no API cost).
  *
  * @param {number | null | undefined} c
  * @param {boolean} [exact]
+ * @param {boolean} [local]
  */
-export function formatCost(c, exact = false) {
+export function formatCost(c, exact = false, local = false) {
+  if (local) return "local";
   if (!isNum(c)) return "cost unknown";
   const v = Math.max(0, /** @type {number} */ (c));
   const p = exact ? "" : "~";

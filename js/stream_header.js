@@ -154,8 +154,8 @@ export function createHeader(doc, options = {}) {
       }
       shownElapsed = running ? elapsed : 0;
       setText(elapsedEl, formatSeconds(elapsed));
-      setText(costEl, formatCost(stats.cost, !!stats.cost_exact));
-      const costTitle = stats.cost_exact ? "cost" : "estimated cost";
+      setText(costEl, formatCost(stats.cost, !!stats.cost_exact, !!stats.cost_local));
+      const costTitle = stats.cost_local ? "a model on this machine: no API cost" : stats.cost_exact ? "cost" : "estimated cost";
       if (costTitle !== lastCostTitle) {
         lastCostTitle = costTitle;
         costEl.setAttribute("title", costTitle);

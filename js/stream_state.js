@@ -25,6 +25,7 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {number | null} [rate]       output tokens per second of generation time
  * @property {number | null} [cost]
  * @property {boolean} [cost_exact]
+ * @property {boolean} [cost_local]  a model with no price on a server on this machine: shown as "local"
  * @property {number | null} [cache_saved]  US dollars caching saved (negative: the cache writes cost extra)
  * @property {number} [turns]               model turns (more than 1 when the call used tools)
  */

@@ -12,9 +12,10 @@ Offline (no API key needed): ``%llm_offline`` or ``nbstream.use_offline()``.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+import typing
+from typing import Any
 
-if TYPE_CHECKING:  # the public names, for type checkers and editors (at run time they load lazily, below)
+if typing.TYPE_CHECKING:  # the public names, for type checkers and editors (at run time they load lazily, below)
     from ._batch import batches
     from ._cell import last
     from ._chat import Chat, chat
@@ -45,6 +46,7 @@ _EXPORTS = {
     "parallel": "._api",
     "ParallelPanel": "._panel",
     "Result": "._result",
+    "set_price": "._pricing",
     "Spend": "._ledger",
     "spend": "._ledger",
     "stream": "._api",
@@ -75,6 +77,7 @@ __all__ = [
     "parallel",
     "ParallelPanel",
     "Result",
+    "set_price",
     "Spend",
     "spend",
     "stream",

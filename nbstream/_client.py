@@ -16,6 +16,7 @@ The SDK's own retries are off (``max_retries=0``): the run retries itself, so it
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import os
 import weakref
@@ -27,8 +28,10 @@ from typing import Any
 import anthropic
 import httpx2
 
+from ._config import defaults
 from ._events import Failure, SourceError, StreamEvent
 from ._failures import NO_KEY_HINT, classify, first_line
+from ._local import is_loopback
 from ._sse import SSEParser, decode
 
 SIMULATOR_HEADER = "x-nbstream-simulator"
@@ -52,9 +55,12 @@ class OpenStream:
     events: AsyncIterator[StreamEvent]
     request_id: str | None
     simulated: bool
+    local: bool = False  # answered by a server on this machine (loopback), not the simulator
 
 
-# One client per (event loop, credentials), so connections are pooled across calls.
+_ENV_NAMES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_PROFILE")
+
+# One client per (event loop, transport, credentials), so connections are pooled across calls.
 _clients: weakref.WeakKeyDictionary[
     asyncio.AbstractEventLoop, dict[tuple[str | None, ...], anthropic.AsyncAnthropic]
 ] = weakref.WeakKeyDictionary()
@@ -62,17 +68,17 @@ _clients: weakref.WeakKeyDictionary[
 
 def sdk_client(endpoint: Endpoint | None) -> anthropic.AsyncAnthropic:
     loop = asyncio.get_running_loop()
+    transport = defaults.transport
     if endpoint is not None:
-        key: tuple[str | None, ...] = ("explicit", endpoint.base_url, endpoint.api_key)
+        key: tuple[str | None, ...] = (transport, "explicit", endpoint.base_url, endpoint.api_key)
     else:  # the SDK reads these itself; re-create the client when the user changes them
-        key = tuple(
-            os.environ.get(name)
-            for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_PROFILE")
-        )
+        key = (transport, *(os.environ.get(name) for name in _ENV_NAMES))
     per_loop = _clients.setdefault(loop, {})
     client = per_loop.get(key)
     if client is None:
         kwargs: dict[str, Any] = {"max_retries": 0}
+        if transport == "aiohttp":  # the SDK's own aiohttp client: proxies and base URL as the SDK honours them
+            kwargs["http_client"] = anthropic.DefaultAioHttpClient()
         if endpoint is not None:
             kwargs.update(base_url=endpoint.base_url, api_key=endpoint.api_key)
         try:
@@ -85,6 +91,21 @@ def sdk_client(endpoint: Endpoint | None) -> anthropic.AsyncAnthropic:
             raise SourceError(Failure("no_credentials", "No Anthropic API key found.", hint=NO_KEY_HINT))
         per_loop[key] = client
     return client
+
+
+@functools.cache
+def _credentials_in(environment: tuple[str | None, ...], home: str | None) -> bool:
+    try:
+        client = anthropic.AsyncAnthropic(max_retries=0)
+    except anthropic.AnthropicError:  # e.g. a profile directory without a profile
+        return False
+    return not (client.api_key is None and client.auth_token is None and client.credentials is None)
+
+
+def credentials_found() -> bool:
+    """Whether the SDK finds a key, a token, a base URL or a profile in this environment (nothing is sent)."""
+    environment = tuple(os.environ.get(name) for name in _ENV_NAMES)
+    return bool(os.environ.get("ANTHROPIC_BASE_URL")) or _credentials_in(environment, os.environ.get("HOME"))
 
 
 def check_credentials(endpoint: Endpoint | None) -> None:
@@ -116,6 +137,7 @@ async def open_stream(
             events=_events(http, model=model, idle_timeout=idle_timeout),
             request_id=http.headers.get("request-id"),
             simulated=http.headers.get(SIMULATOR_HEADER) == "1",
+            local=http.headers.get(SIMULATOR_HEADER) != "1" and is_loopback(str(http.url)),
         )
     finally:
         await opening.__aexit__(None, None, None)

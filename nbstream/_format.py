@@ -13,6 +13,8 @@ import math
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
 from typing import Protocol
 
+LOCAL_COST_LABEL = "local"  # the cost of an unpriced model that a server on this machine answered
+
 STATUS_LABELS = {
     "queued": "queued",
     "waiting": "waiting",
@@ -102,6 +104,11 @@ def dollars(value: float | None, *, estimated: bool = False) -> str:
     return f"{prefix}${int(whole):,}.{cents}"
 
 
+def result_cost(result: ResultLike) -> str:
+    """A result's cost as shown: dollars, or "local" for an unpriced model a server on this machine ran."""
+    return LOCAL_COST_LABEL if result.local else dollars(result.cost, estimated=result.usage.estimated)
+
+
 def tokens(count: float | None, *, estimated: bool = False) -> str:
     """1,234 tokens, 1 token, with ~ while estimated."""
     v = max(0.0, _number(count) or 0.0)
@@ -163,6 +170,8 @@ class ResultLike(Protocol):
     @property
     def simulated(self) -> bool: ...
     @property
+    def local(self) -> bool: ...
+    @property
     def turns(self) -> int: ...
     @property
     def rate(self) -> float | None: ...
@@ -196,7 +205,7 @@ def summary(result: ResultLike) -> str:
         parts.append(rate(result.rate))
     if result.duration is not None:
         parts.append(seconds(result.duration))
-    parts.append(dollars(result.cost, estimated=usage.estimated))
+    parts.append(result_cost(result))
     if result.attempts > 1 and result.retry_wait > 0:
         parts.append(f"{result.attempts} attempts, waited {seconds(result.retry_wait)}")
     if result.stop_reason == "max_tokens":

@@ -62,7 +62,7 @@ class Limiter:
             except asyncio.CancelledError:
                 if waiter.done() and not waiter.cancelled():
                     self._release()  # handed a slot at the moment we were cancelled: pass it on
-                else:
+                elif waiter in self._waiters:  # (_wake may have dropped it already, cancelled)
                     self._waiters.remove(waiter)
                 raise
         # Holding a slot, wait out any shared pause before sending.

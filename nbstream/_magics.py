@@ -45,8 +45,10 @@ class LLMMagics(Magics):
     idle_timeout = _Setting("Seconds without a byte before a stream counts as stalled.").tag(config=True)
     max_retries = _Setting("Retries before the first token (429, 529, 5xx, connection).").tag(config=True)
     log_path = _Setting("The call log's SQLite file (None switches the log off).").tag(config=True)
+    transport = _Setting("The SDK's HTTP client: 'aiohttp' (C-parsed, the default) or 'httpx'.").tag(config=True)
+    prices = _Setting("Your prices, USD per million tokens: {model: {'input': $, 'output': $}}.").tag(config=True)
 
-    @validate("model", "max_tokens", "system", "idle_timeout", "max_retries", "log_path")
+    @validate("model", "max_tokens", "system", "idle_timeout", "max_retries", "log_path", "transport", "prices")
     def _to_defaults(self, proposal: Any) -> Any:
         # One home for defaults: %config writes through to nbstream's session defaults (validated there).
         setattr(defaults, proposal.trait.name, proposal.value)

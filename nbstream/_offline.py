@@ -2,6 +2,9 @@
 
 ``use_offline()`` (or ``%llm_offline``, or ``NBSTREAM_OFFLINE=1`` in the environment) starts it in a
 background thread of this process and routes every call there; its output is labelled as simulated.
+Where the SDK finds no credentials at all (no key, token, base URL or profile) and the user has chosen
+neither way, calls go there too, with one line saying so: a notebook runs as pasted, offline, and every
+reply is labelled *simulated*. ``use_api()`` (``%llm_offline off``) sends calls to the API again.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import os
 import threading
 from typing import Any
 
-from ._client import Endpoint
+from ._client import Endpoint, credentials_found
 
 OFFLINE_KEY = "sk-offline-simulator"  # the simulator accepts any key; this one marks the route
 _lock = threading.Lock()
@@ -21,8 +24,15 @@ _chosen = False  # an explicit use_offline()/use_api() wins over NBSTREAM_OFFLIN
 
 def current_endpoint() -> Endpoint | None:
     """Where calls go: the offline simulator when chosen, else None (the SDK reads the environment)."""
-    if not _chosen and os.environ.get("NBSTREAM_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
-        use_offline()
+    if not _chosen:
+        if os.environ.get("NBSTREAM_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+            use_offline()
+        elif not credentials_found():
+            url = use_offline()
+            print(
+                f"nbstream: no Anthropic API key found, so calls go to the built-in offline model at {url} "
+                "(replies are simulated). Set ANTHROPIC_API_KEY, then run %llm_offline off (nbstream.use_api())."
+            )
     return _endpoint
 
 

@@ -1,7 +1,9 @@
 """Model aliases and cost in US dollars, from the dated price table in ``prices.json``.
 
 Prices are data: to update them, edit ``prices.json`` (its ``as_of`` and ``source`` say where they came
-from). A model the table does not know is still sent as given; its cost is None ("unknown").
+from). A model the table does not know is still sent as given; its cost is None ("unknown"), unless the
+user gave it a price (``nbstream.set_price``, ``%config LLMMagics.prices``) or a server on this machine
+answered it (cost 0, shown as "local").
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from ._errors import InputError
 from ._events import Usage
+
+# Prices the user gave, per model id, in the table's shape (USD per million tokens); they win over the table.
+_user_prices: dict[str, dict[str, float]] = {}
 
 
 @cache
@@ -26,20 +32,62 @@ def resolve_model(name: str) -> str:
 
 
 def known_model(model: str) -> bool:
-    return model in price_table()["models"]
+    return model in price_table()["models"] or model in _user_prices
 
 
-def cost(model: str, usage: Usage, *, batch: bool = False) -> float | None:
-    """The cost of one response, or None for a model the table does not know.
+def check_prices(value: object) -> dict[str, dict[str, float]]:
+    """``{model: {"input": $, "output": $[, "cache_read": $]}}`` in USD per million tokens, validated."""
+    if not isinstance(value, dict):
+        raise InputError(f"prices must be a dict of model -> {{'input': $, 'output': $}}, got {value!r}")
+    checked = {}
+    for model, price in value.items():
+        if not isinstance(model, str) or not model.strip():
+            raise InputError(f"prices: a model must be a name, got {model!r}")
+        if not isinstance(price, dict) or not {"input", "output"} <= set(price) or set(price) - set(_PRICE_KEYS):
+            raise InputError(f"prices[{model!r}] must have 'input' and 'output' (and optionally 'cache_read'), "
+                             f"in USD per million tokens, got {price!r}")
+        for key, amount in price.items():
+            if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not amount >= 0:
+                raise InputError(f"prices[{model!r}][{key!r}] must be 0 or more dollars, got {amount!r}")
+        # Without a cache-read price, cached prompt tokens cost what input tokens cost.
+        checked[resolve_model(model)] = {"cache_read": price["input"], **{k: float(v) for k, v in price.items()}}
+    return checked
+
+
+_PRICE_KEYS = ("input", "output", "cache_read")
+
+
+def set_prices(prices: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Replace the user's prices (what ``%config LLMMagics.prices = {...}`` does); returns the live table
+    (``set_price`` updates the same dict, so ``nbstream.defaults.prices`` always shows both)."""
+    checked = check_prices(prices)
+    _user_prices.clear()
+    _user_prices.update(checked)
+    return _user_prices
+
+
+def set_price(model: str, *, input: float, output: float, cache_read: float | None = None) -> None:  # noqa: A002
+    """Price a model the table does not know (or override it), in USD per million tokens.
+
+    ``nbstream.set_price("gemma-3-270m", input=0, output=0)``; ``cache_read`` defaults to ``input``.
+    """
+    price = {"input": input, "output": output} | ({} if cache_read is None else {"cache_read": cache_read})
+    _user_prices.update(check_prices({model: price}))
+
+
+def cost(model: str, usage: Usage, *, batch: bool = False, local: bool = False) -> float | None:
+    """The cost of one response, or None for a model neither the user nor the table prices.
+
+    ``local``: the response came from a server on this machine; an unpriced model then costs 0.
 
     Follows the published formula: cache writes at 1.25x (5 min) or 2x (1 h) the input price, cache
     reads at the model's own read price, the batch discount and the US-only inference multiplier on
     top. A Haiku 5.5 prompt above 100,000 tokens moves every token of that request to the higher band.
     """
     table = price_table()
-    prices = table["models"].get(model)
+    prices: dict[str, Any] | None = _user_prices.get(model) or table["models"].get(model)
     if prices is None:
-        return None
+        return 0.0 if local else None
     mod = table["modifiers"]
     prompt_tokens = usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens
     band = prices.get("long_prompt")
@@ -61,7 +109,7 @@ def cost(model: str, usage: Usage, *, batch: bool = False) -> float | None:
     return float(dollars)
 
 
-def uncached_cost(model: str, usage: Usage, *, batch: bool = False) -> float | None:
+def uncached_cost(model: str, usage: Usage, *, batch: bool = False, local: bool = False) -> float | None:
     """What the same request would have cost with no prompt caching (all prompt tokens at input price)."""
     prompt_tokens = usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens
     plain = Usage(
@@ -70,4 +118,4 @@ def uncached_cost(model: str, usage: Usage, *, batch: bool = False) -> float | N
         service_tier=usage.service_tier,
         inference_geo=usage.inference_geo,
     )
-    return cost(model, plain, batch=batch)
+    return cost(model, plain, batch=batch, local=local)

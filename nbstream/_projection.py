@@ -60,7 +60,8 @@ def stats(run: Run) -> dict[str, Any]:
     ttft, after_start = run.ttft(), run.first_token_after()
     # From the first request, when retries before the first token make it longer than the TTFT.
     retried = ttft is not None and after_start is not None and after_start - ttft > 0.05
-    uncached = _pricing.uncached_cost(run.request.model, usage)
+    uncached = _pricing.uncached_cost(run.request.model, usage, local=run.local)
+    local_cost = run.local and not _pricing.known_model(run.request.model)
     cached = usage.cache_read_input_tokens or usage.cache_creation_input_tokens
     return {
         "output_tokens": usage.output_tokens,
@@ -75,8 +76,10 @@ def stats(run: Run) -> dict[str, Any]:
         "tool_time": run.tool_time or None,
         "cost": cost,
         "cost_exact": not usage.estimated,
+        "cost_local": local_cost,  # an unpriced model a server on this machine ran: shown as "local"
         # What caching saved (negative: what the cache writes cost extra) against the uncached price.
-        "cache_saved": (uncached - cost) if cached and cost is not None and uncached is not None else None,
+        "cache_saved": (uncached - cost) if cached and not local_cost and cost is not None and uncached is not None
+        else None,
         "turns": len(run.turns) + (1 if run.snapshot.started else 0),
     }
 

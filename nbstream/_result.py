@@ -31,6 +31,7 @@ class Result:
     message_id: str | None = None
     request_id: str | None = None
     simulated: bool = False
+    local: bool = False  # a server on this machine answered a model with no price: cost 0, shown as "local"
     started_at: float | None = None  # wall-clock epoch seconds
     attempts: int = 1
     turns: int = 1  # model turns (more than one when the model called tools)
@@ -48,7 +49,7 @@ class Result:
 
     def __repr__(self) -> str:
         preview = self.text if len(self.text) <= 60 else self.text[:57] + "..."
-        cost = "unknown" if self.cost is None else _format.dollars(self.cost)
+        cost = "local" if self.local else "unknown" if self.cost is None else _format.dollars(self.cost)
         return (
             f"Result(status={self.status!r}, model={self.model!r}, "
             f"output_tokens={self.usage.output_tokens}, cost={cost}, text={preview!r})"

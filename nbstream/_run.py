@@ -80,7 +80,7 @@ class Run:
         """``session`` carries the services (default: this kernel's); ``endpoint`` and ``limiter``
         override one of them (a panel's rows share the panel's limiter)."""
         self.request = request
-        self.session = session if session is not None else current_session()
+        self.session = session if session is not None else current_session(endpoint)
         self.endpoint = endpoint if endpoint is not None else self.session.endpoint
         self.limiter = limiter or self.session.limiter
         self.status: str = "queued"
@@ -92,6 +92,7 @@ class Run:
         self.retry_in = 0.0
         self.attempts = 0
         self.simulated = False
+        self.local = False  # a server on this machine answered: an unpriced model costs 0, shown as "local"
         self.request_id: str | None = None
         # monotonic clock marks, for ttft, rates and the panel's waterfall
         self.created_at = time.monotonic()
@@ -171,7 +172,15 @@ class Run:
         self._running = True
         if self._cancel_requested:  # cancelled before it began: nothing is sent
             return self._finish("cancelled")
-        return await self._execute()
+        try:
+            return await self._execute()
+        except Exception as exc:  # a defect of nbstream's own: the call still ends, in a clear state
+            log.exception("nbstream: a call to %s failed inside nbstream", self.request.model)
+            if self.done:
+                raise
+            return self._finish("cut_off" if self.has_output else "failed", Failure(
+                "api_error", f"nbstream failed while running this call ({type(exc).__name__}: {exc})."
+            ))
 
     async def _execute(self) -> Result:
         try:
@@ -243,7 +252,7 @@ class Run:
                 async with _client.open_stream(
                     self.request.params(self.messages), endpoint=self.endpoint, idle_timeout=self.request.idle_timeout
                 ) as stream:
-                    self.simulated, self.request_id = stream.simulated, stream.request_id
+                    self.simulated, self.request_id, self.local = stream.simulated, stream.request_id, stream.local
                     async for event in stream.events:
                         snapshot.apply(event)
                         if self._response_first_token_at is None and isinstance(event, _DELTA_TYPES):
@@ -334,6 +343,7 @@ class Run:
             message_id=self.snapshot.message_id,
             request_id=self.request_id,
             simulated=self.simulated,
+            local=self.local and not _pricing.known_model(self.request.model),
             started_at=self.wall_started_at,
             attempts=self.attempts,
             turns=len(self.turns) + 1 if self.started_at is not None else 0,
@@ -401,7 +411,8 @@ class Run:
 
     def cost(self) -> float | None:
         """Each turn priced on its own (a long-prompt band applies per request), then added up."""
-        costs = [_pricing.cost(self.request.model, self._turn_usage(s)) for s in [*self.turns, self.snapshot]]
+        model, local = self.request.model, self.local
+        costs = [_pricing.cost(model, self._turn_usage(s), local=local) for s in [*self.turns, self.snapshot]]
         return None if None in costs else sum(costs)  # type: ignore[arg-type]
 
     def ttft(self) -> float | None:

@@ -29,6 +29,8 @@ class Session:
     limiter: Limiter = field(default_factory=Limiter)
 
 
-def current_session() -> Session:
-    """This kernel's services as configured now (read at each call's creation, so settings apply at once)."""
-    return Session(endpoint=current_endpoint(), log=current_log(), ledger=ledger, limiter=shared_limiter)
+def current_session(endpoint: Endpoint | None = None) -> Session:
+    """This kernel's services as configured now (read at each call's creation, so settings apply at once);
+    ``endpoint`` given: calls go there, whatever the kernel's choice of API or offline model."""
+    where = endpoint if endpoint is not None else current_endpoint()
+    return Session(endpoint=where, log=current_log(), ledger=ledger, limiter=shared_limiter)

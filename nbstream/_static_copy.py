@@ -277,7 +277,7 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
     table_rows = [
         (
             label, r.model, _format.STATUS_LABELS.get(r.status, r.status), f"{r.usage.output_tokens:,}",
-            _format.seconds(r.ttft), _format.seconds(r.duration), _format.dollars(r.cost, estimated=r.usage.estimated),
+            _format.seconds(r.ttft), _format.seconds(r.duration), _format.result_cost(r),
         )
         for label, r in zip(labels, results, strict=True)
     ]

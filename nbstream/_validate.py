@@ -67,6 +67,15 @@ def check_cache(value: object) -> str | None:
     raise InputError(f"cache must be True, False, 'auto' or 'system', got {value!r}")
 
 
+TRANSPORTS = ("aiohttp", "httpx")
+
+
+def check_transport(value: object) -> str:
+    if value not in TRANSPORTS:
+        raise InputError(f"transport must be 'aiohttp' (the default) or 'httpx' (the SDK's own), got {value!r}")
+    return str(value)
+
+
 def check_log_path(value: object) -> str | None:
     if value is None:
         return None

@@ -39,6 +39,8 @@ test("cost", () => {
   assert.equal(formatCost(0.00001, false), "~$0.000010");
   assert.equal(formatCost(null, true), "cost unknown");
   assert.equal(formatCost(undefined, false), "cost unknown");
+  assert.equal(formatCost(0, true, true), "local");  // an unpriced model on a server on this machine
+  assert.equal(formatCost(0, false, true), "local");
 });
 
 test("status labels", () => {

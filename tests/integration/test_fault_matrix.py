@@ -11,7 +11,16 @@ from nbstream import ParallelPanel, StreamWidget
 from nbstream._events import StatusChanged
 
 SIMULATOR = {"ttft": 0.02, "rate": 800}
-pytestmark = pytest.mark.usefixtures("routed")
+# Every fault on both of the SDK's HTTP clients: they raise different exceptions for the same fault.
+pytestmark = pytest.mark.usefixtures("routed", "transport")
+
+
+@pytest.fixture(params=["aiohttp", "httpx"], autouse=False)
+def transport(request, monkeypatch):
+    from nbstream._config import defaults
+
+    monkeypatch.setattr(defaults, "transport", request.param)
+    return request.param
 
 
 def check(result, status, words, text_kept) -> None:
@@ -60,3 +69,20 @@ async def test_closing_a_widget_mid_stream_cancels_it_and_leaves_no_task(simulat
     await asyncio.sleep(0.05)
     leftover = [t for t in asyncio.all_tasks() if "nbstream" in t.get_name() and not t.done()]
     assert leftover == []
+
+
+async def test_each_transport_is_the_one_that_sends(transport):
+    import anthropic
+
+    from nbstream._client import sdk_client
+
+    http = sdk_client(None)._client
+    assert isinstance(http, anthropic.DefaultAioHttpClient) == (transport == "aiohttp")
+    result = await StreamWidget("Hello [[sim: tokens=12]]")
+    assert result.status == "done" and result.usage.output_tokens == 12
+
+
+def test_aiohttp_is_the_default_transport():
+    from nbstream._config import DEFAULT_VALUES
+
+    assert DEFAULT_VALUES["transport"] == "aiohttp"

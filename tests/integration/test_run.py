@@ -9,6 +9,7 @@ import pytest
 from nbstream._client import Endpoint
 from nbstream._events import StatusChanged, TextDelta
 from nbstream._limiter import Limiter
+from nbstream._offline import use_api
 from nbstream._request import make_request
 from nbstream._run import Run
 
@@ -177,6 +178,7 @@ async def test_no_credentials_is_one_sentence_and_sends_nothing(monkeypatch, sim
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", "/nonexistent-nbstream-test")
     simulator.reset()
+    use_api()  # the user chose the API (without a choice, no credentials mean the offline model)
     result = await Run(make_request("hi"), endpoint=None, limiter=Limiter())
     assert result.status == "failed"
     assert result.error.startswith("No Anthropic API key found. Set ANTHROPIC_API_KEY")

@@ -109,9 +109,23 @@ def test_bad_input_is_one_line_and_sends_nothing(kernel, simulator, cell, messag
     assert simulator.requests == []
 
 
-def test_without_a_key_or_base_url_the_cell_says_how_to_set_one(kernel_factory, simulator):
+def test_without_a_key_a_pasted_cell_answers_offline_and_says_so(kernel_factory, simulator):
     kernel = kernel_factory(ANTHROPIC_BASE_URL=None, ANTHROPIC_API_KEY=None, HOME="/nonexistent")
     kernel.ok("%load_ext nbstream")
+    run = kernel.ok("%%llm\nWrite a haiku about latency.")
+    state = widget_state(run)
+    assert state["status"] == "done" and state["simulated"]
+    assert "no Anthropic API key found" in run.stream_text() and "simulated" in run.stream_text()
+    assert not run.errors()
+    assert simulator.requests == []  # the kernel's own offline model answered, not this test's server
+    again = kernel.ok("%%llm\nAnd another.")
+    assert "no Anthropic API key found" not in again.stream_text()  # said once
+
+
+def test_without_a_key_when_the_api_was_chosen_the_cell_says_how_to_set_one(kernel_factory, simulator):
+    kernel = kernel_factory(ANTHROPIC_BASE_URL=None, ANTHROPIC_API_KEY=None, HOME="/nonexistent")
+    kernel.ok("%load_ext nbstream")
+    kernel.ok("%llm_offline off")
     run = kernel.ok("%%llm\nhello")
     state = widget_state(run)
     assert state["status"] == "failed"

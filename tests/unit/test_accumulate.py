@@ -88,3 +88,16 @@ def test_every_failure_kind_the_code_produces_is_in_the_closed_set():
         produced |= set(re.findall(r'Failure\(\s*"([a-z_]+)"', path.read_text()))
         produced |= set(re.findall(r'\d{3}: \("([a-z_]+)",\s*(?:True|False)\)', path.read_text()))  # status table
     assert produced and produced <= kinds, produced - kinds
+
+
+def test_the_live_estimate_weighs_text_by_script():
+    from nbstream._accumulate import token_weight
+
+    assert token_weight("the cat sat") == 3  # a short word is a token; a single space rides along
+    assert token_weight("internationalisation") == pytest.approx(1 + 12 / 6)  # a long word: a few
+    assert token_weight("北京的历史") == pytest.approx(5 * 0.62)  # CJK: close to a token a character
+    assert token_weight("🎉🎂 2026\n") == 2 + 4 + 1  # emoji, digits and newlines: one each
+    snap = Snapshot()
+    snap.apply(BlockStarted(0, "text"))
+    snap.apply(TextDelta(0, "北京的历史可以追溯到三千多年前"))  # one delta of 15 ideographs
+    assert snap.estimated_output_tokens() == round(15 * 0.62)  # not 15 / 4

@@ -64,3 +64,4 @@ async def test_fast_text_gets_up_to_twenty_frames_a_second():
         await asyncio.sleep(0.005)
     gaps = [b - a for a, b in zip(flushed, flushed[1:], strict=False)]
     assert gaps and all(gap >= FAST_INTERVAL * 0.99 for gap in gaps)
+

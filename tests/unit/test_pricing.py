@@ -51,3 +51,60 @@ def test_uncached_cost_prices_every_prompt_token_as_input():
     usage = Usage(input_tokens=100, output_tokens=0, cache_read_input_tokens=900_000)
     assert uncached_cost("claude-sonnet-5-5", usage) == pytest.approx(900_100 * 2.0 / 1e6)
     assert cost("claude-sonnet-5-5", usage) < uncached_cost("claude-sonnet-5-5", usage)
+
+
+@pytest.fixture
+def user_prices():
+    from nbstream._pricing import set_prices
+
+    yield
+    set_prices({})
+
+
+def test_a_price_the_user_gives_prices_a_model_the_table_does_not_know(user_prices):
+    from nbstream import set_price
+
+    usage = Usage(input_tokens=1_000_000, output_tokens=2_000_000, cache_read_input_tokens=1_000_000)
+    assert cost("gemma-3-270m", usage) is None
+    set_price("gemma-3-270m", input=0.5, output=1.0)
+    assert cost("gemma-3-270m", usage) == pytest.approx(0.5 + 2.0 + 0.5)  # cache reads at the input price
+    set_price("haiku", input=1, output=1, cache_read=0)  # an alias; the user's price wins over the table
+    assert cost("claude-haiku-5-5", usage) == pytest.approx(1 + 2)
+
+
+def test_config_prices_replace_the_users_prices_and_defaults_shows_both(user_prices):
+    from nbstream import defaults, set_price
+
+    defaults.prices = {"my-model": {"input": 2, "output": 4}}
+    set_price("other", input=0, output=0)
+    assert set(defaults.prices) == {"my-model", "other"}
+    assert cost("my-model", Usage(input_tokens=1_000_000)) == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(
+    ("prices", "message"),
+    [
+        ({"m": {"input": 1}}, "prices['m'] must have 'input' and 'output'"),
+        ({"m": {"input": -1, "output": 1}}, "prices['m']['input'] must be 0 or more dollars, got -1"),
+        ({"m": {"input": 1, "output": 1, "cache_write": 2}}, "prices['m'] must have 'input' and 'output'"),
+        ({"m": {"input": "free", "output": 1}}, "must be 0 or more dollars, got 'free'"),
+        ([1], "prices must be a dict"),
+    ],
+)
+def test_a_bad_price_is_one_line_and_keeps_the_old_prices(user_prices, prices, message):
+    from nbstream import InputError, defaults
+
+    defaults.prices = {"kept": {"input": 1, "output": 1}}
+    with pytest.raises(InputError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        defaults.prices = prices
+    assert set(defaults.prices) == {"kept"}
+
+
+def test_a_local_server_makes_an_unpriced_model_free_but_a_known_or_priced_one_keeps_its_price(user_prices):
+    from nbstream import set_price
+
+    usage = Usage(input_tokens=1_000_000, output_tokens=1_000_000)
+    assert cost("gemma-3-270m", usage, local=True) == 0.0
+    assert cost("claude-sonnet-5-5", usage, local=True) == pytest.approx(12.0)
+    set_price("gemma-3-270m", input=0.1, output=0.1)
+    assert cost("gemma-3-270m", usage, local=True) == pytest.approx(0.2)
