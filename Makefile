@@ -11,7 +11,7 @@ JS_SRC  := $(wildcard js/*.js js/*.css)
 # Jupyter refuses to start as root (containers, this project's CI machine) unless told it may.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: demo test test-fast check js install chromium llama bench clean
+.PHONY: demo test test-fast test-oldstack oldstack check js install chromium llama bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -49,11 +49,32 @@ llama: install
 test: check js chromium llama
 	npm test
 	$(PY) -m pytest
+	$(MAKE) test-oldstack
 
 # Everything but the real-browser and real-model tests: a quick loop while developing.
 test-fast: check js
 	npm test
 	$(PY) -m pytest -m "not browser and not llamacpp"
+
+# The older stacks nbstream supports, each in its own virtualenv, cached under ~/.cache/nbstream keyed by
+# its pin set (compat/oldstack.sh); they run the working tree's nbstream.
+# colab: Google Colab's pinned Jupyter set (IPython 7.34, ipykernel 6.17, ipywidgets 7.7, anywidget 0.9,
+# classic Notebook 6.5), the oldest supported. Every test but JupyterLab's browser tests (JupyterLab is
+# not part of that stack), the benchmarks' smoke test and the real-model tests (the main leg runs those);
+# the classic Notebook's browser tests run here.
+OLDSTACK_TESTS := tests --ignore-glob='tests/browser/test_*.py' --ignore=tests/test_benchmarks_smoke.py -m "not llamacpp"
+# ipykernel73: 7.3 queues comm messages unless the front end routes them over subshells; a raw client
+# does not, so the kernel tests of Cancel, the interrupt and the static copy show that case.
+KERNEL73_TESTS := tests/unit/test_host.py tests/kernel/test_llm_cell.py tests/kernel/test_panel_cell.py \
+	-k "host or cancel or front_end or interrupt or static or awaited"
+
+oldstack:
+	@compat/oldstack.sh colab >/dev/null
+	@compat/oldstack.sh ipykernel73 >/dev/null
+
+test-oldstack: js chromium oldstack
+	PYTHONPATH=$(CURDIR) "$$(compat/oldstack.sh colab)/bin/python" -m pytest -p no:cacheprovider $(OLDSTACK_TESTS)
+	PYTHONPATH=$(CURDIR) "$$(compat/oldstack.sh ipykernel73)/bin/python" -m pytest -p no:cacheprovider $(KERNEL73_TESTS)
 
 demo: install js
 	@if [ -z "$$ANTHROPIC_API_KEY$$ANTHROPIC_AUTH_TOKEN$$ANTHROPIC_BASE_URL" ]; then \

@@ -24,20 +24,34 @@ const css = transcriptCss.replace(/\.nbstream-text(?![\w-])/g, RAISED) + widgetC
 const STYLE_ID = "nbstream-style";
 
 /**
- * Add the stylesheet to a document once (updated in place if it changed, e.g. after a reload of the module).
+ * Add the stylesheet once to the root a view lives in (updated in place if it changed, e.g. after a
+ * reload of the module). The root is the document, or a shadow root: marimo renders anywidgets inside
+ * one, where the document's styles do not reach.
  *
- * @param {Document} doc
+ * @param {Document | ShadowRoot} root
  */
-export function injectStyle(doc) {
-  const existing = doc.getElementById(STYLE_ID);
+export function injectStyle(root) {
+  const existing = root.getElementById(STYLE_ID);
   if (existing) {
     if (existing.textContent !== css) existing.textContent = css;
     return;
   }
+  const doc = root.ownerDocument ?? /** @type {Document} */ (root);
   const style = doc.createElement("style");
   style.id = STYLE_ID;
   style.textContent = css;
-  (doc.head ?? doc.documentElement).appendChild(style);
+  const parent = "head" in root ? (root.head ?? root.documentElement) : root;
+  parent.appendChild(style);
+}
+
+/**
+ * @param {HTMLElement} el
+ * @returns {Document | ShadowRoot}
+ */
+function styleRoot(el) {
+  const root = el.getRootNode?.();
+  const ShadowRootClass = el.ownerDocument.defaultView?.ShadowRoot;
+  return ShadowRootClass && root instanceof ShadowRootClass ? root : el.ownerDocument;
 }
 
 /**
@@ -190,7 +204,9 @@ export function createWidget(options = {}) {
      */
     render({ model, el, signal }) {
       const doc = el.ownerDocument;
-      injectStyle(doc);
+      injectStyle(styleRoot(el));
+      // A host may attach the view's element to its shadow root only after render: look again then.
+      doc.defaultView?.requestAnimationFrame?.(() => injectStyle(styleRoot(el)));
       const kind = model.get("_view") ?? "stream";
       if (!VIEWS.has(kind)) {
         return renderUnsupported(el, `nbstream: this version of the front end cannot show a "${kind}" view.`);

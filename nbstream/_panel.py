@@ -147,6 +147,7 @@ class ParallelPanel(NbstreamWidget):
             if not self._channel.started and self._ended_at is None:
                 self._origin = time.monotonic()  # the waterfall's zero: when the panel first starts
             self._task = asyncio.get_running_loop().create_task(self._drive(), name="nbstream panel")
+            self.watch_intents(self._task)
         return self._task
 
     def __await__(self) -> Generator[Any, None, list[Result]]:

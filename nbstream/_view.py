@@ -9,6 +9,7 @@ widget before it touches any state. Synced traits never hold secrets or text tha
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import pathlib
 import uuid
@@ -18,6 +19,10 @@ from typing import Any, Self
 import anywidget
 import traitlets
 from IPython.display import display as ipython_display
+
+from ._host import WIDGETS_DISPLAY_THROUGH_HOOK
+from ._host import current as current_host
+from ._intent_pump import pump
 
 log = logging.getLogger("nbstream")
 
@@ -32,13 +37,8 @@ def frontend_esm() -> pathlib.Path | str:
 
 
 def in_notebook() -> bool:
-    """True inside a Jupyter kernel (widgets can render); False in terminal IPython or plain Python."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
+    """True inside a Jupyter kernel (widgets can render); False in terminal IPython, plain Python, marimo."""
+    return current_host().ipython_display
 
 
 class NbstreamWidget(anywidget.AnyWidget):
@@ -52,9 +52,23 @@ class NbstreamWidget(anywidget.AnyWidget):
         except RuntimeError:
             self._loop = None
         self._intents: dict[str, Callable[[dict[str, Any]], object]] = {}
+        self._handled: collections.deque[str] = collections.deque(maxlen=256)  # msg ids already acted on
         self.displayed = False
         self.view_display_id: str | None = None  # set by display()
         self.on_msg(self._receive)
+
+    def watch_intents(self, task: asyncio.Future[Any]) -> None:
+        """While ``task`` runs, act on this widget's intents even where the kernel queues them (ipykernel 6)."""
+        pump.watch(self, task)
+
+    def _handle_msg(self, msg: dict[str, Any]) -> None:
+        # The intent pump may have delivered this message from the kernel's queue already.
+        msg_id = (msg.get("header") or {}).get("msg_id")
+        if msg_id is not None:
+            if msg_id in self._handled:
+                return
+            self._handled.append(msg_id)
+        super()._handle_msg(msg)
 
     def handle_intent(self, name: str, handler: Callable[[dict[str, Any]], object]) -> None:
         self._intents[name] = handler
@@ -83,6 +97,13 @@ class NbstreamWidget(anywidget.AnyWidget):
         self.displayed = True
         self.on_displayed()
         return super()._repr_mimebundle_(**kwargs)
+
+    if WIDGETS_DISPLAY_THROUGH_HOOK:
+        # ipywidgets 7 shows a widget through this hook and never calls _repr_mimebundle_.
+        def _ipython_display_(self, **kwargs: Any) -> None:
+            self.displayed = True
+            self.on_displayed()
+            super()._ipython_display_(**kwargs)
 
     # --- the verbs both views share ------------------------------------------------------------
 

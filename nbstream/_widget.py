@@ -73,6 +73,7 @@ class StreamWidget(NbstreamWidget):
     def _drive_task(self) -> asyncio.Task[Result]:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._drive(), name="nbstream widget")
+            self.watch_intents(self._task)
         return self._task
 
     async def _drive(self) -> Result:

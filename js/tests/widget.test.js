@@ -46,6 +46,27 @@ test("the stylesheet is injected once per document", () => {
   unmount(m2);
 });
 
+test("a view inside a shadow root (marimo) gets the stylesheet in that root", () => {
+  const host = document.createElement("div");
+  document.body.appendChild(host);
+  const shadow = host.attachShadow({ mode: "open" });
+  const el = document.createElement("div");
+  shadow.appendChild(el);
+  const widget = createWidget({ env: { now: fakeClock() } });
+  const model = new FakeModel();
+  const modelController = new AbortController();
+  widget.initialize({ model, signal: modelController.signal });
+  const controller = new AbortController();
+  widget.render({ model, el, signal: controller.signal });
+  const styles = shadow.querySelectorAll("style#nbstream-style");
+  assert.equal(styles.length, 1);
+  assert.match(styles[0].textContent, /\.nbstream/);
+  controller.abort();
+  modelController.abort();
+  raf.flush();
+  host.remove();
+});
+
 test("DOM contract: root, data attributes and children", () => {
   const model = new FakeModel();
   const m = mount(model);

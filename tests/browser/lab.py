@@ -70,7 +70,7 @@ STRIPPED_ENV_PREFIXES = ("ANTHROPIC_", "CLAUDE_")
 
 #: Front ends ``LabServer`` can start: JupyterLab 4 (``jupyter lab``) and Notebook 7
 #: (``jupyter notebook``, the ``notebook`` package).
-SERVER_APPS = ("lab", "notebook")
+SERVER_APPS = ("lab", "notebook", "classic")
 
 #: Console noise a healthy JupyterLab 4.6 page produces; see ``LabPage.unexpected_console_errors``.
 BENIGN_CONSOLE_PATTERNS = (
@@ -192,13 +192,21 @@ class LabServer:
                     raise
         raise last_error  # type: ignore[misc]
 
-    def _start_once(self) -> None:
-        self.port = free_port()
+    def _command(self) -> list[str]:
+        if self.app == "classic":
+            # The classic Notebook 6.5 (the old-stack leg): its own server, its own option names.
+            return [
+                sys.executable, "-m", "notebook",
+                "--no-browser", "--ip=127.0.0.1", f"--port={self.port}", "--NotebookApp.port_retries=0",
+                "--allow-root", f"--NotebookApp.token={self.token}",
+                f"--NotebookApp.notebook_dir={self.root_dir}", "--NotebookApp.terminals_enabled=False",
+                *self.extra_args,
+            ]
         # Notebook 7's page is served by JupyterNotebookApp (a LabServerApp): its dirs and
         # expose flag are configured on that class. The LabApp options below still reach the
         # jupyterlab server extension that Notebook 7 loads alongside.
         app_class = "LabApp" if self.app == "lab" else "JupyterNotebookApp"
-        cmd = [
+        return [
             sys.executable, "-m", "jupyter", self.app,
             "--no-browser", "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
             "--allow-root",
@@ -213,6 +221,10 @@ class LabServer:
             "--ServerApp.terminals_enabled=False",
             *self.extra_args,
         ]
+
+    def _start_once(self) -> None:
+        self.port = free_port()
+        cmd = self._command()
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop())
         self._log_file.write(f"\n$ {' '.join(cmd)}\n".encode())
         self._log_file.flush()

@@ -43,7 +43,10 @@ def plan() -> tuple[list[str], list[str]]:
 
 
 def sockets_to(port: int) -> int:
-    return sum(1 for c in psutil.Process().net_connections(kind="tcp") if c.raddr and c.raddr.port == port)
+    process = psutil.Process()
+    # psutil 6 renamed connections() (Colab's runtime pins psutil 5.9.5, the old-stack leg's).
+    connections = getattr(process, "net_connections", None) or process.connections
+    return sum(1 for c in connections(kind="tcp") if c.raddr and c.raddr.port == port)
 
 
 async def run_panel(prompts):

@@ -154,6 +154,14 @@ def test_the_kernel_interrupt_cancels_the_stream_and_keeps_the_partial_text(kern
     assert record["client_closed_at"] - interrupted_at < 1.0
     check = kernel.ok("print(_llm.status, len(_llm.text) > 0, _llm.usage.estimated)")
     assert check.stream_text().split() == ["cancelled", "True", "True"]
+    assert_static_copy(execution, "cancelled")
+
+
+def assert_static_copy(execution, status: str) -> None:
+    """The answer outlives the kernel: one static copy of it, marked with how the stream ended."""
+    static = [d for d in execution.displays() if "nbstream-static" in d["data"].get("text/html", "")]
+    assert len(static) == 1 and f'data-status="{status}"' in static[0]["data"]["text/html"]
+    assert widget_state(execution)["text"][:20] in static[0]["data"]["text/markdown"]
 
 
 def send_to_widget(kernel, execution, content: dict) -> None:
@@ -180,6 +188,7 @@ def test_cancel_from_the_front_end_closes_the_http_stream(kernel, simulator):
     record = simulator.wait_for(lambda rs: rs[-1]["outcome"] == "client_closed" and rs[-1], timeout=5)
     assert record["client_closed_at"] - cancelled_at < 1.0
     assert kernel.ok("print(story.status)").stream_text().strip() == "cancelled"
+    assert_static_copy(execution, "cancelled")
 
 
 def test_stream_widget_display_returns_at_once_and_the_kernel_stays_free(kernel):
@@ -309,3 +318,22 @@ def test_the_line_magic_streams_a_one_line_prompt(kernel, simulator):
     assert request["body"]["messages"][0]["content"].startswith("What's TCP?")
     check = kernel.ok("print(_llm.text)")
     assert check.stream_text().startswith("What's TCP?")
+
+
+def test_a_stream_widget_awaited_by_its_cell_is_cancelled_by_its_button(kernel, simulator):
+    execution = kernel.start(
+        "from nbstream import StreamWidget\n"
+        "w = StreamWidget('Tell a long story. [[sim: tokens=3000 rate=60]]').display()\n"
+        "r = await w"
+    )
+    kernel.collect(execution, until=lambda m: m["msg_type"] == "comm_msg" and "frame" in json.dumps(m["content"]))
+    time.sleep(0.3)
+    cancelled_at = time.monotonic()
+    send_to_widget(kernel, execution, {"type": "cancel"})
+    kernel.collect(execution)
+
+    assert execution.reply["status"] == "ok"
+    record = simulator.wait_for(lambda rs: rs[-1]["outcome"] == "client_closed" and rs[-1], timeout=5)
+    assert record["client_closed_at"] - cancelled_at < 1.0
+    assert_static_copy(execution, "cancelled")
+    assert kernel.ok("print(r.status, w.status)").stream_text().split() == ["cancelled", "cancelled"]
