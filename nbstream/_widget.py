@@ -156,6 +156,10 @@ class StreamWidget(NbstreamWidget):
 
     async def _finish(self, result: Result) -> None:
         self._channel.frames.flush_now()
+        # The ending shows at once (a Cancel click's answer must not wait for the copy's rendering, nor for
+        # its first-use imports); the text moves to the static copy when that is written.
+        self._sync_state()
+        run = self.run
         static_copy = self.displayed and in_notebook()
         if static_copy:
             parts = _projection.parts(self.run) if self.run.request.tools else None
@@ -167,6 +171,8 @@ class StreamWidget(NbstreamWidget):
             bundle = await asyncio.to_thread(
                 static_copy_bundle, result, parts, stats=rounded(_projection.stats(self.run)), replaces_view=in_place
             )
+            if run is not self.run:
+                return  # retried while the copy was rendered: the new run writes its own
             if in_place:
                 ipython_display(bundle, raw=True, display_id=self.view_display_id, update=True)
             else:  # a retry replaces this copy in place
