@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import time
 import uuid
 from collections.abc import Callable, Generator, Sequence
@@ -29,6 +28,7 @@ from ._errors import InputError
 from ._events import MessageStarted, SourceError
 from ._frames import Changes, FrameContent, rounded
 from ._limiter import Limiter
+from ._panel_summary import summarize
 from ._request import CallOptions, Request, make_request
 from ._result import Result
 from ._run import Run
@@ -37,16 +37,6 @@ from ._validate import DEFAULT_CONCURRENCY, check_positive_int, check_seconds
 from ._view import NbstreamWidget, in_notebook
 
 _ROW_KEYS = frozenset({"prompt", "model", "system", "max_tokens", "label"})
-
-
-def percentile(values: Sequence[float], p: float) -> float | None:
-    """Linear-interpolated percentile (p in 0..100); None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * p / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def build_rows(prompts: object, **shared: Any) -> tuple[list[Request], list[str]]:
@@ -374,43 +364,10 @@ class ParallelPanel(NbstreamWidget):
         return (self._ended_at or time.monotonic()) - self._origin
 
     def _summary(self) -> dict[str, Any]:
-        runs = self._runs
-        counts: dict[str, int] = {}
-        input_tokens = output_tokens = 0
-        cost, cost_partial, estimated = 0.0, False, False
-        ttfts, durations = [], []
-        now = self._ended_at or time.monotonic()
-        busy = 0.0
-        for run in runs:
-            counts[run.status] = counts.get(run.status, 0) + 1
-            usage = run.usage()
-            input_tokens += usage.input_tokens
-            output_tokens += usage.output_tokens
-            estimated |= usage.estimated
-            stats = _projection.stats(run)
-            if stats["cost"] is None:
-                cost_partial = True
-            else:
-                cost += stats["cost"]
-            if (ttft := run.ttft()) is not None:
-                ttfts.append(ttft)
-            if run.started_at is not None:
-                busy += (run.ended_at or now) - run.started_at
-                if run.ended_at is not None:
-                    durations.append(run.ended_at - run.started_at)
-        wall = now - self._origin
-        return {
-            "total": len(runs), "done": sum(run.done for run in runs), "counts": counts,
-            "input_tokens": input_tokens, "output_tokens": output_tokens,
-            "cost": None if cost_partial and cost == 0 else cost, "cost_partial": cost_partial,
-            "cost_exact": not estimated,
-            "ttft_p50": percentile(ttfts, 50), "ttft_p95": percentile(ttfts, 95),
-            "duration_p50": percentile(durations, 50), "duration_p95": percentile(durations, 95),
-            "wall": wall, "sum_durations": busy, "speedup": busy / wall if wall > 0 and busy > 0 else None,
-            "concurrency": self.limiter.concurrency, "in_flight": self.limiter.in_flight,
-            "paused_for": self.limiter.pause_remaining(),
-            "batch": self.job.state().as_dict() if self.job is not None else None,
-        }
+        return summarize(
+            self._runs, origin=self._origin, ended_at=self._ended_at, limiter=self.limiter,
+            batch=self.job.state().as_dict() if self.job is not None else None,
+        )
 
     async def _finish(self) -> None:
         self._ended_at = max(run.ended_at or self._origin for run in self._runs)

@@ -92,6 +92,7 @@ async def test_a_large_job_is_split_into_several_batches(simulator, monkeypatch)
     panel = ParallelPanel([f"q{i} [[sim: tokens=2 seed={i}]]" for i in range(100)], batch=True, poll_interval=0.2)
     results = await panel
     assert len(panel.job.batches) == 4 and [r.status for r in results] == ["done"] * 100
+    assert panel.summary["speedup"] is None and panel.summary["sum_durations"] is None  # no "12x" for a batch
     assert paths(simulator).count("POST /") == 4
 
 
