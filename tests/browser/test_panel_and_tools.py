@@ -26,7 +26,7 @@ def test_the_panel_streams_rows_cancels_one_then_all_and_draws_the_waterfall(lab
     lab.open_notebook([
         "from nbstream import ParallelPanel",
         f"panel = ParallelPanel([{prompts}], model='haiku', concurrency=4).display()",
-    ])
+    ], name="parallel_calls.ipynb")  # the README's screenshot shows this tab name
     lab.run_cell(0)
     lab.run_cell(1)
     panel = lab.output(1).locator(".nbstream-panel")
@@ -67,7 +67,7 @@ def test_a_tool_call_is_seen_forming_and_its_result_comes_before_the_answer(lab)
         "async def get_weather(city: str) -> str:\n    '''Weather in a city.'''\n    await asyncio.sleep(1.5)\n"
         "    return f'{city}: 18 C, clear'",
         "%%llm --tools get_weather\nWeather in Paris and Rome? [[sim: tool_calls=2 rate=5 tokens=24]]",
-    ])
+    ], name="tools.ipynb")  # the README's screenshot shows this tab name
     lab.run_cell(0)
     lab.run_cell(1, wait=False)
     card = lab.output(1).locator(".nbstream-tool").first

@@ -18,7 +18,10 @@ SIMULATOR = {"ttft": 0.1, "rate": 80}
 
 def test_a_cell_streams_live_and_cancel_stops_it_keeping_the_partial_text(lab, simulator):
     simulator.reset()
-    lab.open_notebook(["%load_ext nbstream", "%%llm\nTell me a long story about TCP. [[sim: tokens=3000 rate=40]]"])
+    lab.open_notebook(
+        ["%load_ext nbstream", "%%llm\nTell me a long story about TCP. [[sim: tokens=3000 rate=40]]"],
+        name="tcp_story.ipynb",  # the README's screenshot shows this tab name
+    )
     lab.run_cell(0)
     lab.run_cell(1, wait=False)
 
