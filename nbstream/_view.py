@@ -111,7 +111,17 @@ class NbstreamWidget(anywidget.AnyWidget):
         """Show the view in the current cell and start it; returns at once (``await`` it for the result)."""
         # A display id lets the view's static copy take its place at the end (StreamWidget._finish).
         self.view_display_id = f"nbstream-view-{uuid.uuid4().hex}"
-        ipython_display(self, display_id=self.view_display_id)
+        if WIDGETS_DISPLAY_THROUGH_HOOK:
+            # ipywidgets 7's _ipython_display_ publishes the view without a display id, so the copy could not
+            # take its place: publish the same bundle with ours, then what its hook would do.
+            view = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
+            bundle = {"text/plain": repr(self)[:110], "application/vnd.jupyter.widget-view+json": view}
+            ipython_display(bundle, raw=True, display_id=self.view_display_id)
+            self.displayed = True
+            self.on_displayed()
+            self._handle_displayed()
+        else:
+            ipython_display(self, display_id=self.view_display_id)
         return self
 
     def start(self) -> Self:
