@@ -114,7 +114,7 @@ def test_a_reply_that_fills_the_slots_context_ends_at_max_tokens_before_the_limi
     assert r["usage"]["output_tokens"] == usage["output_tokens"]
     # The base model writes chat-template markers; they are text: kept exactly, shown escaped, never as HTML.
     if "<|" in r["text"] or "<end_of_turn>" in r["text"]:
-        (static,) = [d for d in run.displays() if "nbstream-static" in d["data"].get("text/html", "")]
+        (static,) = run.static_copies()  # the copy takes the widget's place: an update of its display
         assert "&lt;" in static["data"]["text/html"] and "<|" not in static["data"]["text/html"]
 
 
