@@ -154,7 +154,9 @@ export function createHeader(doc, options = {}) {
       }
       shownElapsed = running ? elapsed : 0;
       setText(elapsedEl, formatSeconds(elapsed));
-      setText(costEl, formatCost(stats.cost, !!stats.cost_exact, !!stats.cost_local));
+      // With a budget set: the spend against it ("$0.04 of $0.10 budget", written by the kernel).
+      const budget = typeof stats.budget === "string" && stats.budget ? ` · ${stats.budget}` : "";
+      setText(costEl, formatCost(stats.cost, !!stats.cost_exact, !!stats.cost_local) + budget);
       const costTitle = stats.cost_local ? "a model on this machine: no API cost" : stats.cost_exact ? "cost" : "estimated cost";
       if (costTitle !== lastCostTitle) {
         lastCostTitle = costTitle;

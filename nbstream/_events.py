@@ -201,6 +201,7 @@ FailureKind = Literal[
     "connection_lost", "stalled", "truncated", "malformed",
     # the run's own limits
     "turn_limit",  # a tool loop reached max_turns
+    "budget",  # refused before sending, or stopped mid-stream, at a budget's cap
     # Message Batches: one request's outcome, or the whole job's
     "batch_errored", "expired", "canceled", "batch", "logged",
 ]

@@ -47,8 +47,11 @@ class LLMMagics(Magics):
     log_path = _Setting("The call log's SQLite file (None switches the log off).").tag(config=True)
     transport = _Setting("The SDK's HTTP client: 'aiohttp' (C-parsed, the default) or 'httpx'.").tag(config=True)
     prices = _Setting("Your prices, USD per million tokens: {model: {'input': $, 'output': $}}.").tag(config=True)
+    budget = _Setting("US dollars this kernel's calls may spend (None: no cap).").tag(config=True)
 
-    @validate("model", "max_tokens", "system", "idle_timeout", "max_retries", "log_path", "transport", "prices")
+    @validate(
+        "model", "max_tokens", "system", "idle_timeout", "max_retries", "log_path", "transport", "prices", "budget"
+    )
     def _to_defaults(self, proposal: Any) -> Any:
         # One home for defaults: %config writes through to nbstream's session defaults (validated there).
         setattr(defaults, proposal.trait.name, proposal.value)

@@ -82,3 +82,12 @@ def check_log_path(value: object) -> str | None:
     if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
         raise InputError(f"log_path must be a file path, or None to switch the call log off, got {value!r}")
     return os.fspath(value)
+
+
+def check_budget(value: object, name: str = "budget") -> float | None:
+    """None (no budget) or 0 or more US dollars; a one-line InputError otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise InputError(f"{name} must be 0 or more US dollars (or None for no budget), got {value!r}")
+    return float(value)
