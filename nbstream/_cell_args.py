@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="prompt caching: auto (the API places the breakpoint) or system (the system prompt)")
     add("--count", action="store_true", help="only count the prompt's input tokens and estimate the cost")
     add("--batch", action="store_true", help="send the prompts as a Message Batch (half price; no streaming)")
+    add("--replay", nargs="?", const=True, choices=["instant", "off"],
+        help="answer from the call log when it holds this very request, finished (no request sent, $0): at "
+             "the recorded pace, or instant (now {replay})")
     add("--budget", type=float, metavar="USD",
         help="the most this cell's calls may cost, in US dollars (besides the session's, now {budget})")
     return parser
@@ -180,6 +183,7 @@ def help_text() -> str:
         "model": defaults.model, "max_tokens": defaults.max_tokens, "idle_timeout": f"{defaults.idle_timeout:g} s",
         "system": "none" if defaults.system is None else repr(defaults.system[:40]),
         "budget": "none" if defaults.budget is None else dollars(defaults.budget),
+        "replay": "on" if defaults.replay is True else defaults.replay or "off",
     }
     lines = [_ABOUT]
     for action in PARSER._actions:

@@ -21,6 +21,7 @@ from ._chat import chat, chats
 from ._config import defaults
 from ._errors import InputError
 from ._ledger import spend
+from ._lesson import use_lesson
 from ._log import history, history_table
 
 
@@ -48,9 +49,13 @@ class LLMMagics(Magics):
     transport = _Setting("The SDK's HTTP client: 'aiohttp' (C-parsed, the default) or 'httpx'.").tag(config=True)
     prices = _Setting("Your prices, USD per million tokens: {model: {'input': $, 'output': $}}.").tag(config=True)
     budget = _Setting("US dollars this kernel's calls may spend (None: no cap).").tag(config=True)
+    replay = _Setting("Answer identical finished requests from the call log: True, False or 'instant'.").tag(
+        config=True
+    )
 
     @validate(
-        "model", "max_tokens", "system", "idle_timeout", "max_retries", "log_path", "transport", "prices", "budget"
+        "model", "max_tokens", "system", "idle_timeout", "max_retries", "log_path", "transport", "prices", "budget",
+        "replay",
     )
     def _to_defaults(self, proposal: Any) -> Any:
         # One home for defaults: %config writes through to nbstream's session defaults (validated there).
@@ -108,6 +113,19 @@ class LLMMagics(Magics):
             print(f"nbstream: chat {args.name!r} is empty again.")
             return
         ipython_display(conversation)
+
+    @magic_arguments()
+    @argument("path", help="the lesson file (saved by nbstream.save_lesson), or off for the live API")
+    @argument("--unless-key", action="store_true", help="only when this kernel has no API key")
+    @line_magic
+    def llm_lesson(self, line: str) -> None:
+        """Answer this kernel's calls from a recorded lesson (no key, no network); ``%llm_lesson off`` ends it."""
+        args = parse_argstring(LLMMagics.llm_lesson, line)
+        if args.path == "off":
+            _offline.use_api()
+            print("nbstream: calls go to the Anthropic API again.")
+            return
+        use_lesson(args.path, unless_key=args.unless_key)
 
     @line_magic
     def llm_spend(self, line: str) -> None:

@@ -81,6 +81,9 @@ def stats(run: Run) -> dict[str, Any]:
         "cache_saved": (uncached - cost) if cached and not local_cost and cost is not None and uncached is not None
         else None,
         "turns": len(run.turns) + (1 if run.snapshot.started else 0),
+        # A replayed or recorded reply costs nothing; its cost when it was made is shown beside it.
+        "replay": run.replay,
+        "original_cost": run.priced_cost() if run.replay else None,
         "budget": _budget.budget_text(_budget.tightest(run.budgets)) if run.budgets else None,  # spend against it
     }
 

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
-from . import _client, _log, _pricing, _tools
+from . import _client, _log, _pricing, _replay, _tools
 from ._accumulate import MalformedStream, Snapshot
 from ._budget import Budget
 from ._events import (
@@ -99,6 +99,7 @@ class Run:
         self.attempts = 0
         self.simulated = False
         self.local = False  # a server on this machine answered: an unpriced model costs 0, shown as "local"
+        self.replay: str | None = None  # "replayed" / "recorded": a recording answered, no request to the API
         self.request_id: str | None = None
         # monotonic clock marks, for ttft, rates and the panel's waterfall
         self.created_at = time.monotonic()
@@ -265,20 +266,25 @@ class Run:
         self.attempts += 1
         self.snapshot = snapshot = Snapshot()
         async with self.limiter.slot():
-            now = time.monotonic()
-            self.attempt_started_at = now
-            for budget in self.budgets:  # the input must fit in what is left, else nothing is sent
+            route = await _replay.route(self)  # a recording may answer (costs nothing), or a lesson refuse
+            if isinstance(route, Failure):
+                return route
+            for budget in self.budgets if route is None else ():  # the input must fit, else nothing is sent
                 if (refused := budget.admit(self)) is not None:
                     return refused
+            now = time.monotonic()
+            self.attempt_started_at = now
             if self.started_at is None:
                 self.started_at = now
             if self.first_token_at is None:
                 self._set_status("waiting")
             try:
                 async with _client.open_stream(
-                    self.request.params(self.messages), endpoint=self.endpoint, idle_timeout=self.request.idle_timeout
+                    self.request.params(self.messages), endpoint=self.endpoint if route is None else route.endpoint,
+                    idle_timeout=self.request.idle_timeout, extra_headers=None if route is None else route.headers(),
                 ) as stream:
-                    self.simulated, self.request_id, self.local = stream.simulated, stream.request_id, stream.local
+                    self.simulated, self.request_id, self.replay = stream.simulated, stream.request_id, stream.replay
+                    self.local = stream.local and not stream.replay
                     async for event in stream.events:
                         snapshot.apply(event)
                         if self._response_first_token_at is None and isinstance(event, _DELTA_TYPES):
@@ -377,6 +383,8 @@ class Run:
             first_token_after=self.first_token_after(),
             retry_wait=sum(delay for _, delay in self.retry_waits),
             tool_time=self.tool_time,
+            replay=self.replay,
+            original_cost=self.priced_cost() if self.replay else None,
         )
         self._set_status(status)
         return self.result
@@ -436,6 +444,10 @@ class Run:
         return total
 
     def cost(self) -> float | None:
+        """What the call costs: its tokens at their price, or nothing for a replayed or recorded reply."""
+        return 0.0 if self.replay else self.priced_cost()
+
+    def priced_cost(self) -> float | None:
         """Each turn priced on its own (a long-prompt band applies per request), then added up."""
         model, local = self.request.model, self.local
         costs = [_pricing.cost(model, self._turn_usage(s), local=local) for s in [*self.turns, self.snapshot]]

@@ -84,6 +84,16 @@ def check_log_path(value: object) -> str | None:
     return os.fspath(value)
 
 
+def check_replay(value: object) -> bool | str:
+    """``True``: answer a request identical to a finished one in the call log from the log, at its recorded
+    pace; "instant": at once; ``False``/None/"off": always send it."""
+    if value is None or value is False or value == "off":
+        return False
+    if value is True or value == "instant":
+        return value
+    raise InputError(f"replay must be True, False or 'instant', got {value!r}")
+
+
 def check_budget(value: object, name: str = "budget") -> float | None:
     """None (no budget) or 0 or more US dollars; a one-line InputError otherwise."""
     if value is None:
