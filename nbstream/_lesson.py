@@ -57,7 +57,8 @@ class Lesson:
                 f"{self.prompts()}. nbstream.use_api() goes back to the live API.")
 
     def __repr__(self) -> str:
-        return f"Lesson({self.name!r}, {len(self.calls)} replies: {self.prompts()})"
+        return f"Lesson({self.name!r}, {len(self.calls)} {'reply' if len(self.calls) == 1 else 'replies'}: " \
+            f"{self.prompts()})"
 
 
 def _cut(text: str, n: int = 40) -> str:
@@ -195,6 +196,7 @@ def use_lesson(path: str | os.PathLike[str], *, unless_key: bool = False) -> Les
     lesson.endpoint = _player.endpoint()
     _active = lesson
     _offline.route_to(lesson.endpoint)
-    print(f"nbstream: answering from the lesson {lesson.name} ({len(lesson.calls)} recorded replies, no key "
-          "needed); nbstream.use_api() goes back to the live API.")
+    replies = f"{len(lesson.calls)} recorded {'reply' if len(lesson.calls) == 1 else 'replies'}"
+    print(f"nbstream: answering from the lesson {lesson.name} ({replies}, no key needed); nbstream.use_api() goes "
+          "back to the live API.")
     return lesson
