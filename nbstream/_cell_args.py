@@ -61,8 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--count", action="store_true", help="only count the prompt's input tokens and estimate the cost")
     add("--batch", action="store_true", help="send the prompts as a Message Batch (half price; no streaming)")
     add("--replay", nargs="?", const=True, choices=["instant", "off"],
-        help="answer from the call log when it holds this very request, finished (no request sent, $0): at "
-             "the recorded pace, or instant (now {replay})")
+        help="answer a request the call log holds, finished, from it: no request, $0 (now {replay})")
     add("--budget", type=float, metavar="USD",
         help="the most this cell's calls may cost, in US dollars (besides the session's, now {budget})")
     return parser
@@ -167,11 +166,12 @@ rows); --out then holds the list of results, in row order. --tools lets the mode
 functions; --chat NAME continues a conversation; --count sends nothing but a token count; --batch sends
 the prompts as a Message Batch at half price (results arrive when it ends).
 
---budget caps what the cell may cost: a call whose input does not fit in what is left is not sent, a
+--replay answers from the call log when it holds this very request, finished: no request is sent, $0,
+at the recorded pace (--replay instant: at once). --budget caps what the cell may cost: a call whose input does not fit in what is left is not sent, a
 stream stops (its partial text kept) when the cap is reached, and a panel starts no new row after it.
 
 Defaults come from nbstream.defaults, or %config LLMMagics.model = "sonnet" (and max_tokens, system,
-idle_timeout, max_retries, log_path, budget).
+idle_timeout, max_retries, log_path, budget, replay).
 
 Options:
 """

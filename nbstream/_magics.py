@@ -84,8 +84,7 @@ class LLMMagics(Magics):
         """Use the built-in offline model (a local simulator; replies are labelled simulated), or turn it off."""
         args = parse_argstring(LLMMagics.llm_offline, line)
         if args.state == "off":
-            _offline.use_api()
-            print("nbstream: calls go to the Anthropic API again.")
+            _back_to_api()
             return
         if args.ttft is not None and not args.ttft >= 0:
             raise InputError(f"--ttft must be 0 or more seconds, got {args.ttft!r}")
@@ -122,8 +121,7 @@ class LLMMagics(Magics):
         """Answer this kernel's calls from a recorded lesson (no key, no network); ``%llm_lesson off`` ends it."""
         args = parse_argstring(LLMMagics.llm_lesson, line)
         if args.path == "off":
-            _offline.use_api()
-            print("nbstream: calls go to the Anthropic API again.")
+            _back_to_api()
             return
         use_lesson(args.path, unless_key=args.unless_key)
 
@@ -139,6 +137,11 @@ class LLMMagics(Magics):
         """Show the latest calls from the call log in a table (newest first)."""
         args = parse_argstring(LLMMagics.llm_history, line)
         ipython_display(HTML(history_table(history(args.n))))
+
+
+def _back_to_api() -> None:
+    _offline.use_api()
+    print("nbstream: calls go to the Anthropic API again.")
 
 
 _CELL_MAGIC = re.compile(r"%%llm(?=\s|$)")
