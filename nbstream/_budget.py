@@ -64,7 +64,7 @@ class Budget:
         self._live: dict[int, float] = {}  # id(run) -> its running cost (or its reserved input cost)
         self._live_total = 0.0
         self._runs: dict[int, Run] = {}  # calls not ended yet: stopped when the cap is reached
-        self.reached_at: float | None = None  # time.monotonic() when the cap was reached
+        self.reached_at: float | None = None  # time.monotonic() when the cap was first reached
 
     @property
     def cap(self) -> float | None:
@@ -98,14 +98,14 @@ class Budget:
         estimate = estimate or 0.0
         with self._lock:
             spent = self.spent()
-            if self.reached_at is not None or spent + estimate > cap:
+            if spent >= cap or spent + estimate > cap:  # (a cap raised later lets calls through again)
                 return self._refusal(cap, spent, estimate)
             self._set_live(run, max(self._live.get(id(run), 0.0), estimate))
         return None
 
     def _refusal(self, cap: float, spent: float, estimate: float) -> Failure:
         left = max(0.0, cap - spent)
-        if self.reached_at is not None or left == 0:
+        if left == 0:
             why = f"{self.name} of {_format.dollars(cap)} is spent ({_format.dollars(spent)})"
         else:
             why = (f"its input would cost about {_format.dollars(estimate)} and {_format.dollars(left)} of "
@@ -133,10 +133,10 @@ class Budget:
         with self._lock:
             self._set_live(run, max(cost, self._live.get(id(run), 0.0)))
             cap = self.cap
-            reached = cap is not None and self.reached_at is None and self.spent() >= cap
+            reached = cap is not None and self.spent() >= cap
             if reached:
-                self.reached_at = time.monotonic()
-                stopping = [r for r in self._runs.values() if not r.done]
+                self.reached_at = self.reached_at or time.monotonic()  # the first time, for tests and reports
+                stopping = [r for r in self._runs.values() if not r.done and r.stopped_for is None]
         if reached:
             spent = f"{self.name} of {_format.dollars(cap)} is spent"
             stopped = Failure("budget", f"Stopped: {spent}; the partial text was kept.")

@@ -88,7 +88,7 @@ class Run:
         self.limiter = limiter or self.session.limiter
         self._own_budgets = tuple(budgets)
         self.budgets = [b for b in (self.session.budget, *budgets) if b is not None]
-        self._stop_failure: Failure | None = None  # why the run was stopped from inside nbstream (a budget)
+        self.stopped_for: Failure | None = None  # why the run was stopped from inside nbstream (a budget)
         self.status: str = "queued"
         self.turns: list[Snapshot] = []  # finished model turns before the current one
         self.snapshot = Snapshot()  # the current model turn
@@ -176,11 +176,11 @@ class Run:
         """End the call as a cancel does, for a reason of nbstream's (a budget's cap): the connection is
         closed, the partial text kept, and the result says why (``cut_off``, or ``failed`` before any text)."""
         if not self.done:
-            self._stop_failure = failure
+            self.stopped_for = failure
             self.cancel()
 
     def _cancelled(self) -> Result:
-        stop = self._stop_failure
+        stop = self.stopped_for
         if stop is None:
             return self._finish("cancelled")
         return self._finish("cut_off" if self.has_output else "failed", stop)
@@ -269,6 +269,8 @@ class Run:
             route = await _replay.route(self)  # a recording may answer (costs nothing), or a lesson refuse
             if isinstance(route, Failure):
                 return route
+            if route is not None:  # its client now, as for the API's before the first turn: not in the TTFT
+                _client.check_credentials(route.endpoint)
             for budget in self.budgets if route is None else ():  # the input must fit, else nothing is sent
                 if (refused := budget.admit(self)) is not None:
                     return refused

@@ -104,3 +104,12 @@ def test_bad_budgets_get_one_line_and_change_nothing():
         with pytest.raises(InputError, match="budget must be 0 or more US dollars"):
             ParallelPanel(["a"], budget=bad)
     assert nbstream.defaults.budget is None
+
+
+async def test_raising_the_session_budget_lets_calls_through_again(simulator):
+    nbstream.defaults.budget = output_cost(50)
+    stopped = await StreamWidget("long [[sim: tokens=400]]", model=MODEL)
+    assert stopped.status == "cut_off"
+    nbstream.defaults.budget = 1.0
+    again = await StreamWidget("short [[sim: tokens=10]]", model=MODEL)
+    assert again.status == "done"

@@ -89,6 +89,9 @@ async def test_a_saved_lesson_streams_with_no_key_and_refuses_what_it_does_not_h
     for private in (SECRET, simulator.base_url, str(tmp_path), "req_sim_", '"notebook"', '"pid"'):
         assert private not in saved
 
+    chosen = nbstream.save_lesson(tmp_path / "one.nbstream", nbstream.history(5)[-1:])  # a chosen set
+    assert [c["prompt"] for c in chosen.calls] == ["Lesson question 0 [[sim: tokens=30]]"]
+
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"):
         monkeypatch.delenv(name)
     served = len(simulator.requests)
