@@ -122,3 +122,7 @@ def test_a_cell_budget_and_the_session_budget_hold_in_a_kernel(kernel, simulator
     bad = kernel.run("%config LLMMagics.budget = -1")
     assert "budget must be 0 or more US dollars" in str(bad.errors() or bad.stream_text("stderr"))
     kernel.ok("assert __import__('nbstream').defaults.budget == 0.00001")
+    kernel.ok("%config LLMMagics.replay = 'instant'")
+    kernel.ok("assert __import__('nbstream').defaults.replay == 'instant'")
+    typo = kernel.run("%%llm --replay sometimes\nhi")
+    assert "invalid choice: 'sometimes'" in str(typo.errors()) and len(simulator.requests) == 1
