@@ -58,8 +58,8 @@ def test_kill_mid_batch_then_resume_gets_every_result_once(kernel_factory, simul
         statuses = [line["status"] for line in batch_lines(run)]
         assert "in_progress" in statuses and statuses[-1] == "ended"  # progress moved
         static = next(d for d in run.displays() if "nbstream-static-panel" in d["data"].get("text/html", ""))
-        assert "errored: invalid_request_error" in static["data"]["text/plain"]
-        assert "Expired" in static["data"]["text/plain"]
+        assert "errored: invalid\\_request\\_error" in static["data"]["text/markdown"]
+        assert "Expired" in static["data"]["text/markdown"]
 
         kinds = [re.sub(r"msgbatch_\w+", "{id}", r["path"]) for r in simulator.requests]
         assert kinds.count("/v1/messages/batches") == 1  # submitted once, across both kernels
