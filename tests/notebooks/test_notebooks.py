@@ -110,7 +110,7 @@ def test_tools_and_chat_notebook_executes_headless(offline_env, tmp_path):
     assert "2 turns; ['user', 'assistant', 'user', 'assistant']" in printed
     assert "read 0 tokens" not in printed  # the second chat turn read from the cache
     statics = [o.data["text/html"] for o in outputs if "nbstream-static" in o.get("data", {}).get("text/html", "")]
-    tool_copies = [h for h in statics if "nbstream-static-tool" in h]
+    tool_copies = [h for h in statics if "nbstream-tool-head" in h]
     assert tool_copies and "get_weather" in tool_copies[0] and "local_time" in tool_copies[0]
     assert any('data-status="failed"' in h for h in tool_copies)  # the flaky tool's error, shown
     markdowns = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
