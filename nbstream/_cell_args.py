@@ -167,8 +167,9 @@ functions; --chat NAME continues a conversation; --count sends nothing but a tok
 the prompts as a Message Batch at half price (results arrive when it ends).
 
 --replay answers from the call log when it holds this very request, finished: no request is sent, $0,
-at the recorded pace (--replay instant: at once). --budget caps what the cell may cost: a call whose input does not fit in what is left is not sent, a
-stream stops (its partial text kept) when the cap is reached, and a panel starts no new row after it.
+at the recorded pace (--replay instant: at once). --budget caps what the cell may cost: a call whose
+input does not fit in what is left is not sent, a stream stops (its partial text kept) when the cap is
+reached, and a panel starts no new row after it.
 
 Defaults come from nbstream.defaults, or %config LLMMagics.model = "sonnet" (and max_tokens, system,
 idle_timeout, max_retries, log_path, budget, replay).
