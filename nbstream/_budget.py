@@ -136,7 +136,10 @@ class Budget:
             reached = cap is not None and self.spent() >= cap
             if reached:
                 self.reached_at = self.reached_at or time.monotonic()  # the first time, for tests and reports
-                stopping = [r for r in self._runs.values() if not r.done and r.stopped_for is None]
+                # A response whose final count brought the cap is complete: it ends as it is, the others stop.
+                complete = run if type(event) is MessageDelta else None
+                stopping = [r for r in self._runs.values()
+                            if not r.done and r.stopped_for is None and r is not complete]
         if reached:
             spent = f"{self.name} of {_format.dollars(cap)} is spent"
             stopped = Failure("budget", f"Stopped: {spent}; the partial text was kept.")
