@@ -52,6 +52,16 @@ class Lesson:
         more = len(self.calls) - len(shown)
         return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
+    def input_tokens(self, key: str) -> int:
+        """The prompt tokens the API counted for this recorded request (``--count`` under a lesson)."""
+        for call in self.calls:
+            for turn in call["recording"]["turns"]:
+                if turn["key"] == key:
+                    usage = turn["usage"]
+                    return int(sum(usage.get(k) or 0 for k in (
+                        "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")))
+        raise InputError(self.missing())
+
     def missing(self) -> str:
         return (f"The lesson {self.name} holds no reply to this prompt, so nothing was sent; it holds replies to "
                 f"{self.prompts()}. nbstream.use_api() goes back to the live API.")

@@ -106,6 +106,10 @@ async def test_a_saved_lesson_streams_with_no_key_and_refuses_what_it_does_not_h
     weather_again = await StreamWidget("Weather in Paris? [[sim: tool_calls=1]]", tools=[weather])
     assert weather_again.text == tooled.text and weather_again.turns == 2  # the tool ran, both turns played
 
+    counted = await nbstream.count("Lesson question 1 [[sim: tokens=30]]")
+    assert counted.input_tokens == asked[1].usage.input_tokens
+    with pytest.raises(InputError, match="holds no reply to this prompt"):
+        await nbstream.count("Something the lesson never saw")
     unknown = await StreamWidget("Something the lesson never saw")
     assert unknown.status == "failed" and unknown.error.startswith("The lesson class.nbstream holds no reply")
     assert "'Lesson question 0 [[sim: tokens=30]]'" in unknown.error and "and 1 more" in unknown.error
