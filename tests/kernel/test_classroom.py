@@ -14,11 +14,13 @@ from nbclient import NotebookClient
 
 pytestmark = pytest.mark.kernel
 
+# Times to first token as Claude's often are (0.8-1.1 s): the recorded pace is then measured well above the
+# scheduling noise of a loaded two-core machine (tens of milliseconds).
 LECTURE = [
-    "%%llm --out handshake\nExplain the TCP handshake to a ten-year-old. [[sim: ttft=0.3 rate=150 tokens=40]]",
-    "%%llm --parallel --out names\nName a transport protocol. [[sim: ttft=0.25 tokens=12]]\n---\n"
-    "Name an application protocol. [[sim: ttft=0.35 tokens=12]]",
-    "%llm What is a port? [[sim: ttft=0.3 tokens=15]]",
+    "%%llm --out handshake\nExplain the TCP handshake to a ten-year-old. [[sim: ttft=0.9 rate=150 tokens=40]]",
+    "%%llm --parallel --out names\nName a transport protocol. [[sim: ttft=0.8 tokens=12]]\n---\n"
+    "Name an application protocol. [[sim: ttft=1.0 tokens=12]]",
+    "%llm What is a port? [[sim: ttft=1.1 tokens=15]]",
     "print(handshake.replay, [r.replay for r in names])",
 ]
 
@@ -102,8 +104,8 @@ def test_a_recorded_lesson_answers_a_new_kernel_with_no_key_and_the_server_recei
         original = recorded[row["prompt"]]
         assert row["text"] == original["text"] and row["output_tokens"] == original["output_tokens"]
         errors.append(abs(row["ttft"] - original["ttft"]) / original["ttft"])
-    print(f"\nlesson TTFT error: max {max(errors):.1%}, mean {sum(errors) / len(errors):.1%} "
-          f"(recorded {sorted(round(r['ttft'], 3) for r in recorded.values())})")
+        print(f"\n{row['prompt'][:30]!r}: recorded TTFT {original['ttft']:.3f} s, played {row['ttft']:.3f} s")
+    print(f"lesson TTFT error: max {max(errors):.1%}, mean {sum(errors) / len(errors):.1%}")
     assert max(errors) <= 0.2  # each reply's time to first token within 20% of the recorded one
 
 
