@@ -1,0 +1,44 @@
+"""Both HTTP transports reach the API the way the SDK's own client would: through ``HTTP_PROXY`` when
+one is set (and around it for hosts in ``NO_PROXY``), at ``ANTHROPIC_BASE_URL``."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+import pytest
+from recording_proxy import RecordingProxy
+
+import nbstream
+from nbstream import StreamWidget
+
+
+@pytest.fixture(params=["aiohttp", "httpx"])
+def transport(request, monkeypatch):
+    monkeypatch.setattr(nbstream.defaults, "transport", request.param)
+    return request.param
+
+
+async def _answer(prompt: str):
+    return await StreamWidget(prompt).start()
+
+
+def test_a_call_goes_through_the_proxy_the_environment_names(routed, transport, monkeypatch):
+    with RecordingProxy(urlsplit(routed.base_url).port) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.base_url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        result = asyncio.run(_answer(f"Through the proxy on {transport}. [[sim: tokens=6]]"))
+        assert result.status == "done" and result.usage.output_tokens == 6
+        [conn] = proxy.connections
+        # A proxy's request line: the absolute URL of ANTHROPIC_BASE_URL's /v1/messages.
+        assert bytes(conn.to_server).startswith(f"POST {routed.base_url}/v1/messages HTTP/1.1".encode())
+
+
+def test_no_proxy_sends_the_call_straight_to_the_server(routed, transport, monkeypatch):
+    with RecordingProxy(urlsplit(routed.base_url).port) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.base_url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        result = asyncio.run(_answer(f"Around the proxy on {transport}. [[sim: tokens=6]]"))
+        assert result.status == "done"
+        assert proxy.connections == []
