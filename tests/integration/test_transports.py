@@ -42,3 +42,22 @@ def test_no_proxy_sends_the_call_straight_to_the_server(routed, transport, monke
         result = asyncio.run(_answer(f"Around the proxy on {transport}. [[sim: tokens=6]]"))
         assert result.status == "done"
         assert proxy.connections == []
+
+
+@pytest.mark.timeout(120)
+def test_a_200_row_panel_stays_within_its_connections_and_keeps_them_alive(routed, transport):
+    from nbstream import ParallelPanel
+
+    async def two_panels() -> list:
+        first = await ParallelPanel([f"row {i} [[sim: tokens=8]]" for i in range(200)], concurrency=200)
+        second = await ParallelPanel([f"again {i} [[sim: tokens=8]]" for i in range(200)], concurrency=200)
+        return [*first, *second]
+
+    results = asyncio.run(two_panels())
+    assert {r.status for r in results} == {"done"}
+    def connections(word: str) -> set[int]:
+        return {r["connection"] for r in routed.requests if r["body"]["messages"][0]["content"].startswith(word)}
+
+    first, second = connections("row "), connections("again ")
+    assert len(first) <= 200 and len(second) <= 200  # one connection per row in flight at most
+    assert first & second  # the second panel ran on connections the first one kept alive
