@@ -15,7 +15,8 @@ from typing import Any, NoReturn
 
 from ._config import defaults
 from ._errors import InputError
-from ._validate import DEFAULT_CONCURRENCY, DEFAULT_MAX_TURNS
+from ._format import dollars
+from ._validate import DEFAULT_CONCURRENCY, DEFAULT_MAX_TURNS, check_budget
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -59,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="prompt caching: auto (the API places the breakpoint) or system (the system prompt)")
     add("--count", action="store_true", help="only count the prompt's input tokens and estimate the cost")
     add("--batch", action="store_true", help="send the prompts as a Message Batch (half price; no streaming)")
+    add("--replay", nargs="?", const=True, choices=["instant", "off"],
+        help="answer a request the call log holds, finished, from it: no request, $0 (now {replay})")
+    add("--budget", type=float, metavar="USD",
+        help="the most this cell's calls may cost, in US dollars (besides the session's, now {budget})")
     return parser
 
 
@@ -85,6 +90,9 @@ def parse_options(line: str) -> argparse.Namespace:
         raise InputError(
             "--chat and --count take one streamed prompt: they do not combine with --parallel, --models, -n or --batch"
         )
+    args.budget = check_budget(args.budget, "--budget")
+    if args.budget is not None and args.batch:
+        raise InputError("--budget does not combine with --batch: a Message Batch cannot be stopped part-way")
     if args.chat is not None and not args.chat.strip():
         raise InputError("--chat needs a name")
     return args
@@ -158,8 +166,13 @@ rows); --out then holds the list of results, in row order. --tools lets the mode
 functions; --chat NAME continues a conversation; --count sends nothing but a token count; --batch sends
 the prompts as a Message Batch at half price (results arrive when it ends).
 
+--replay answers from the call log when it holds this very request, finished: no request is sent, $0,
+at the recorded pace (--replay instant: at once). --budget caps what the cell may cost: a call whose
+input does not fit in what is left is not sent, a stream stops (its partial text kept) when the cap is
+reached, and a panel starts no new row after it.
+
 Defaults come from nbstream.defaults, or %config LLMMagics.model = "sonnet" (and max_tokens, system,
-idle_timeout, max_retries, log_path).
+idle_timeout, max_retries, log_path, budget, replay).
 
 Options:
 """
@@ -170,6 +183,8 @@ def help_text() -> str:
     values = {
         "model": defaults.model, "max_tokens": defaults.max_tokens, "idle_timeout": f"{defaults.idle_timeout:g} s",
         "system": "none" if defaults.system is None else repr(defaults.system[:40]),
+        "budget": "none" if defaults.budget is None else dollars(defaults.budget),
+        "replay": "on" if defaults.replay is True else defaults.replay or "off",
     }
     lines = [_ABOUT]
     for action in PARSER._actions:

@@ -19,6 +19,7 @@ from ._validate import (
     check_non_negative_int,
     check_positive_int,
     check_prompt,
+    check_replay,
     check_seconds,
     check_system,
 )
@@ -38,6 +39,7 @@ class Request:
     tools: tuple[Any, ...] = ()  # nbstream Tools
     max_turns: int = 5  # model turns per call: a cap on runaway tool loops
     cache: str | None = None  # None, "auto" or "system"
+    replay: bool | str = False  # True/"instant": answered from the call log when an identical call finished
 
     def messages(self) -> list[dict[str, Any]]:
         return [*self.history, {"role": "user", "content": self.prompt}]
@@ -74,6 +76,7 @@ class CallOptions(TypedDict, total=False):
     tools: list[Any] | None  # functions (or nbstream.tool objects) the model may call
     max_turns: int | None  # model turns per call: a cap on tool loops
     cache: bool | str | None  # True/"auto", "system", or False/None
+    replay: bool | str | None  # True: from the call log at the recorded pace when it holds this request; "instant"
 
 
 CALL_OPTIONS: tuple[str, ...] = tuple(CallOptions.__annotations__)
@@ -90,6 +93,7 @@ def make_request(
     tools: object = None,
     max_turns: object = None,
     cache: object = None,
+    replay: object = None,
     history: object = (),
 ) -> Request:
     """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError."""
@@ -108,4 +112,5 @@ def make_request(
         tools=check_tools(tools),
         max_turns=check_positive_int(DEFAULT_MAX_TURNS if max_turns is None else max_turns, "max_turns"),
         cache=check_cache(cache),
+        replay=check_replay(defaults.replay if replay is None else replay),
     )
