@@ -41,6 +41,7 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {string} status
  * @property {string} model
  * @property {boolean} simulated
+ * @property {string[]} settings   the request's non-default parameters ("effort high", ...)
  * @property {Stats} stats
  * @property {number} statsAt      local time (ms) when `stats` arrived
  * @property {string} error
@@ -54,7 +55,7 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {boolean} canRetry
  */
 
-const TRAITS = ["status", "stats", "text", "parts", "model", "simulated", "error", "notice", "retry_in", "show_text", "can_retry"];
+const TRAITS = ["status", "stats", "text", "parts", "model", "simulated", "settings", "error", "notice", "retry_in", "show_text", "can_retry"];
 
 /** @param {unknown} x */
 function num(x) {
@@ -214,6 +215,7 @@ export function createStreamState(model, options = {}) {
         status,
         model: String(model.get("model") ?? ""),
         simulated: !!model.get("simulated"),
+        settings: (/** @type {unknown[]} */ (model.get("settings") ?? [])).map(String),
         stats,
         statsAt,
         error: String(model.get("error") ?? ""),

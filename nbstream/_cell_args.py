@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from ._config import defaults
 from ._errors import InputError
+from ._params import EFFORTS, SERVICE_TIERS, SPEEDS, THINKING_DISPLAYS, parse_pairs
 from ._validate import DEFAULT_CONCURRENCY, DEFAULT_MAX_TURNS
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -59,6 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="prompt caching: auto (the API places the breakpoint) or system (the system prompt)")
     add("--count", action="store_true", help="only count the prompt's input tokens and estimate the cost")
     add("--batch", action="store_true", help="send the prompts as a Message Batch (half price; no streaming)")
+    add("--thinking", metavar="MODE",
+        help="thinking: adaptive, disabled, between_tools, or a budget in tokens (enabled thinking), e.g. 4096")
+    add("--thinking-display", choices=THINKING_DISPLAYS, metavar="D",
+        help="how thinking comes back: summarized or omitted")
+    add("--effort", choices=EFFORTS, metavar="E", help="output_config.effort: " + ", ".join(EFFORTS))
+    add("--stop", action="append", dest="stop_sequences", metavar="TEXT",
+        help="stop when the model writes TEXT (repeatable)")
+    add("--tool-choice", metavar="C", help="auto, any, none, or a tool's name (the model must call it)")
+    add("--speed", choices=SPEEDS, metavar="S", help="standard or fast (fast mode, where the model has it)")
+    add("--service-tier", choices=SERVICE_TIERS, metavar="T", help="auto or standard_only")
+    add("--metadata", action="append", metavar="K=V", help="request metadata, e.g. user_id=u-123 (repeatable)")
+    add("--param", action="append", dest="params", metavar="K=V",
+        help="any other request key, sent as given; the value is read as JSON (temperature=0.2 for llama.cpp)")
     return parser
 
 
@@ -87,6 +101,10 @@ def parse_options(line: str) -> argparse.Namespace:
         )
     if args.chat is not None and not args.chat.strip():
         raise InputError("--chat needs a name")
+    if args.thinking is not None and args.thinking.isdigit():
+        args.thinking = int(args.thinking)  # a budget in tokens
+    args.metadata = parse_pairs(args.metadata, "--metadata")
+    args.params = parse_pairs(args.params, "--param")
     return args
 
 

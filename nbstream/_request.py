@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from ._config import defaults
+from ._params import Settings, make_settings
 from ._tools import check_tools
 from ._validate import (
     DEFAULT_MAX_TURNS,
@@ -38,9 +39,14 @@ class Request:
     tools: tuple[Any, ...] = ()  # nbstream Tools
     max_turns: int = 5  # model turns per call: a cap on runaway tool loops
     cache: str | None = None  # None, "auto" or "system"
+    settings: Settings = Settings()  # thinking, effort, stop sequences, tool_choice, ... (_params)
 
     def messages(self) -> list[dict[str, Any]]:
         return [*self.history, {"role": "user", "content": self.prompt}]
+
+    def shown_settings(self) -> list[str]:
+        """What a view shows of this request's parameters: only those that differ from the API's defaults."""
+        return self.settings.summary()
 
     def params(self, messages: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """The keyword arguments for ``client.messages.create``: no credentials, no headers."""
@@ -58,6 +64,12 @@ class Request:
             params["tools"] = [t.definition for t in self.tools]
         if self.cache == "auto":
             params["cache_control"] = EPHEMERAL  # automatic caching: the last cacheable block
+        params.update(self.settings.body())
+        choice = params.get("tool_choice")
+        later_turn = messages is not None and len(messages) > len(self.history) + 1
+        if choice and choice["type"] in ("any", "tool") and later_turn:
+            # A forced tool call is the first turn's; after the tool results the model may answer ("auto").
+            params["tool_choice"] = {k: v for k, v in choice.items() if k != "name"} | {"type": "auto"}
         return params
 
 
@@ -74,6 +86,15 @@ class CallOptions(TypedDict, total=False):
     tools: list[Any] | None  # functions (or nbstream.tool objects) the model may call
     max_turns: int | None  # model turns per call: a cap on tool loops
     cache: bool | str | None  # True/"auto", "system", or False/None
+    thinking: str | int | dict[str, Any] | None  # "adaptive", "disabled", "between_tools", or a budget in tokens
+    thinking_display: str | None  # "summarized" or "omitted"
+    effort: str | None  # output_config.effort: low, medium, high, xhigh, max
+    stop_sequences: list[str] | str | None
+    tool_choice: str | dict[str, Any] | None  # "auto", "any", "none" or a tool's name
+    speed: str | None  # "standard" or "fast"
+    service_tier: str | None  # "auto" or "standard_only"
+    metadata: dict[str, str] | None  # {"user_id": ...}
+    params: dict[str, Any] | None  # any other request keys, sent as given (e.g. temperature for llama.cpp)
 
 
 CALL_OPTIONS: tuple[str, ...] = tuple(CallOptions.__annotations__)
@@ -91,12 +112,19 @@ def make_request(
     max_turns: object = None,
     cache: object = None,
     history: object = (),
+    **settings: object,
 ) -> Request:
-    """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError."""
+    """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError.
+
+    ``settings``: thinking, thinking_display, effort, stop_sequences, tool_choice, speed, service_tier,
+    metadata, params (checked by ``_params.make_settings``)."""
+    checked_model = check_model(defaults.model if model is None else model)
+    checked_max = check_positive_int(defaults.max_tokens if max_tokens is None else max_tokens, "max_tokens")
+    checked_tools = check_tools(tools)
     return Request(
         prompt=check_prompt(prompt),
-        model=check_model(defaults.model if model is None else model),
-        max_tokens=check_positive_int(defaults.max_tokens if max_tokens is None else max_tokens, "max_tokens"),
+        model=checked_model,
+        max_tokens=checked_max,
         system=check_system(defaults.system if system is None else system),
         idle_timeout=check_seconds(
             defaults.idle_timeout if idle_timeout is None else idle_timeout, "idle_timeout"
@@ -105,7 +133,10 @@ def make_request(
             defaults.max_retries if max_retries is None else max_retries, "max_retries"
         ),
         history=tuple(history),  # type: ignore[arg-type]
-        tools=check_tools(tools),
+        tools=checked_tools,
         max_turns=check_positive_int(DEFAULT_MAX_TURNS if max_turns is None else max_turns, "max_turns"),
         cache=check_cache(cache),
+        settings=make_settings(
+            model=checked_model, max_tokens=checked_max, tool_names=[t.name for t in checked_tools], **settings
+        ),
     )

@@ -52,12 +52,14 @@ class StreamWidget(NbstreamWidget):
     """For a call that used tools: text and tool calls in order, set once at the end (else empty)."""
     show_text = traitlets.Bool(True).tag(sync=True)
     can_retry = traitlets.Bool(False).tag(sync=True)
+    settings = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """The request's non-default parameters as shown in the header ("effort high", "stop 'END'")."""
 
     def __init__(self, prompt: str, *, _request: Request | None = None, **options: Unpack[CallOptions]) -> None:
         """``options``: model, system, max_tokens, idle_timeout, max_retries, tools, max_turns, cache."""
         # Validate first: bad input raises here, before a widget exists or anything is sent.
         request = _request or make_request(prompt, **options)
-        super().__init__(model=request.model)
+        super().__init__(model=request.model, settings=request.shown_settings())
         self.run = Run(request)
         self.run.observe(self._on_run)
         self._channel = Channel(lambda message: self.send(message), self._next_frame)
