@@ -42,6 +42,7 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {string} model
  * @property {boolean} simulated
  * @property {string[]} settings   the request's non-default parameters ("effort high", ...)
+ * @property {string} textFormat   "json" for structured output, else "markdown"
  * @property {Stats} stats
  * @property {number} statsAt      local time (ms) when `stats` arrived
  * @property {string} error
@@ -55,7 +56,7 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {boolean} canRetry
  */
 
-const TRAITS = ["status", "stats", "text", "parts", "model", "simulated", "settings", "error", "notice", "retry_in", "show_text", "can_retry"];
+const TRAITS = ["status", "stats", "text", "parts", "model", "simulated", "settings", "text_format", "error", "notice", "retry_in", "show_text", "can_retry"];
 
 /** @param {unknown} x */
 function num(x) {
@@ -216,6 +217,7 @@ export function createStreamState(model, options = {}) {
         model: String(model.get("model") ?? ""),
         simulated: !!model.get("simulated"),
         settings: (/** @type {unknown[]} */ (model.get("settings") ?? [])).map(String),
+        textFormat: String(model.get("text_format") ?? "markdown"),
         stats,
         statsAt,
         error: String(model.get("error") ?? ""),

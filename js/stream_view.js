@@ -14,6 +14,7 @@ import { createHeader, outputTokens } from "./stream_header.js";
 import { createFrameLoop, viewClock } from "./frame_loop.js";
 import { createPartsView } from "./parts_view.js";
 import { isActive } from "./format.js";
+import { fenceJson } from "./json_text.js";
 
 /** @typedef {import("./stream_state.js").StreamSnapshot} StreamSnapshot */
 /** @typedef {import("./frame_loop.js").ViewEnv} ViewEnv */
@@ -47,7 +48,11 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
   // Further text parts and tool call groups are placed after textEl by the parts view.
   root.append(header.el, errorEl, textEl);
 
-  const transcript = createPartsView(textEl, { render: env.render ?? renderAnswerFragment, now });
+  // A reply to a schema is JSON: it shows as a code block, forming as it streams.
+  const json = source.snapshot().textFormat === "json";
+  const markdown = env.render ?? renderAnswerFragment;
+  const render = json ? (/** @type {string} */ src) => markdown(fenceJson(src)) : markdown;
+  const transcript = createPartsView(textEl, { render, now });
 
   const loop = createFrameLoop(env, flush);
   const { invalidate } = loop;

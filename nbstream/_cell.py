@@ -28,6 +28,7 @@ from ._limiter import Limiter
 from ._panel import ParallelPanel, build_rows
 from ._request import CALL_OPTIONS, make_request
 from ._run import Run
+from ._schema import schema_from_cell
 from ._templating import fill
 from ._terminal import TerminalPrinter
 from ._validate import DEFAULT_CONCURRENCY
@@ -94,6 +95,8 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     system = args.system if args.raw or args.system is None else fill(args.system, namespace, what="system prompt")
     options: dict[str, Any] = {name: getattr(args, name, None) for name in CALL_OPTIONS}
     options.update(system=system, tools=lookup_tools(args.tools, namespace))
+    if args.schema is not None:
+        options["schema"] = schema_from_cell(args.schema, namespace)
     if args.parallel or args.models or args.n > 1 or args.batch:
         await _run_panel(args, body, namespace, options, background=background)
         return

@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--speed", choices=SPEEDS, metavar="S", help="standard or fast (fast mode, where the model has it)")
     add("--service-tier", choices=SERVICE_TIERS, metavar="T", help="auto or standard_only")
     add("--metadata", action="append", metavar="K=V", help="request metadata, e.g. user_id=u-123 (repeatable)")
+    add("--schema", metavar="SPEC",
+        help="structured output: fields ('name, age int, tags list[str]'), JSON schema text, or a variable holding "
+        "a schema dict or a pydantic model; the parsed reply is in .data")
     add("--param", action="append", dest="params", metavar="K=V",
         help="any other request key, sent as given; the value is read as JSON (temperature=0.2 for llama.cpp)")
     return parser

@@ -201,6 +201,7 @@ FailureKind = Literal[
     "connection_lost", "stalled", "truncated", "malformed",
     # the run's own limits
     "turn_limit",  # a tool loop reached max_turns
+    "invalid_output",  # a reply that does not fit the request's schema (structured output)
     # Message Batches: one request's outcome, or the whole job's
     "batch_errored", "expired", "canceled", "batch", "logged",
 ]

@@ -21,7 +21,7 @@ from typing import Any
 import traitlets
 from typing_extensions import Unpack
 
-from . import _projection
+from . import _projection, _schema
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids, logged_job, restore
 from ._channel import Channel, Message
 from ._errors import InputError
@@ -209,6 +209,9 @@ class ParallelPanel(NbstreamWidget):
                 "duration": result.duration if result else None,
                 "text": result.text if result else run.text, "error": result.error if result else None,
             })
+            if request.schema is not None:  # structured output: the reply's fields as columns
+                spread = _schema.columns(result.data if result else None, request.schema.fields)
+                records[-1].update({(f"data.{k}" if k in records[-1] else k): v for k, v in spread.items()})
         return pd.DataFrame.from_records(records)
 
     # --- running -------------------------------------------------------------------------------

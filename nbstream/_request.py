@@ -11,6 +11,7 @@ from typing import Any, TypedDict
 
 from ._config import defaults
 from ._params import Settings, make_settings
+from ._schema import Schema, make_schema
 from ._tools import check_tools
 from ._validate import (
     DEFAULT_MAX_TURNS,
@@ -40,13 +41,15 @@ class Request:
     max_turns: int = 5  # model turns per call: a cap on runaway tool loops
     cache: str | None = None  # None, "auto" or "system"
     settings: Settings = Settings()  # thinking, effort, stop sequences, tool_choice, ... (_params)
+    schema: Schema | None = None  # structured output: output_config.format, and the reply checked (_schema)
 
     def messages(self) -> list[dict[str, Any]]:
         return [*self.history, {"role": "user", "content": self.prompt}]
 
     def shown_settings(self) -> list[str]:
         """What a view shows of this request's parameters: only those that differ from the API's defaults."""
-        return self.settings.summary()
+        shown = self.settings.summary()
+        return [*shown, self.schema.summary()] if self.schema is not None else shown
 
     def params(self, messages: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """The keyword arguments for ``client.messages.create``: no credentials, no headers."""
@@ -65,6 +68,9 @@ class Request:
         if self.cache == "auto":
             params["cache_control"] = EPHEMERAL  # automatic caching: the last cacheable block
         params.update(self.settings.body())
+        if self.schema is not None:
+            output_format = {"type": "json_schema", "schema": self.schema.wire}
+            params["output_config"] = {**params.get("output_config", {}), "format": output_format}
         choice = params.get("tool_choice")
         later_turn = messages is not None and len(messages) > len(self.history) + 1
         if choice and choice["type"] in ("any", "tool") and later_turn:
@@ -95,6 +101,7 @@ class CallOptions(TypedDict, total=False):
     service_tier: str | None  # "auto" or "standard_only"
     metadata: dict[str, str] | None  # {"user_id": ...}
     params: dict[str, Any] | None  # any other request keys, sent as given (e.g. temperature for llama.cpp)
+    schema: Any  # structured output: a JSON schema, a pydantic model, or "name, age int, tags list[str]"
 
 
 CALL_OPTIONS: tuple[str, ...] = tuple(CallOptions.__annotations__)
@@ -112,6 +119,7 @@ def make_request(
     max_turns: object = None,
     cache: object = None,
     history: object = (),
+    schema: object = None,
     **settings: object,
 ) -> Request:
     """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError.
@@ -139,4 +147,5 @@ def make_request(
         settings=make_settings(
             model=checked_model, max_tokens=checked_max, tool_names=[t.name for t in checked_tools], **settings
         ),
+        schema=make_schema(schema),
     )

@@ -325,6 +325,11 @@ class Run:
         # Synchronous from here to the return: a cancel arriving now sees `done` and does nothing.
         self._end_response()
         self.ended_at = time.monotonic()
+        data = None
+        if status == "done" and self.request.schema is not None:  # structured output: parsed, or a clear failure
+            data, problem = self.request.schema.read(self.text, self.snapshot.stop_reason)
+            if problem is not None:
+                status, failure = "failed", Failure("invalid_output", problem)
         self.failure = failure
         self.retry_in = 0.0
         usage = self.usage()
@@ -351,6 +356,7 @@ class Run:
             first_token_after=self.first_token_after(),
             retry_wait=sum(delay for _, delay in self.retry_waits),
             tool_time=self.tool_time,
+            data=data,
         )
         self._set_status(status)
         return self.result

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 import traitlets
@@ -29,6 +30,7 @@ from ._frames import Changes, FrameContent, rounded
 from ._request import CallOptions, Request, make_request
 from ._result import Result
 from ._run import Run
+from ._schema import fence_json
 from ._static_copy import static_copy_bundle
 from ._view import NbstreamWidget, in_notebook
 
@@ -53,13 +55,18 @@ class StreamWidget(NbstreamWidget):
     show_text = traitlets.Bool(True).tag(sync=True)
     can_retry = traitlets.Bool(False).tag(sync=True)
     settings = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    text_format = traitlets.Unicode("markdown").tag(sync=True)
+    """"json" for structured output (the reply shows as the JSON forming), else "markdown"."""
     """The request's non-default parameters as shown in the header ("effort high", "stop 'END'")."""
 
     def __init__(self, prompt: str, *, _request: Request | None = None, **options: Unpack[CallOptions]) -> None:
         """``options``: model, system, max_tokens, idle_timeout, max_retries, tools, max_turns, cache."""
         # Validate first: bad input raises here, before a widget exists or anything is sent.
         request = _request or make_request(prompt, **options)
-        super().__init__(model=request.model, settings=request.shown_settings())
+        super().__init__(
+            model=request.model, settings=request.shown_settings(),
+            text_format="json" if request.schema is not None else "markdown",
+        )
         self.run = Run(request)
         self.run.observe(self._on_run)
         self._channel = Channel(lambda message: self.send(message), self._next_frame)
@@ -170,8 +177,9 @@ class StreamWidget(NbstreamWidget):
             retryable = self.run.retryable and result.status in _projection.RETRYABLE_STATUSES
             in_place = self.view_display_id is not None and not retryable
             # Rendering and sanitising a long answer takes a while: off the kernel's loop.
+            shown = replace(result, text=fence_json(result.text)) if self.run.request.schema and result.text else result
             bundle = await asyncio.to_thread(
-                static_copy_bundle, result, parts, stats=rounded(_projection.stats(self.run)), replaces_view=in_place
+                static_copy_bundle, shown, parts, stats=rounded(_projection.stats(self.run)), replaces_view=in_place
             )
             if run is not self.run:
                 return  # retried while the copy was rendered: the new run writes its own

@@ -55,3 +55,46 @@ def test_the_help_lists_the_new_options(kernel):
     for option in ("--thinking MODE", "--effort", "--stop TEXT", "--tool-choice", "--speed", "--service-tier",
                    "--metadata K=V", "--param K=V"):
         assert option in text
+
+
+def test_a_schema_cell_streams_json_and_out_holds_the_data(kernel, simulator):
+    run = kernel.ok("%%llm -m haiku --schema 'name, age int, tags list[str]' --out person\nExtract: Ada Lovelace, 36")
+    state = widget_state(run)
+    assert state["text_format"] == "json" and state["status"] == "done"
+    assert "schema name, age, tags" in state["settings"]
+    check = kernel.ok("import json\nprint(person.data == json.loads(person.text), sorted(person.data))")
+    assert check.stream_text().strip() == "True ['age', 'name', 'tags']"
+    assert simulator.requests[-1]["body"]["output_config"]["format"]["type"] == "json_schema"
+    (copy,) = run.static_copies()
+    assert "```json" in copy["data"]["text/markdown"]  # the copy shows the JSON as code
+
+
+def test_a_schema_from_a_variable_a_pydantic_model(kernel, simulator):
+    kernel.ok("from pydantic import BaseModel\nclass City(BaseModel):\n    city: str\n    population: int")
+    kernel.ok("%%llm -m haiku --schema City --out found\nThe biggest city in France?")
+    check = kernel.ok("print(type(found.data).__name__, found.status)")
+    assert check.stream_text().split() == ["City", "done"]
+    assert simulator.requests[-1]["body"]["output_config"]["format"]["schema"]["title"] == "City"
+
+
+def test_a_reply_that_does_not_fit_is_a_failed_state_in_the_cell(kernel, simulator):
+    run = kernel.ok("%%llm -m haiku --schema 'name, age int' --out bad\nExtract Ada [[sim: off_schema=1]]")
+    state = widget_state(run)
+    assert state["status"] == "failed"
+    assert state["error"] == "The reply does not match the schema: name: missing (required)."
+    assert kernel.ok("print(bad.data, bool(bad.text))").stream_text().split() == ["None", "True"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("%%llm --schema 'age integer'\nhi", "schema field 'age' has type 'integer'"),
+        ("%%llm --schema '{\"type\":'\nhi", "the schema is not valid JSON"),
+    ],
+)
+def test_a_bad_schema_in_the_magic_is_one_line_and_sends_nothing(kernel, simulator, cell, message):
+    run = kernel.run(cell)
+    assert run.reply["status"] == "error"
+    shown = [line for e in run.errors() for line in e["traceback"]] or run.stream_text("stderr").strip().splitlines()
+    assert len(shown) == 1 and message in shown[0], shown
+    assert simulator.requests == []
