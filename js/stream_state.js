@@ -244,9 +244,14 @@ export function createStreamState(model, options = {}) {
       if (have !== null) link.send({ type: "resync", have });
     },
 
-    /** @param {string} type */
-    send(type) {
-      link.send({ type });
+    /**
+     * An intent to the kernel: {type, ...fields}.
+     *
+     * @param {string} type
+     * @param {Record<string, unknown>} [fields]
+     */
+    send(type, fields = {}) {
+      link.send({ ...fields, type });
     },
 
     dispose: link.dispose,

@@ -15,6 +15,7 @@ import { createFrameLoop, viewClock } from "./frame_loop.js";
 import { createPartsView } from "./parts_view.js";
 import { isActive } from "./format.js";
 import { fenceJson } from "./json_text.js";
+import { decisionOf } from "./tool_card.js";
 
 /** @typedef {import("./stream_state.js").StreamSnapshot} StreamSnapshot */
 /** @typedef {import("./frame_loop.js").ViewEnv} ViewEnv */
@@ -25,13 +26,14 @@ import { fenceJson } from "./json_text.js";
  * @property {{snapshot(): StreamSnapshot}} source
  * @property {() => void} onCancel
  * @property {() => void} onRetry
+ * @property {(id: string, approved: boolean) => void} [onDecide]  a tool card's Approve / Deny (approve=True)
  * @property {ViewEnv} [env]
  */
 
 /**
  * @param {StreamViewOptions} options
  */
-export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
+export function createStreamView({ doc, source, onCancel, onRetry, onDecide, env = {} }) {
   const { now } = viewClock(env);
 
   const root = make(doc, "div", "nbstream");
@@ -74,6 +76,12 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
   cancelBtn.addEventListener("click", onCancelClick);
   retryBtn.addEventListener("click", onRetryClick);
   root.addEventListener("click", copyCodeOnClick);
+  /** @param {Event} event */
+  function onDecideClick(event) {
+    const decision = loop.destroyed ? null : decisionOf(event.target);
+    if (decision && onDecide) onDecide(decision.id, decision.approved);
+  }
+  root.addEventListener("click", onDecideClick);
 
   /**
    * Draw the header and the error line (cheap).
@@ -131,6 +139,7 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
       cancelBtn.removeEventListener("click", onCancelClick);
       retryBtn.removeEventListener("click", onRetryClick);
       root.removeEventListener("click", copyCodeOnClick);
+      root.removeEventListener("click", onDecideClick);
     },
   };
 }

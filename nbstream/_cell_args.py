@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--concurrency", type=int, metavar="K", help=f"at most K calls in flight (default {DEFAULT_CONCURRENCY})")
     add("--tools", metavar="F,G", help="let the model call these notebook functions (names, comma-separated)")
     add("--max-turns", type=int, metavar="N", help=f"at most N model turns per call (default {DEFAULT_MAX_TURNS})")
+    add("--approve", action="store_true",
+        help="show each tool call with Approve / Deny buttons before it runs (a denied call is not run)")
+    add("--approve-timeout", type=float, metavar="S",
+        help="seconds to wait for Approve / Deny before the run stops (default 300)")
     add("--chat", metavar="NAME", help="continue the conversation NAME (each cell adds a turn)")
     add("--cache", nargs="?", const="auto", choices=["auto", "system"],
         help="prompt caching: auto (the API places the breakpoint) or system (the system prompt)")
@@ -101,6 +105,10 @@ def parse_options(line: str) -> argparse.Namespace:
     if (args.chat or args.count) and (args.parallel or args.models or args.n > 1 or args.batch):
         raise InputError(
             "--chat and --count take one streamed prompt: they do not combine with --parallel, --models, -n or --batch"
+        )
+    if args.approve and (args.parallel or args.models or args.n > 1 or args.batch):
+        raise InputError(
+            "--approve takes one streamed prompt: it does not combine with --parallel, --models, -n or --batch"
         )
     if args.chat is not None and not args.chat.strip():
         raise InputError("--chat needs a name")

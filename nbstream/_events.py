@@ -107,6 +107,14 @@ class ToolStarted:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolAwaitingApproval:
+    """A tool call waits for the user's Approve / Deny (``approve=True``) before it runs."""
+
+    tool_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class ToolFinished:
     """A tool ended: its result (or error) goes back to the model."""
 
@@ -117,7 +125,7 @@ class ToolFinished:
     content: str
 
 
-RunEvent = StreamEvent | StatusChanged | ToolStarted | ToolFinished
+RunEvent = StreamEvent | StatusChanged | ToolAwaitingApproval | ToolStarted | ToolFinished
 
 
 # --- usage -----------------------------------------------------------------------------------
@@ -202,6 +210,7 @@ FailureKind = Literal[
     # the run's own limits
     "turn_limit",  # a tool loop reached max_turns
     "invalid_output",  # a reply that does not fit the request's schema (structured output)
+    "not_approved",  # approve=True: nobody approved or denied a tool call in time
     # Message Batches: one request's outcome, or the whole job's
     "batch_errored", "expired", "canceled", "batch", "logged",
 ]

@@ -45,6 +45,8 @@ def build_rows(prompts: object, **shared: Any) -> tuple[list[Request], list[str]
         raise InputError("prompts must be a list of strings or of dicts with a 'prompt' key")
     if not prompts:
         raise InputError("prompts is empty: give at least one prompt")
+    if shared.get("approve"):  # a panel has no tool cards to ask in
+        raise InputError("approve=True takes one streamed call (a StreamWidget), not a panel")
     requests, labels = [], []
     for number, item in enumerate(prompts, start=1):
         row = {"prompt": item} if isinstance(item, str) else item

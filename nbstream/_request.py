@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from ._approve import DEFAULT_TIMEOUT as DEFAULT_APPROVE_TIMEOUT
 from ._config import defaults
+from ._errors import InputError
 from ._params import Settings, make_settings
 from ._schema import Schema, make_schema
 from ._tools import check_tools
@@ -42,6 +44,8 @@ class Request:
     cache: str | None = None  # None, "auto" or "system"
     settings: Settings = Settings()  # thinking, effort, stop sequences, tool_choice, ... (_params)
     schema: Schema | None = None  # structured output: output_config.format, and the reply checked (_schema)
+    approve: bool = False  # each tool call waits for the user's Approve / Deny (_approve)
+    approve_timeout: float = DEFAULT_APPROVE_TIMEOUT  # seconds without a decision before the run stops
 
     def messages(self) -> list[dict[str, Any]]:
         return [*self.history, {"role": "user", "content": self.prompt}]
@@ -102,9 +106,24 @@ class CallOptions(TypedDict, total=False):
     metadata: dict[str, str] | None  # {"user_id": ...}
     params: dict[str, Any] | None  # any other request keys, sent as given (e.g. temperature for llama.cpp)
     schema: Any  # structured output: a JSON schema, a pydantic model, or "name, age int, tags list[str]"
+    approve: bool | None  # tool calls ask first: Approve / Deny in the view before each runs
+    approve_timeout: float | None  # seconds to wait for a decision (default 300), then the run stops
 
 
 CALL_OPTIONS: tuple[str, ...] = tuple(CallOptions.__annotations__)
+
+
+def check_approve(approve: object, timeout: object, *, has_tools: bool) -> dict[str, Any]:
+    if approve is None or approve is False:
+        if timeout is not None:
+            raise InputError("approve_timeout needs approve=True (--approve)")
+        return {}
+    if approve is not True:
+        raise InputError(f"approve must be True or False, got {approve!r}")
+    if not has_tools:
+        raise InputError("approve=True (--approve) asks before each tool call: give tools too (--tools / tools=)")
+    seconds = DEFAULT_APPROVE_TIMEOUT if timeout is None else check_seconds(timeout, "approve_timeout")
+    return {"approve": True, "approve_timeout": seconds}
 
 
 def make_request(
@@ -120,6 +139,8 @@ def make_request(
     cache: object = None,
     history: object = (),
     schema: object = None,
+    approve: object = None,
+    approve_timeout: object = None,
     **settings: object,
 ) -> Request:
     """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError.
@@ -148,4 +169,5 @@ def make_request(
             model=checked_model, max_tokens=checked_max, tool_names=[t.name for t in checked_tools], **settings
         ),
         schema=make_schema(schema),
+        **check_approve(approve, approve_timeout, has_tools=bool(checked_tools)),
     )

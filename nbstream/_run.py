@@ -36,6 +36,7 @@ from typing import Any
 
 from . import _client, _log, _pricing, _tools
 from ._accumulate import MalformedStream, Snapshot
+from ._approve import Approvals, NoDecision
 from ._events import (
     FINAL_STATUSES,
     Failure,
@@ -44,6 +45,7 @@ from ._events import (
     StatusChanged,
     TextDelta,
     ThinkingDelta,
+    ToolAwaitingApproval,
     ToolFinished,
     ToolInputDelta,
     ToolStarted,
@@ -109,6 +111,8 @@ class Run:
         self.wall_started_at = time.time()
         self.tool_states: dict[str, dict[str, Any]] = {}  # tool_use id -> running / done / failed, result
         self.log_extra: dict[str, Any] = {}  # extra call-log columns (a chat's name)
+        # approve=True: tool calls wait for the user's decision (decide() from a view's Approve / Deny)
+        self.approvals = Approvals(request.approve_timeout) if request.approve else None
         self._observers: list[Observer] = []
         self._task: asyncio.Task[Result] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -166,6 +170,13 @@ class Run:
         if self._task is not None and self._running and not self.done:
             self._task.cancel()  # else _execute sees the flag when it begins
 
+    def decide(self, tool_id: str | None, approved: bool) -> None:
+        """Approve or deny a tool call waiting for a decision (``None``: all of them); thread-safe."""
+        approvals, loop = self.approvals, self._loop
+        if approvals is None or loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(approvals.decide, tool_id, approved)
+
     # --- the lifecycle -----------------------------------------------------------------------
 
     async def _main(self) -> Result:
@@ -199,7 +210,10 @@ class Run:
                         "to call tools.",
                     ))
                 tools_started = time.monotonic()
-                results = await _tools.run_calls(turn.tool_uses(), self.request.tools, self._notify)
+                try:
+                    results = await _tools.run_calls(turn.tool_uses(), self.request.tools, self._notify, self.approvals)
+                except NoDecision as exc:  # approve=True and nobody answered: the run ends, cleanly
+                    return self._finish("cut_off", Failure("not_approved", str(exc)))
                 self.tool_time += time.monotonic() - tools_started
                 assistant = turn.assistant_message()
                 assert assistant is not None  # a turn that stopped for tool_use has blocks
@@ -311,6 +325,8 @@ class Run:
     def _notify(self, event: RunEvent) -> None:
         if type(event) is ToolStarted:
             self.tool_states[event.tool_id] = {"status": "running", "started": time.monotonic()}
+        elif type(event) is ToolAwaitingApproval:
+            self.tool_states[event.tool_id] = {"status": "asking"}
         elif type(event) is ToolFinished:
             self.tool_states[event.tool_id] = {
                 "status": "done" if event.ok else "failed", "duration": event.duration, "result": event.content,

@@ -76,6 +76,8 @@ class StreamWidget(NbstreamWidget):
         self.handle_intent("cancel", lambda _msg: self.cancel())
         self.handle_intent("retry", lambda _msg: self.retry())
         self.handle_intent("resync", lambda _msg: self._resync())
+        # approve=True: a tool card's Approve / Deny (the same path as Cancel, so it works while the cell awaits)
+        self.handle_intent("decide", self._decide)
 
     # --- the public surface ------------------------------------------------------------------
 
@@ -100,6 +102,18 @@ class StreamWidget(NbstreamWidget):
     def cancel(self) -> None:
         """Stop the generation (thread-safe): the HTTP stream is closed, the partial text kept."""
         self.run.cancel()
+
+    def _decide(self, msg: dict[str, Any]) -> None:
+        if isinstance(msg.get("id"), str):  # one card's button: that call only
+            self.run.decide(msg["id"], msg.get("approved") is True)
+
+    def approve(self, tool_id: str | None = None) -> None:
+        """``approve=True``: let the waiting tool call run (``tool_id``; None: every waiting call)."""
+        self.run.decide(tool_id, True)
+
+    def deny(self, tool_id: str | None = None) -> None:
+        """``approve=True``: refuse the waiting tool call; the model is told the user declined it."""
+        self.run.decide(tool_id, False)
 
     def retry(self) -> StreamWidget:
         """Run the same request again after it broke, failed or was cancelled; the text starts over."""

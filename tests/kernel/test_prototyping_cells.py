@@ -98,3 +98,70 @@ def test_a_bad_schema_in_the_magic_is_one_line_and_sends_nothing(kernel, simulat
     shown = [line for e in run.errors() for line in e["traceback"]] or run.stream_text("stderr").strip().splitlines()
     assert len(shown) == 1 and message in shown[0], shown
     assert simulator.requests == []
+
+
+def _asking_tool_ids(execution) -> list[str]:
+    ids = []
+    for m in execution.custom("frame"):
+        for op in m["content"]["data"]["content"].get("ops", []):
+            if op.get("t") == "tool" and op.get("status") == "asking":
+                ids.append(op["id"])
+    return ids
+
+
+def _decide(kernel, execution, tool_id: str, approved: bool) -> None:
+    comm_id = next(m["content"]["comm_id"] for m in execution.of_type("comm_open")
+                   if m["content"]["data"]["state"].get("_view") == "stream")
+    content = {"type": "decide", "id": tool_id, "approved": approved}  # what a card's Approve / Deny sends
+    msg = kernel.kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {"method": "custom", "content": content}})
+    kernel.kc.shell_channel.send(msg)
+
+
+def test_approve_and_deny_from_the_front_end_reach_the_cell_while_it_awaits(kernel, simulator):
+    """The decisions travel as Cancel does: on ipykernel 6 and 7.0-7.3 (queued comms) the intent pump reads them
+    from the kernel's queue while the %%llm cell still awaits its stream."""
+    kernel.ok(
+        "ran = []\n"
+        "def lookup(term: str) -> str:\n"
+        "    '''Look a term up.'''\n"
+        "    ran.append(term)\n"
+        "    return term + ': found'\n"
+    )
+    execution = kernel.start("%%llm -m haiku --tools lookup --approve --out answer\n"
+                             "Look up TCP and UDP [[sim: tool_calls=2 tokens=20]]")
+    kernel.collect(execution, until=lambda _m: len(_asking_tool_ids(execution)) == 2)
+    first, second = _asking_tool_ids(execution)
+    _decide(kernel, execution, first, True)
+    _decide(kernel, execution, second, False)
+    kernel.collect(execution, timeout=30)
+    assert execution.reply["status"] == "ok"
+    state = widget_state(execution)
+    assert state["status"] == "done"
+    check = kernel.ok("print(len(ran), answer.status, answer.turns)")
+    assert check.stream_text().split() == ["1", "done", "2"]
+    declined = simulator.requests[-1]["body"]["messages"][-1]["content"][1]
+    assert declined["is_error"] is True and "declined" in declined["content"]
+
+
+def test_no_decision_in_time_ends_the_cell_cleanly(kernel, simulator):
+    kernel.ok("def lookup(term: str) -> str:\n    '''Look a term up.'''\n    return term\n")
+    run = kernel.ok("%%llm -m haiku --tools lookup --approve --approve-timeout 0.5\nLook up TCP [[sim: tool_calls=1]]")
+    state = widget_state(run)
+    assert state["status"] == "cut_off"
+    assert state["error"] == "No one approved or denied the tool call lookup within 0.5 s; the run stopped."
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("%%llm --approve\nhi", "asks before each tool call: give tools too"),
+        ("%%llm --approve --parallel --tools print\na\n---\nb", "--approve takes one streamed prompt"),
+        ("%%llm --approve-timeout 5\nhi", "approve_timeout needs approve=True"),
+    ],
+)
+def test_bad_approve_options_in_the_magic(kernel, simulator, cell, message):
+    run = kernel.run(cell)
+    assert run.reply["status"] == "error"
+    shown = [line for e in run.errors() for line in e["traceback"]] or run.stream_text("stderr").strip().splitlines()
+    assert len(shown) == 1 and message in shown[0], shown
+    assert simulator.requests == []
