@@ -107,6 +107,12 @@ class StreamWidget(NbstreamWidget):
         if isinstance(msg.get("id"), str):  # one card's button: that call only
             self.run.decide(msg["id"], msg.get("approved") is True)
 
+    @property
+    def awaiting_approval(self) -> list[str]:
+        """``approve=True``: the tool_use ids whose Approve / Deny is awaited now (empty otherwise)."""
+        approvals = self.run.approvals
+        return approvals.waiting if approvals is not None else []
+
     def approve(self, tool_id: str | None = None) -> None:
         """``approve=True``: let the waiting tool call run (``tool_id``; None: every waiting call)."""
         self.run.decide(tool_id, True)
