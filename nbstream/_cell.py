@@ -113,6 +113,8 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
         _store(namespace, args.out, counted)
         return
     if not in_notebook():  # terminal IPython: plain text to stdout
+        if request.approve:  # a terminal has no Approve / Deny to click while the cell awaits
+            raise InputError("--approve needs a notebook front end for its Approve / Deny buttons; not in a terminal")
         run = Run(request)
         if conversation is not None:
             conversation.track(run, key=key)

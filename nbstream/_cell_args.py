@@ -187,6 +187,12 @@ rows); --out then holds the list of results, in row order. --tools lets the mode
 functions; --chat NAME continues a conversation; --count sends nothing but a token count; --batch sends
 the prompts as a Message Batch at half price (results arrive when it ends).
 
+Request parameters (--thinking, --effort, --stop, --tool-choice, --speed, --service-tier, --metadata) go
+on the wire as the API names them; --param key=value sends any other key as given (temperature for a
+llama.cpp server; Claude's API removed it). --schema asks for JSON fitting a schema: the parsed reply is
+in .data, and a reply that does not fit ends failed. --approve shows each tool call with Approve / Deny
+buttons before it runs.
+
 Defaults come from nbstream.defaults, or %config LLMMagics.model = "sonnet" (and max_tokens, system,
 idle_timeout, max_retries, log_path).
 

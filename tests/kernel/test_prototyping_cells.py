@@ -10,6 +10,16 @@ from tests.kernel.test_llm_cell import widget_state
 pytestmark = pytest.mark.kernel
 
 
+def assert_one_line_error(kernel, simulator, cell: str, message: str) -> None:
+    """Bad input: the cell fails with one line naming the problem (a UsageError on stderr, or an error), and
+    nothing is sent."""
+    run = kernel.run(cell)
+    assert run.reply["status"] == "error"
+    shown = [line for e in run.errors() for line in e["traceback"]] or run.stream_text("stderr").strip().splitlines()
+    assert len(shown) == 1 and message in shown[0], shown
+    assert simulator.requests == []
+
+
 def test_the_magics_parameters_go_on_the_wire_and_show_in_the_header(kernel, simulator):
     run = kernel.ok(
         "%%llm -m haiku --max-tokens 3000 --thinking 2048 --thinking-display omitted --effort low --stop END "
@@ -42,12 +52,7 @@ def test_the_magics_parameters_go_on_the_wire_and_show_in_the_header(kernel, sim
     ],
 )
 def test_bad_parameters_in_the_magic_are_one_line_and_send_nothing(kernel, simulator, cell, message):
-    run = kernel.run(cell)
-    assert run.reply["status"] == "error"
-    shown = [line for e in run.errors() for line in e["traceback"]] or run.stream_text("stderr").strip().splitlines()
-    assert len(shown) == 1, shown
-    assert message in shown[0]
-    assert simulator.requests == []
+    assert_one_line_error(kernel, simulator, cell, message)
 
 
 def test_the_help_lists_the_new_options(kernel):
@@ -93,11 +98,7 @@ def test_a_reply_that_does_not_fit_is_a_failed_state_in_the_cell(kernel, simulat
     ],
 )
 def test_a_bad_schema_in_the_magic_is_one_line_and_sends_nothing(kernel, simulator, cell, message):
-    run = kernel.run(cell)
-    assert run.reply["status"] == "error"
-    shown = [line for e in run.errors() for line in e["traceback"]] or run.stream_text("stderr").strip().splitlines()
-    assert len(shown) == 1 and message in shown[0], shown
-    assert simulator.requests == []
+    assert_one_line_error(kernel, simulator, cell, message)
 
 
 def _asking_tool_ids(execution) -> list[str]:
@@ -160,8 +161,4 @@ def test_no_decision_in_time_ends_the_cell_cleanly(kernel, simulator):
     ],
 )
 def test_bad_approve_options_in_the_magic(kernel, simulator, cell, message):
-    run = kernel.run(cell)
-    assert run.reply["status"] == "error"
-    shown = [line for e in run.errors() for line in e["traceback"]] or run.stream_text("stderr").strip().splitlines()
-    assert len(shown) == 1 and message in shown[0], shown
-    assert simulator.requests == []
+    assert_one_line_error(kernel, simulator, cell, message)
