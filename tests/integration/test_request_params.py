@@ -174,3 +174,12 @@ async def test_a_forced_tool_choice_applies_to_the_first_turn_only(simulator):
     assert result.status == "done" and result.turns == 2
     first, second = simulator.requests
     assert first["body"]["tool_choice"] == {"type": "any"} and second["body"]["tool_choice"] == {"type": "auto"}
+
+
+async def test_fast_mode_is_priced_at_the_fast_mode_prices(simulator):
+    """speed="fast" on Opus 5.5 costs $8 / $40 per million tokens, not the standard $4 / $20."""
+    standard = await StreamWidget("hi [[sim: tokens=40]]", model="opus", thinking="adaptive")
+    fast = await StreamWidget("hi [[sim: tokens=40]]", model="opus", thinking="adaptive", speed="fast")
+    assert standard.usage == fast.usage and standard.usage.output_tokens == 40
+    expected = (fast.usage.input_tokens * 8.0 + 40 * 40.0) / 1e6
+    assert fast.cost == pytest.approx(expected) and fast.cost == pytest.approx(2 * standard.cost)
