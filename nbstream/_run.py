@@ -435,7 +435,8 @@ class Run:
         """Each turn priced on its own (a long-prompt band applies per request), then added up."""
         model, local = self.request.model, self.local
         fast = self.request.settings.speed == "fast"
-        costs = [_pricing.cost(model, self._turn_usage(s), local=local, fast=fast) for s in [*self.turns, self.snapshot]]
+        turns = [*self.turns, self.snapshot]
+        costs = [_pricing.cost(model, self._turn_usage(s), local=local, fast=fast) for s in turns]
         return None if None in costs else sum(costs)  # type: ignore[arg-type]
 
     def ttft(self) -> float | None:
