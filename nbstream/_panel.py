@@ -100,7 +100,7 @@ class ParallelPanel(NbstreamWidget):
             poll_interval = check_seconds(poll_interval, "poll_interval")
         super().__init__(
             rows=[
-                {"label": label, "model": r.model, "prompt": r.prompt[:200]}
+                {"label": label, "model": r.model, "prompt": r.prompt[:200], "settings": r.shown_settings()}
                 for r, label in zip(requests, labels, strict=True)
             ]
         )

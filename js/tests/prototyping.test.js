@@ -44,3 +44,16 @@ test("the JSON fence is longer than any backtick run inside the text", () => {
   assert.equal(fenceJson('{"a": 1}'), '```json\n{"a": 1}\n```');
   assert.equal(fenceJson('{"code": "````"}'), '`````json\n{"code": "````"}\n`````');
 });
+
+test("each panel row's header shows its request's non-default parameters", () => {
+  const rows = [
+    { label: "a", model: "claude-test", prompt: "one", settings: ["effort low", "schema name, age"] },
+    { label: "b", model: "claude-test", prompt: "two" },
+  ];
+  const model = new FakeModel({ _view: "panel", status: "running", rows, summary: {}, final: [], show_text: true });
+  const m = mountWidget(createWidget, model, { root: ".nbstream-panel" });
+  raf.flush();
+  const shown = [...m.root.querySelectorAll(".nbstream-row .nbstream-settings")].map((el) => (el.hidden ? "" : el.textContent));
+  assert.deepEqual(shown, ["effort low · schema name, age", ""]);
+  unmount(m);
+});

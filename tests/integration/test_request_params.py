@@ -121,6 +121,7 @@ async def test_panel_rows_send_the_parameters(simulator):
     results = await panel
     assert [r.status for r in results] == ["done", "done"]
     assert all(r["body"]["output_config"] == {"effort": "medium"} for r in simulator.requests)
+    assert [row["settings"] for row in panel.rows] == [["effort medium"], ["effort medium"]]  # each row's header
 
 
 BAD = [
@@ -183,3 +184,17 @@ async def test_fast_mode_is_priced_at_the_fast_mode_prices(simulator):
     assert standard.usage == fast.usage and standard.usage.output_tokens == 40
     expected = (fast.usage.input_tokens * 8.0 + 40 * 40.0) / 1e6
     assert fast.cost == pytest.approx(expected) and fast.cost == pytest.approx(2 * standard.cost)
+
+
+async def test_nbstream_sends_the_sdks_api_version_which_refuses_temperature(simulator):
+    """nbstream sends the SDK's anthropic-version (2026-10-21): with nbstream's own check bypassed, the
+    simulated API refuses temperature as the real one does under that version (it takes it under 2023-06-01)."""
+    from nbstream._params import Settings
+    from nbstream._request import Request
+    from nbstream._run import Run
+
+    request = Request(prompt="hi", model="claude-haiku-5-5", max_tokens=16, settings=Settings(extra={"temperature": 0.2}))
+    result = await Run(request)
+    assert result.status == "failed"
+    assert "temperature: Extra inputs are not permitted (removed in anthropic-version 2026-10-21)" in result.error
+    assert simulator.requests[0]["body"]["temperature"] == 0.2
