@@ -33,10 +33,12 @@ NO_FORCED_TOOL_CHOICE = frozenset({"claude-opus-5-5", "claude-sonnet-5-5", "clau
 
 # Request keys nbstream builds itself: a pass-through naming one is pointed to its own option.
 _OWN_KEYS = {
-    "model": "model", "messages": "the prompt", "max_tokens": "max_tokens", "system": "system",
-    "stream": None, "tools": "tools", "cache_control": "cache", "thinking": "thinking",
-    "output_config": "effort or schema", "stop_sequences": "stop_sequences", "tool_choice": "tool_choice",
-    "speed": "speed", "service_tier": "service_tier", "metadata": "metadata",
+    "model": "model= (--model)", "messages": "the prompt", "max_tokens": "max_tokens= (--max-tokens)",
+    "system": "system= (--system)", "stream": "", "tools": "tools= (--tools)", "cache_control": "cache= (--cache)",
+    "thinking": "thinking= (--thinking)", "output_config": "effort= (--effort) or schema= (--schema)",
+    "stop_sequences": "stop_sequences= (--stop)", "tool_choice": "tool_choice= (--tool-choice)",
+    "speed": "speed= (--speed)", "service_tier": "service_tier= (--service-tier)",
+    "metadata": "metadata= (--metadata)",
 }
 
 
@@ -196,8 +198,7 @@ def check_params(value: object, *, model: str, claude: bool) -> dict[str, Any]:
         raise InputError(f"params must be a dict of request keys, got {value!r}")
     for key in value:
         if key in _OWN_KEYS:
-            own = _OWN_KEYS[key]
-            where = f"; use {own}= (--{own.replace('_', '-')})" if own and " " not in own and own != "model" else ""
+            where = f"; use {_OWN_KEYS[key]}" if _OWN_KEYS[key] else ""
             raise InputError(f"params cannot set {key!r}: nbstream sends it itself{where}")
         if claude and key in SAMPLING_PARAMS:
             raise InputError(
