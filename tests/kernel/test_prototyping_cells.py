@@ -5,9 +5,26 @@ from __future__ import annotations
 
 import pytest
 
-from tests.kernel.test_llm_cell import widget_state
+from kernel.conftest import KernelSession, kernel_env
+from kernel.test_llm_cell import widget_state
 
 pytestmark = pytest.mark.kernel
+
+
+@pytest.fixture(scope="module")
+def shared_kernel(simulator):
+    """One kernel for this module's cells (each test starts from an empty simulator log): a kernel takes
+    seconds to start, and these cells leave nothing behind that another reads."""
+    session = KernelSession(kernel_env(ANTHROPIC_BASE_URL=simulator.base_url, ANTHROPIC_API_KEY="sk-test-kernel"))
+    session.ok("%load_ext nbstream")
+    yield session
+    session.shutdown()
+
+
+@pytest.fixture
+def kernel(shared_kernel, simulator):
+    simulator.reset()
+    return shared_kernel
 
 
 def assert_one_line_error(kernel, simulator, cell: str, message: str) -> None:
