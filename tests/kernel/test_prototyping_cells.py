@@ -4,7 +4,6 @@ ask first (their Approve / Deny intents take the Cancel button's path)."""
 from __future__ import annotations
 
 import pytest
-
 from kernel.conftest import KernelSession, kernel_env
 from kernel.test_llm_cell import widget_state
 
