@@ -15,8 +15,9 @@ from typing import Any, NoReturn
 
 from ._config import defaults
 from ._errors import InputError
+from ._format import dollars
 from ._params import EFFORTS, SERVICE_TIERS, SPEEDS, THINKING_DISPLAYS, parse_pairs
-from ._validate import DEFAULT_CONCURRENCY, DEFAULT_MAX_TURNS
+from ._validate import DEFAULT_CONCURRENCY, DEFAULT_MAX_TURNS, check_budget
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -80,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
         "a schema dict or a pydantic model; the parsed reply is in .data")
     add("--param", action="append", dest="params", metavar="K=V",
         help="any other request key, sent as given; the value is read as JSON (temperature=0.2 for llama.cpp)")
+    add("--replay", nargs="?", const=True, choices=["instant", "off"],
+        help="answer a request the call log holds, finished, from it: no request, $0 (now {replay})")
+    add("--budget", type=float, metavar="USD",
+        help="the most this cell's calls may cost, in US dollars (besides the session's, now {budget})")
     return parser
 
 
@@ -110,6 +115,9 @@ def parse_options(line: str) -> argparse.Namespace:
         raise InputError(
             "--approve takes one streamed prompt: it does not combine with --parallel, --models, -n or --batch"
         )
+    args.budget = check_budget(args.budget, "--budget")
+    if args.budget is not None and args.batch:
+        raise InputError("--budget does not combine with --batch: a Message Batch cannot be stopped part-way")
     if args.chat is not None and not args.chat.strip():
         raise InputError("--chat needs a name")
     if args.thinking is not None and args.thinking.isdigit():
@@ -187,6 +195,11 @@ rows); --out then holds the list of results, in row order. --tools lets the mode
 functions; --chat NAME continues a conversation; --count sends nothing but a token count; --batch sends
 the prompts as a Message Batch at half price (results arrive when it ends).
 
+--replay answers from the call log when it holds this very request, finished: no request is sent, $0,
+at the recorded pace (--replay instant: at once). --budget caps what the cell may cost: a call whose
+input does not fit in what is left is not sent, a stream stops (its partial text kept) when the cap is
+reached, and a panel starts no new row after it.
+
 Request parameters (--thinking, --effort, --stop, --tool-choice, --speed, --service-tier, --metadata) go
 on the wire as the API names them; --param key=value sends any other key as given (temperature for a
 llama.cpp server; Claude's API removed it). --schema asks for JSON fitting a schema: the parsed reply is
@@ -194,7 +207,7 @@ in .data, and a reply that does not fit ends failed. --approve shows each tool c
 buttons before it runs.
 
 Defaults come from nbstream.defaults, or %config LLMMagics.model = "sonnet" (and max_tokens, system,
-idle_timeout, max_retries, log_path).
+idle_timeout, max_retries, log_path, budget, replay).
 
 Options:
 """
@@ -205,6 +218,8 @@ def help_text() -> str:
     values = {
         "model": defaults.model, "max_tokens": defaults.max_tokens, "idle_timeout": f"{defaults.idle_timeout:g} s",
         "system": "none" if defaults.system is None else repr(defaults.system[:40]),
+        "budget": "none" if defaults.budget is None else dollars(defaults.budget),
+        "replay": "on" if defaults.replay is True else defaults.replay or "off",
     }
     lines = [_ABOUT]
     for action in PARSER._actions:

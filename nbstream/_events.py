@@ -211,6 +211,8 @@ FailureKind = Literal[
     "turn_limit",  # a tool loop reached max_turns
     "invalid_output",  # a reply that does not fit the request's schema (structured output)
     "not_approved",  # approve=True: nobody approved or denied a tool call in time
+    "budget",  # refused before sending, or stopped mid-stream, at a budget's cap
+    "not_in_lesson",  # a recorded lesson is in use and holds no reply to this request
     # Message Batches: one request's outcome, or the whole job's
     "batch_errored", "expired", "canceled", "batch", "logged",
 ]

@@ -23,6 +23,7 @@ from ._validate import (
     check_non_negative_int,
     check_positive_int,
     check_prompt,
+    check_replay,
     check_seconds,
     check_system,
 )
@@ -46,6 +47,7 @@ class Request:
     schema: Schema | None = None  # structured output: output_config.format, and the reply checked (_schema)
     approve: bool = False  # each tool call waits for the user's Approve / Deny (_approve)
     approve_timeout: float = DEFAULT_APPROVE_TIMEOUT  # seconds without a decision before the run stops
+    replay: bool | str = False  # True/"instant": answered from the call log when an identical call finished
 
     def messages(self) -> list[dict[str, Any]]:
         return [*self.history, {"role": "user", "content": self.prompt}]
@@ -108,6 +110,7 @@ class CallOptions(TypedDict, total=False):
     schema: Any  # structured output: a JSON schema, a pydantic model, or "name, age int, tags list[str]"
     approve: bool | None  # tool calls ask first: Approve / Deny in the view before each runs
     approve_timeout: float | None  # seconds to wait for a decision (default 300), then the run stops
+    replay: bool | str | None  # True: from the call log at the recorded pace when it holds this request; "instant"
 
 
 CALL_OPTIONS: tuple[str, ...] = tuple(CallOptions.__annotations__)
@@ -137,6 +140,7 @@ def make_request(
     tools: object = None,
     max_turns: object = None,
     cache: object = None,
+    replay: object = None,
     history: object = (),
     schema: object = None,
     approve: object = None,
@@ -170,4 +174,5 @@ def make_request(
         ),
         schema=make_schema(schema),
         **check_approve(approve, approve_timeout, has_tools=bool(checked_tools)),
+        replay=check_replay(defaults.replay if replay is None else replay),
     )

@@ -41,6 +41,8 @@ class Result:
     retry_wait: float = 0.0  # seconds waited between attempts before the first token (429, 529, ...)
     tool_time: float = 0.0  # seconds the model's tool calls ran
     data: Any = None  # with a schema: the reply parsed and checked (a dict, or the pydantic model's instance)
+    replay: str | None = None  # "replayed" (from the call log) or "recorded" (from a lesson): no request sent
+    original_cost: float | None = None  # a replayed or recorded reply's cost when it was made (``cost`` is 0)
 
     @property
     def ok(self) -> bool:

@@ -24,6 +24,7 @@ from IPython.display import display as ipython_display
 from typing_extensions import Unpack
 
 from . import _projection
+from ._budget import Budget, budget_of
 from ._channel import Channel, Message
 from ._events import FINAL_STATUSES, StatusChanged
 from ._frames import Changes, FrameContent, rounded
@@ -55,19 +56,28 @@ class StreamWidget(NbstreamWidget):
     show_text = traitlets.Bool(True).tag(sync=True)
     can_retry = traitlets.Bool(False).tag(sync=True)
     settings = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """The request's non-default parameters as shown in the header ("effort high", "stop 'END'")."""
     text_format = traitlets.Unicode("markdown").tag(sync=True)
     """"json" for structured output (the reply shows as the JSON forming), else "markdown"."""
-    """The request's non-default parameters as shown in the header ("effort high", "stop 'END'")."""
 
-    def __init__(self, prompt: str, *, _request: Request | None = None, **options: Unpack[CallOptions]) -> None:
-        """``options``: model, system, max_tokens, idle_timeout, max_retries, tools, max_turns, cache."""
+    def __init__(
+        self,
+        prompt: str,
+        *,
+        budget: float | Budget | None = None,
+        _request: Request | None = None,
+        **options: Unpack[CallOptions],
+    ) -> None:
+        """``options``: model, system, max_tokens, idle_timeout, max_retries, tools, max_turns, cache;
+        ``budget``: US dollars this call may cost (besides the session's ``nbstream.defaults.budget``)."""
         # Validate first: bad input raises here, before a widget exists or anything is sent.
         request = _request or make_request(prompt, **options)
+        budgets = budget_of(budget, "the call's budget")
         super().__init__(
             model=request.model, settings=request.shown_settings(),
             text_format="json" if request.schema is not None else "markdown",
         )
-        self.run = Run(request)
+        self.run = Run(request, budgets=budgets)
         self.run.observe(self._on_run)
         self._channel = Channel(lambda message: self.send(message), self._next_frame)
         self._pending = FrameContent()
