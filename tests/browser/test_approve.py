@@ -33,7 +33,8 @@ def test_approve_runs_one_call_and_deny_declines_the_other(lab, simulator, comms
     out.locator('.nbstream[data-status="done"], .nbstream-static[data-status="done"]').first.wait_for(timeout=30_000)
     assert lab.wait_cell(1, 30)
     static = out.locator(".nbstream-static").inner_text()
-    assert "· done" in static and "· failed" in static and "found" in static  # the denied call did not run
+    assert "The user declined this tool call; it was not run." in static  # the denied call's card
+    assert "TCP: found" in static  # the approved call's result
     assert lab.run_cell(2)
     assert lab.output_text(2).split() == ["1", "done", "2"]
     record = simulator.requests[-1]["body"]["messages"][-1]["content"]
