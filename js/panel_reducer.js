@@ -35,6 +35,7 @@ export { RESYNC_RETRY_MS } from "./sequence.js";
  * @typedef {object} RowData
  * @property {string} label
  * @property {string} model
+ * @property {string[]} settings  the request's non-default parameters ("effort high", ...)
  * @property {string} prompt
  * @property {string} text       the text of every text part (joined by a blank line)
  * @property {import("./parts.js").Part[]} parts  text and tool calls, in order (immutable)
@@ -121,7 +122,7 @@ export function normalizeTimeline(t) {
 }
 
 /**
- * @param {unknown} spec  an entry of the `rows` trait: {label, model, prompt}
+ * @param {unknown} spec  an entry of the `rows` trait: {label, model, prompt, settings}
  * @param {number} i
  * @param {number} now
  * @returns {RowData}
@@ -131,6 +132,7 @@ export function createRow(spec, i, now) {
   return {
     label: typeof o.label === "string" && o.label ? o.label : `#${i + 1}`,
     model: typeof o.model === "string" ? o.model : "",
+    settings: Array.isArray(o.settings) ? o.settings.filter((/** @type {unknown} */ x) => typeof x === "string") : [],
     prompt: typeof o.prompt === "string" ? o.prompt : "",
     text: "",
     parts: [],

@@ -20,6 +20,7 @@ import {
  * @property {string} status
  * @property {string} model
  * @property {boolean} simulated
+ * @property {string[]} [settings]  the request's non-default parameters, shown after the model
  * @property {Stats} stats
  * @property {number} statsAt     local time (ms) when `stats` arrived
  * @property {string} notice
@@ -64,6 +65,8 @@ export function createHeader(doc, options = {}) {
   const simulatedEl = make(doc, "span", "nbstream-simulated", "SIMULATED");
   simulatedEl.title = "Simulated output from the offline simulator, not from the API";
   simulatedEl.hidden = true;
+  const settingsEl = make(doc, "span", "nbstream-settings");
+  settingsEl.hidden = true;
   const statsEl = make(doc, "span", "nbstream-stats");
   const tokensEl = make(doc, "span", "nbstream-tokens");
   const ttftEl = makeFigure(doc, "nbstream-ttft", "time to first token");
@@ -80,7 +83,7 @@ export function createHeader(doc, options = {}) {
   const cancelBtn = makeButton(doc, "nbstream-cancel", "Cancel", options.cancelLabel ?? "Cancel generation");
   const retryBtn = makeButton(doc, "nbstream-retry", "Retry", options.retryLabel ?? "Retry generation");
   actions.append(cancelBtn, retryBtn);
-  el.append(...(options.lead ?? []), statusEl, waitingEl, modelEl, simulatedEl, statsEl, noticeEl, actions);
+  el.append(...(options.lead ?? []), statusEl, waitingEl, modelEl, simulatedEl, settingsEl, statsEl, noticeEl, actions);
 
   let shownElapsed = 0;
   let cancelHoldUntil = -Infinity;
@@ -131,6 +134,9 @@ export function createHeader(doc, options = {}) {
       setHidden(waitingEl, !(active && tokens === 0 && !s.hasText));
       setText(modelEl, s.model);
       setHidden(simulatedEl, !s.simulated);
+      const settings = (s.settings ?? []).join(" · ");
+      setText(settingsEl, settings);
+      setHidden(settingsEl, !settings);
 
       setText(tokensEl, formatTokens(tokens, !!stats.tokens_exact));
       const detail = `${tokens}|${stats.tokens_exact}|${stats.input_tokens}|${stats.cache_read_tokens}|${stats.cache_write_tokens}`;

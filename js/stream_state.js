@@ -44,6 +44,8 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {string} status
  * @property {string} model
  * @property {boolean} simulated
+ * @property {string[]} settings   the request's non-default parameters ("effort high", ...)
+ * @property {string} textFormat   "json" for structured output, else "markdown"
  * @property {Stats} stats
  * @property {number} statsAt      local time (ms) when `stats` arrived
  * @property {string} error
@@ -57,7 +59,7 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {boolean} canRetry
  */
 
-const TRAITS = ["status", "stats", "text", "parts", "model", "simulated", "error", "notice", "retry_in", "show_text", "can_retry"];
+const TRAITS = ["status", "stats", "text", "parts", "model", "simulated", "settings", "text_format", "error", "notice", "retry_in", "show_text", "can_retry"];
 
 /** @param {unknown} x */
 function num(x) {
@@ -217,6 +219,8 @@ export function createStreamState(model, options = {}) {
         status,
         model: String(model.get("model") ?? ""),
         simulated: !!model.get("simulated"),
+        settings: (/** @type {unknown[]} */ (model.get("settings") ?? [])).map(String),
+        textFormat: String(model.get("text_format") ?? "markdown"),
         stats,
         statsAt,
         error: String(model.get("error") ?? ""),
@@ -243,9 +247,14 @@ export function createStreamState(model, options = {}) {
       if (have !== null) link.send({ type: "resync", have });
     },
 
-    /** @param {string} type */
-    send(type) {
-      link.send({ type });
+    /**
+     * An intent to the kernel: {type, ...fields}.
+     *
+     * @param {string} type
+     * @param {Record<string, unknown>} [fields]
+     */
+    send(type, fields = {}) {
+      link.send({ ...fields, type });
     },
 
     dispose: link.dispose,

@@ -29,6 +29,7 @@ from ._limiter import Limiter
 from ._panel import ParallelPanel, build_rows
 from ._request import CALL_OPTIONS, make_request
 from ._run import Run
+from ._schema import schema_from_cell
 from ._templating import fill
 from ._terminal import TerminalPrinter
 from ._validate import DEFAULT_CONCURRENCY
@@ -95,6 +96,8 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     system = args.system if args.raw or args.system is None else fill(args.system, namespace, what="system prompt")
     options: dict[str, Any] = {name: getattr(args, name, None) for name in CALL_OPTIONS}
     options.update(system=system, tools=lookup_tools(args.tools, namespace))
+    if args.schema is not None:
+        options["schema"] = schema_from_cell(args.schema, namespace)
     budgets = budget_of(args.budget, "the cell's --budget")
     if args.parallel or args.models or args.n > 1 or args.batch:
         await _run_panel(args, body, namespace, options, budgets, background=background)
@@ -112,6 +115,8 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
         _store(namespace, args.out, counted)
         return
     if not in_notebook():  # terminal IPython: plain text to stdout
+        if request.approve:  # a terminal has no Approve / Deny to click while the cell awaits
+            raise InputError("--approve needs a notebook front end for its Approve / Deny buttons; not in a terminal")
         run = Run(request, budgets=budgets)
         if conversation is not None:
             conversation.track(run, key=key)

@@ -130,7 +130,7 @@ async def open_stream(
     timeout = httpx2.Timeout(connect=10.0, read=idle_timeout, write=30.0, pool=30.0)
     model = str(params.get("model", ""))
     opening = client.messages.with_streaming_response.create(
-        **params, stream=True, timeout=timeout, extra_headers=extra_headers
+        **sdk_arguments(params), stream=True, timeout=timeout, extra_headers=extra_headers
     )
     try:
         response = await opening.__aenter__()
@@ -165,6 +165,22 @@ async def _events(http: Any, *, model: str, idle_timeout: float) -> AsyncIterato
                 yield event
 
 
+@functools.cache
+def _create_keywords() -> frozenset[str]:
+    named = inspect.signature(anthropic.resources.messages.AsyncMessages.create).parameters
+    return frozenset(named) - {"self", "stream", "timeout", "extra_headers", "extra_query", "extra_body"}
+
+
+def sdk_arguments(params: dict[str, Any]) -> dict[str, Any]:
+    """The request body as ``messages.create`` keywords: a key this SDK does not name (a pass-through such as
+    a llama.cpp server's ``temperature``, or a field newer than the SDK) goes in ``extra_body``, as given."""
+    known = _create_keywords()
+    extra = {k: v for k, v in params.items() if k not in known}
+    if not extra:
+        return params
+    return {**{k: v for k, v in params.items() if k in known}, "extra_body": extra}
+
+
 # --- tools and token counting ----------------------------------------------------------------
 
 
@@ -178,7 +194,8 @@ def function_tool(fn: Any, *, name: str | None = None, description: str | None =
 async def count_tokens(params: dict[str, Any], *, endpoint: Endpoint | None) -> int:
     """POST /v1/messages/count_tokens for these parameters (no max_tokens, no stream)."""
     client = sdk_client(endpoint)
-    fields = {k: v for k, v in params.items() if k in ("model", "messages", "system", "tools", "tool_choice")}
+    counted_keys = ("model", "messages", "system", "tools", "tool_choice", "thinking", "output_config", "speed")
+    fields = {k: v for k, v in params.items() if k in counted_keys}
     try:
         counted = await client.messages.count_tokens(**fields)
     except Exception as exc:  # noqa: BLE001

@@ -50,8 +50,9 @@ async def count_tokens(request: Request) -> TokenCount:
         tokens = lesson.input_tokens(request_key(params))
     else:
         tokens = await _client.count_tokens(params, endpoint=current_endpoint())
-    input_cost = _pricing.cost(request.model, Usage(input_tokens=tokens))
-    with_output = _pricing.cost(request.model, Usage(input_tokens=tokens, output_tokens=request.max_tokens))
+    fast = request.settings.speed == "fast"
+    input_cost = _pricing.cost(request.model, Usage(input_tokens=tokens), fast=fast)
+    with_output = _pricing.cost(request.model, Usage(input_tokens=tokens, output_tokens=request.max_tokens), fast=fast)
     max_output_cost = None if with_output is None or input_cost is None else with_output - input_cost
     return TokenCount(request.model, tokens, request.max_tokens, input_cost, max_output_cost)
 

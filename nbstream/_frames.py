@@ -12,7 +12,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._events import BlockStarted, BlockStopped, MessageStarted, TextDelta, ToolFinished, ToolInputDelta, ToolStarted
+from ._events import (
+    BlockStarted,
+    BlockStopped,
+    MessageStarted,
+    TextDelta,
+    ToolAwaitingApproval,
+    ToolFinished,
+    ToolInputDelta,
+    ToolStarted,
+)
 from ._projection import RESULT_PREVIEW
 
 FRAME_INTERVAL = 0.1  # seconds between frames: 10 a second reads as smooth streaming
@@ -131,6 +140,8 @@ class FrameContent:
                 op["input_delta"] = event.partial_json
         elif isinstance(event, ToolStarted):
             op = {"t": "tool", "id": event.tool_id, "status": "running"}
+        elif isinstance(event, ToolAwaitingApproval):
+            op = {"t": "tool", "id": event.tool_id, "status": "asking"}
         elif isinstance(event, ToolFinished):
             op = {
                 "t": "tool", "id": event.tool_id, "status": "done" if event.ok else "failed",

@@ -21,7 +21,7 @@ from typing import Any
 import traitlets
 from typing_extensions import Unpack
 
-from . import _projection
+from . import _projection, _schema
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids, logged_job, restore
 from ._budget import Budget, budget_of, budget_text, tightest
 from ._channel import Channel, Message
@@ -46,6 +46,8 @@ def build_rows(prompts: object, **shared: Any) -> tuple[list[Request], list[str]
         raise InputError("prompts must be a list of strings or of dicts with a 'prompt' key")
     if not prompts:
         raise InputError("prompts is empty: give at least one prompt")
+    if shared.get("approve"):  # a panel has no tool cards to ask in
+        raise InputError("approve=True takes one streamed call (a StreamWidget), not a panel")
     requests, labels = [], []
     for number, item in enumerate(prompts, start=1):
         row = {"prompt": item} if isinstance(item, str) else item
@@ -104,7 +106,7 @@ class ParallelPanel(NbstreamWidget):
             poll_interval = check_seconds(poll_interval, "poll_interval")
         super().__init__(
             rows=[
-                {"label": label, "model": r.model, "prompt": r.prompt[:200]}
+                {"label": label, "model": r.model, "prompt": r.prompt[:200], "settings": r.shown_settings()}
                 for r, label in zip(requests, labels, strict=True)
             ]
         )
@@ -220,6 +222,9 @@ class ParallelPanel(NbstreamWidget):
                 "duration": result.duration if result else None,
                 "text": result.text if result else run.text, "error": result.error if result else None,
             })
+            if request.schema is not None:  # structured output: the reply's fields as columns
+                spread = _schema.columns(result.data if result else None, request.schema.fields)
+                records[-1].update({(f"data.{k}" if k in records[-1] else k): v for k, v in spread.items()})
         return pd.DataFrame.from_records(records)
 
     # --- running -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import _format, _static_copy
 from ._events import Usage
@@ -39,6 +40,7 @@ class Result:
     first_token_after: float | None = None  # seconds from the first request to the first token (retries in)
     retry_wait: float = 0.0  # seconds waited between attempts before the first token (429, 529, ...)
     tool_time: float = 0.0  # seconds the model's tool calls ran
+    data: Any = None  # with a schema: the reply parsed and checked (a dict, or the pydantic model's instance)
     replay: str | None = None  # "replayed" (from the call log) or "recorded" (from a lesson): no request sent
     original_cost: float | None = None  # a replayed or recorded reply's cost when it was made (``cost`` is 0)
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from . import _client, _log, _pricing, _replay, _tools
 from ._accumulate import MalformedStream, Snapshot
+from ._approve import Approvals, NoDecision
 from ._budget import Budget
 from ._events import (
     FINAL_STATUSES,
@@ -45,6 +46,7 @@ from ._events import (
     StatusChanged,
     TextDelta,
     ThinkingDelta,
+    ToolAwaitingApproval,
     ToolFinished,
     ToolInputDelta,
     ToolStarted,
@@ -116,6 +118,8 @@ class Run:
         self.wall_started_at = time.time()
         self.tool_states: dict[str, dict[str, Any]] = {}  # tool_use id -> running / done / failed, result
         self.log_extra: dict[str, Any] = {}  # extra call-log columns (a chat's name)
+        # approve=True: tool calls wait for the user's decision (decide() from a view's Approve / Deny)
+        self.approvals = Approvals(request.approve_timeout) if request.approve else None
         self._observers: list[Observer] = []
         self._task: asyncio.Task[Result] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -190,6 +194,13 @@ class Run:
         if self._task is not None and self._running and not self.done:
             self._task.cancel()  # else _execute sees the flag when it begins
 
+    def decide(self, tool_id: str | None, approved: bool) -> None:
+        """Approve or deny a tool call waiting for a decision (``None``: all of them); thread-safe."""
+        approvals, loop = self.approvals, self._loop
+        if approvals is None or loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(approvals.decide, tool_id, approved)
+
     # --- the lifecycle -----------------------------------------------------------------------
 
     async def _main(self) -> Result:
@@ -223,7 +234,10 @@ class Run:
                         "to call tools.",
                     ))
                 tools_started = time.monotonic()
-                results = await _tools.run_calls(turn.tool_uses(), self.request.tools, self._notify)
+                try:
+                    results = await _tools.run_calls(turn.tool_uses(), self.request.tools, self._notify, self.approvals)
+                except NoDecision as exc:  # approve=True and nobody answered: the run ends, cleanly
+                    return self._finish("cut_off", Failure("not_approved", str(exc)))
                 self.tool_time += time.monotonic() - tools_started
                 assistant = turn.assistant_message()
                 assert assistant is not None  # a turn that stopped for tool_use has blocks
@@ -345,6 +359,8 @@ class Run:
     def _notify(self, event: RunEvent) -> None:
         if type(event) is ToolStarted:
             self.tool_states[event.tool_id] = {"status": "running", "started": time.monotonic()}
+        elif type(event) is ToolAwaitingApproval:
+            self.tool_states[event.tool_id] = {"status": "asking"}
         elif type(event) is ToolFinished:
             self.tool_states[event.tool_id] = {
                 "status": "done" if event.ok else "failed", "duration": event.duration, "result": event.content,
@@ -360,6 +376,11 @@ class Run:
         # (`ended_at`: when a call known from the call log really ended, on this process's clock.)
         self._end_response()
         self.ended_at = time.monotonic() if ended_at is None else ended_at
+        data = None
+        if status == "done" and self.request.schema is not None:  # structured output: parsed, or a clear failure
+            data, problem = self.request.schema.read(self.text, self.snapshot.stop_reason)
+            if problem is not None:
+                status, failure = "failed", Failure("invalid_output", problem)
         self.failure = failure
         self.retry_in = 0.0
         usage = self.usage()
@@ -386,6 +407,7 @@ class Run:
             first_token_after=self.first_token_after(),
             retry_wait=sum(delay for _, delay in self.retry_waits),
             tool_time=self.tool_time,
+            data=data,
             replay=self.replay,
             original_cost=self.priced_cost() if self.replay else None,
         )
@@ -453,7 +475,9 @@ class Run:
     def priced_cost(self) -> float | None:
         """Each turn priced on its own (a long-prompt band applies per request), then added up."""
         model, local = self.request.model, self.local
-        costs = [_pricing.cost(model, self._turn_usage(s), local=local) for s in [*self.turns, self.snapshot]]
+        fast = self.request.settings.speed == "fast"
+        turns = [*self.turns, self.snapshot]
+        costs = [_pricing.cost(model, self._turn_usage(s), local=local, fast=fast) for s in turns]
         return None if None in costs else sum(costs)  # type: ignore[arg-type]
 
     def ttft(self) -> float | None:

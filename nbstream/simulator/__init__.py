@@ -92,6 +92,17 @@ Tool use (when the request has ``tools`` with an ``input_schema``)
 Thinking
     ``thinking=1`` puts a ``thinking`` block first (``thinking_delta`` tokens, counted as output, then one
     ``signature_delta``).
+Structured output
+    A request with ``output_config.format`` (``{"type": "json_schema", "schema": ...}``) is answered with
+    JSON fitting the schema, built from the prompt (its capitalised names for strings, its numbers for
+    numbers, in order; the seed for the rest). ``off_schema=1`` leaves out the first required field, for
+    a reply that does not fit. ``max_tokens`` cuts the JSON as it cuts any text.
+Request parameters (no directive needed: checked as the API checks them, a 400 otherwise)
+    Unknown top-level keys ("Extra inputs are not permitted"); ``temperature``/``top_p``/``top_k`` under
+    ``anthropic-version: 2026-10-21`` (taken under ``2023-06-01``); ``thinking`` (its type, a budget of at
+    least 1,024 and below ``max_tokens``, ``display``; ``disabled`` on Opus 5.5, Sonnet 5.5, Fable 5.1/5.2);
+    ``output_config`` (``effort``, ``format``); ``tool_choice`` (a named tool must exist; ``any``/``tool``
+    refused by Opus 5.5, Sonnet 5.5, Fable 5.1); ``speed``, ``service_tier``, ``metadata.user_id``.
 
 Example: ``"Tell me a story [[sim: tokens=40 fault=error_event error=overloaded_error after=10]]"``.
 ``count_tokens`` checks directives but applies none.

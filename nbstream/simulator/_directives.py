@@ -103,6 +103,7 @@ class Directive:
     tool_calls: int | None = None  # call this many tools (when the request has tools and ends with a prompt)
     tool_loop: bool = False  # call tools on every turn, even right after tool results
     thinking: bool = False  # start the reply with a thinking block
+    off_schema: bool = False  # with output_config.format: a reply that does not fit the schema
     batch_result: str = "succeeded"  # in a Message Batch: this request's result type
     # Keys as written, in order, for the request log (only what the prompt actually said).
     given: tuple[str, ...] = ()
@@ -180,6 +181,7 @@ _KEYS: dict[str, tuple[Callable[[str], Any], str]] = {
     "tool_calls": (_integer(1), "an integer >= 1"),
     "tool_loop": (_boolean, "1 or 0"),
     "thinking": (_boolean, "1 or 0"),
+    "off_schema": (_boolean, "1 or 0"),
     "batch_result": (_one_of(BATCH_RESULTS), f"one of {_choices(BATCH_RESULTS)}"),
 }
 

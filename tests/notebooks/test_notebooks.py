@@ -168,3 +168,24 @@ def test_classroom_notebook_executes_headless(offline_env, tmp_path, monkeypatch
     lesson = (tmp_path / "classroom.nbstream").read_text()
     assert SECRET not in lesson and str(tmp_path) not in lesson
     assert SECRET not in json.dumps(nb)
+
+
+def test_prototyping_notebook_executes_headless(offline_env, tmp_path):
+    """Issue 16 items 5-7 on the offline model: parameters, structured output, tools that ask first."""
+    nb = execute("prototyping.ipynb", tmp_path)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "temperature was removed from the Messages API in version 2026-10-21" in printed
+    assert "failed | The reply does not match the schema: name: missing (required). | {" in printed
+    assert "done 2 turns; the tool ran for ['TCP']" in printed
+    assert "cut_off | No one approved or denied the tool call lookup within 1 s; the run stopped." in printed
+    plain = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+    assert "'known_for': [" in plain and "City(city=" in plain  # .data: a dict, then a pydantic instance
+    htmls = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "<th>born</th>" in htmls  # the panel's data spread into columns
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    streams = [m["state"] for m in state.values() if m["state"].get("_view") == "stream"]
+    assert ["thinking adaptive", "effort low", "stop '##'", "metadata user_id"] in [s["settings"] for s in streams]
+    assert any(s["text_format"] == "json" and s["status"] == "done" for s in streams)
+    assert SECRET not in json.dumps(nb)
