@@ -25,6 +25,7 @@ if typing.TYPE_CHECKING:  # the public names, for type checkers and editors (at 
     from ._events import Usage
     from ._ledger import Spend, spend
     from ._log import history
+    from ._notebook_context import fill
     from ._offline import use_api, use_offline
     from ._panel import ParallelPanel
     from ._result import Result
@@ -38,6 +39,7 @@ _EXPORTS = {
     "chat": "._chat",
     "count": "._count",
     "defaults": "._config",
+    "fill": "._notebook_context",
     "history": "._log",
     "InputError": "._errors",
     "Interrupted": "._errors",
@@ -68,6 +70,7 @@ __all__ = [
     "chat",
     "count",
     "defaults",
+    "fill",
     "history",
     "InputError",
     "Interrupted",

@@ -25,10 +25,10 @@ from ._count import count_tokens
 from ._errors import InputError, Interrupted
 from ._format import summary
 from ._limiter import Limiter
+from ._notebook_context import fill
 from ._panel import ParallelPanel, build_rows
 from ._request import CALL_OPTIONS, make_request
 from ._run import Run
-from ._templating import fill
 from ._terminal import TerminalPrinter
 from ._validate import DEFAULT_CONCURRENCY
 from ._view import in_notebook

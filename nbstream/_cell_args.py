@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--background", action="store_true", help="return at once; the reply streams in the background")
     add("--idle-timeout", type=float, metavar="S",
         help="seconds without data before a stream counts as stalled (default {idle_timeout})")
-    add("--raw", action="store_true", help="send the prompt as written, without {{name}} substitution")
+    add("--raw", action="store_true", help="send the prompt as written, without {{name}}/{{In[n]}} substitution")
     add("--parallel", action="store_true", help="one call per prompt; prompts are separated by lines of ---")
     add("--models", metavar="A,B", help="run the prompt on each of these models side by side")
     add("-n", type=int, default=1, metavar="N", help="run each prompt N times")
@@ -149,8 +149,10 @@ Stream the model's reply to the cell's text into the cell.
 
     %llm [options] a one-line prompt
 
-{name} in the prompt is replaced by the notebook variable name ({{ and }} are literal braces; nothing
-else is evaluated). The result (text, status, usage, cost, ttft, duration, ...) goes to --out VAR and
+{name} in the prompt is replaced by the notebook variable name, rendered for a model (a DataFrame as a
+table of its first 20 rows with its shape, a long value cut with a note, bytes refused); {In[3]} is cell
+3's source, {Out[3]} its result, {_} the last result, {Err} the last error and {Err[3]} cell 3's (type,
+message, traceback). {{ and }} are literal braces; nothing is evaluated. The result (text, status, usage, cost, ttft, duration, ...) goes to --out VAR and
 always to _llm.
 
 --parallel, --models and -n combine into a panel of rows streaming at once (--models a,b -n 3 is six
