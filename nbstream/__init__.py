@@ -23,6 +23,7 @@ if typing.TYPE_CHECKING:  # the public names, for type checkers and editors (at 
     from ._count import TokenCount, count
     from ._errors import InputError, Interrupted, NbstreamError
     from ._events import Usage
+    from ._fix import fix
     from ._ledger import Spend, spend
     from ._log import history
     from ._notebook_context import fill
@@ -40,6 +41,7 @@ _EXPORTS = {
     "count": "._count",
     "defaults": "._config",
     "fill": "._notebook_context",
+    "fix": "._fix",
     "history": "._log",
     "InputError": "._errors",
     "Interrupted": "._errors",
@@ -71,6 +73,7 @@ __all__ = [
     "count",
     "defaults",
     "fill",
+    "fix",
     "history",
     "InputError",
     "Interrupted",

@@ -23,13 +23,16 @@ from ._cell_args import PARSER, lookup_tools, panel_rows, parse_options, split_p
 from ._chat import chat
 from ._count import count_tokens
 from ._errors import InputError, Interrupted
+from ._fix import SYSTEM as fix_system
+from ._fix import fix_prompt
 from ._format import summary
 from ._limiter import Limiter
-from ._notebook_context import fill
+from ._notebook_context import errors, fill
 from ._panel import ParallelPanel, build_rows
 from ._request import CALL_OPTIONS, make_request
 from ._run import Run
 from ._terminal import TerminalPrinter
+from ._to_cell import ToCell
 from ._validate import DEFAULT_CONCURRENCY
 from ._view import in_notebook
 from ._widget import StreamWidget
@@ -92,6 +95,8 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     body = body.rstrip("\n")  # IPython ends every cell with a newline; it is not part of the prompt
     prompt = body if args.raw else fill(body, namespace)
     system = args.system if args.raw or args.system is None else fill(args.system, namespace, what="system prompt")
+    if args.fix:
+        prompt, system = fix_prompt(errors.last(), prompt), system or fix_system
     options: dict[str, Any] = {name: getattr(args, name, None) for name in CALL_OPTIONS}
     options.update(system=system, tools=lookup_tools(args.tools, namespace))
     if args.parallel or args.models or args.n > 1 or args.batch:
@@ -113,10 +118,13 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
         run = Run(request)
         if conversation is not None:
             conversation.track(run, key=key)
+        to_cell = ToCell() if args.to_cell or args.fix else None
         run.observe(TerminalPrinter())
         await _await_and_store(run, namespace, args.out, lambda: run.result)
+        if to_cell is not None and run.result is not None:
+            to_cell.deliver(run.result)
     else:
-        widget = StreamWidget("", _request=request)
+        widget = StreamWidget("", _request=request, to_cell=args.to_cell or args.fix)
         if conversation is not None:
             conversation.track(widget.run, key=key)
         await _show(widget, namespace, args.out, background=background or args.background)
@@ -194,6 +202,9 @@ def _store(namespace: dict[str, Any], out: str | None, value: object) -> None:
 async def run_line(line: str) -> None:
     """``%llm [options] prompt``: the one-line form of the cell."""
     options, prompt = split_line_magic(line)
+    if prompt == "fix":  # %llm fix: the line form of %%llm --fix
+        await run_cell(f"{options} --fix", "")
+        return
     if not prompt:
         raise InputError("%llm needs a prompt after its options: %llm [options] your question (or use %%llm)")
     await run_cell(options, prompt)

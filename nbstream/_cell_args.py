@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="prompt caching: auto (the API places the breakpoint) or system (the system prompt)")
     add("--count", action="store_true", help="only count the prompt's input tokens and estimate the cost")
     add("--batch", action="store_true", help="send the prompts as a Message Batch (half price; no streaming)")
+    add("--to-cell", action="store_true", help="put the reply's code block(s) into a new cell below (not run)")
+    add("--fix", action="store_true",
+        help="explain the kernel's last error and put the fixed cell below (the cell's text adds instructions)")
     return parser
 
 
@@ -84,6 +87,12 @@ def parse_options(line: str) -> argparse.Namespace:
     if (args.chat or args.count) and (args.parallel or args.models or args.n > 1 or args.batch):
         raise InputError(
             "--chat and --count take one streamed prompt: they do not combine with --parallel, --models, -n or --batch"
+        )
+    one_cell = [name for name, on in (("--to-cell", args.to_cell), ("--fix", args.fix), ("--count", args.count)) if on]
+    if (args.to_cell or args.fix) and (args.parallel or args.models or args.n > 1 or args.batch or args.count):
+        raise InputError(
+            f"{' and '.join(one_cell)} take one streamed reply: they do not combine with "
+            "--parallel, --models, -n, --batch or --count"
         )
     if args.chat is not None and not args.chat.strip():
         raise InputError("--chat needs a name")
@@ -152,13 +161,15 @@ Stream the model's reply to the cell's text into the cell.
 {name} in the prompt is replaced by the notebook variable name, rendered for a model (a DataFrame as a
 table of its first 20 rows with its shape, a long value cut with a note, bytes refused); {In[3]} is cell
 3's source, {Out[3]} its result, {_} the last result, {Err} the last error and {Err[3]} cell 3's (type,
-message, traceback). {{ and }} are literal braces; nothing is evaluated. The result (text, status, usage, cost, ttft, duration, ...) goes to --out VAR and
-always to _llm.
+message, traceback). {{ and }} are literal braces; nothing is evaluated. The result (text, status,
+usage, cost, ttft, duration, ...) goes to --out VAR and always to _llm.
 
 --parallel, --models and -n combine into a panel of rows streaming at once (--models a,b -n 3 is six
 rows); --out then holds the list of results, in row order. --tools lets the model call notebook
 functions; --chat NAME continues a conversation; --count sends nothing but a token count; --batch sends
-the prompts as a Message Batch at half price (results arrive when it ends).
+the prompts as a Message Batch at half price (results arrive when it ends). --to-cell puts the reply's
+code into a new cell below, not run; --fix (or %llm fix) explains the last error with its cell and
+traceback and puts the fixed cell below.
 
 Defaults come from nbstream.defaults, or %config LLMMagics.model = "sonnet" (and max_tokens, system,
 idle_timeout, max_retries, log_path).

@@ -30,6 +30,8 @@ from ._request import CallOptions, Request, make_request
 from ._result import Result
 from ._run import Run
 from ._static_copy import static_copy_bundle
+from ._to_cell import ToCell
+from ._validate import check_flag
 from ._view import NbstreamWidget, in_notebook
 
 
@@ -53,10 +55,14 @@ class StreamWidget(NbstreamWidget):
     show_text = traitlets.Bool(True).tag(sync=True)
     can_retry = traitlets.Bool(False).tag(sync=True)
 
-    def __init__(self, prompt: str, *, _request: Request | None = None, **options: Unpack[CallOptions]) -> None:
-        """``options``: model, system, max_tokens, idle_timeout, max_retries, tools, max_turns, cache."""
+    def __init__(
+        self, prompt: str, *, to_cell: bool = False, _request: Request | None = None, **options: Unpack[CallOptions]
+    ) -> None:
+        """``options``: model, system, max_tokens, idle_timeout, max_retries, tools, max_turns, cache.
+        ``to_cell``: the reply's code blocks go into a new cell below (not run) when awaited in its cell."""
         # Validate first: bad input raises here, before a widget exists or anything is sent.
         request = _request or make_request(prompt, **options)
+        to_cell = check_flag(to_cell, "to_cell")
         super().__init__(model=request.model)
         self.run = Run(request)
         self.run.observe(self._on_run)
@@ -67,6 +73,7 @@ class StreamWidget(NbstreamWidget):
         self.handle_intent("cancel", lambda _msg: self.cancel())
         self.handle_intent("retry", lambda _msg: self.retry())
         self.handle_intent("resync", lambda _msg: self._resync())
+        self._to_cell = ToCell() if to_cell else None
 
     # --- the public surface ------------------------------------------------------------------
 
@@ -86,6 +93,8 @@ class StreamWidget(NbstreamWidget):
             raise
         if run is self.run:  # not replaced by a Retry meanwhile
             await self._finish(result)  # before the result is handed back: headless runs keep the copy
+            if self._to_cell is not None:
+                self._to_cell.deliver(result)
         return result
 
     def cancel(self) -> None:
