@@ -19,7 +19,7 @@ from IPython import get_ipython
 from IPython.display import display as ipython_display
 
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids
-from ._cell_args import PARSER, lookup_tools, panel_rows, parse_options, split_prompts
+from ._cell_args import PARSER, lookup_attachments, lookup_tools, panel_rows, parse_options, split_prompts
 from ._chat import chat
 from ._count import count_tokens
 from ._errors import InputError, Interrupted
@@ -98,15 +98,17 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     if args.fix:
         prompt, system = fix_prompt(errors.last(), prompt), system or fix_system
     options: dict[str, Any] = {name: getattr(args, name, None) for name in CALL_OPTIONS}
-    options.update(system=system, tools=lookup_tools(args.tools, namespace))
+    options.update(system=system, tools=lookup_tools(args.tools, namespace),
+                   images=lookup_attachments(args.images, namespace), files=lookup_attachments(args.files, namespace))
     if args.parallel or args.models or args.n > 1 or args.batch:
         await _run_panel(args, body, namespace, options, background=background)
         return
     conversation = chat(args.chat) if args.chat else None
     key = _cell_id()
     if conversation is not None:
+        this_turn = {name: options.pop(name) for name in ("images", "files")}  # sent once, in this turn
         conversation.configure(**options)  # they stay with the chat
-        request = conversation.prepare(prompt, key=key)
+        request = conversation.prepare(prompt, key=key, **this_turn)
     else:
         request = make_request(prompt, **options)
     if args.count:

@@ -13,6 +13,7 @@ import re
 import shlex
 from typing import Any, NoReturn
 
+from ._attachments import NamedValue
 from ._config import defaults
 from ._errors import InputError
 from ._validate import DEFAULT_CONCURRENCY, DEFAULT_MAX_TURNS
@@ -59,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="prompt caching: auto (the API places the breakpoint) or system (the system prompt)")
     add("--count", action="store_true", help="only count the prompt's input tokens and estimate the cost")
     add("--batch", action="store_true", help="send the prompts as a Message Batch (half price; no streaming)")
+    add("--image", action="append", dest="images", metavar="VAR_OR_PATH",
+        help="send an image (repeatable): a variable (bytes, a PIL image, a matplotlib figure), a path, or last-figure")
+    add("--file", action="append", dest="files", metavar="PATH",
+        help="send a PDF or a text file (repeatable; a path, or a variable holding one)")
     add("--to-cell", action="store_true", help="put the reply's code block(s) into a new cell below (not run)")
     add("--fix", action="store_true",
         help="explain the kernel's last error and put the fixed cell below (the cell's text adds instructions)")
@@ -113,6 +118,14 @@ def lookup_tools(names: str | None, namespace: dict[str, Any]) -> list[Any] | No
             raise InputError(f"--tools names {name!r}, which is not a function")
         found.append(namespace[name])
     return found
+
+
+def lookup_attachments(values: list[str] | None, namespace: dict[str, Any]) -> list[Any] | None:
+    """``--image``/``--file``: a notebook variable by that name (looked up, never evaluated), else the
+    text itself (a path, or last-figure)."""
+    if values is None:
+        return None
+    return [NamedValue(v, namespace[v]) if _IDENTIFIER.match(v) and v in namespace else v for v in values]
 
 
 def split_prompts(body: str) -> list[str]:

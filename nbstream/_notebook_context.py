@@ -1,5 +1,5 @@
 """The notebook as a prompt's context: cells' sources (``{In[n]}``), results (``{Out[n]}``, ``{_}``) and
-errors (``{Err}``, ``{Err[n]}``) of this kernel.
+errors (``{Err}``, ``{Err[n]}``) of this kernel, and the last figure a cell displayed.
 
 IPython keeps sources and results, but no errors by cell: :class:`ErrorBook` records them from its
 ``post_run_cell`` hook (registered by ``%load_ext nbstream``), with the type, the message, a plain
@@ -9,7 +9,9 @@ one-line errors (a bad option) are not recorded: ``--fix`` is for the notebook's
 
 from __future__ import annotations
 
+import base64
 import collections
+import io
 import os
 import re
 import sys
@@ -97,14 +99,53 @@ class ErrorBook:
 errors = ErrorBook()
 
 
+class FigureBook:
+    """The last PNG a cell displayed (an inline matplotlib figure, an image): ``--image last-figure``.
+
+    ipykernel's display publisher lets a hook see each display message; this one only looks and passes
+    the message on. Only the latest image is kept."""
+
+    def __init__(self) -> None:
+        self.png: bytes | None = None
+
+    def seen(self, msg: Any) -> Any:
+        try:
+            data = msg["content"]["data"].get("image/png")
+            if isinstance(data, str):
+                self.png = base64.b64decode(data)
+        except (KeyError, TypeError, AttributeError, ValueError):
+            pass
+        return msg
+
+    def last(self) -> bytes | None:
+        if self.png is not None:
+            return self.png
+        pyplot = sys.modules.get("matplotlib.pyplot")  # no kernel hook: the open figure, if any
+        if pyplot is not None and pyplot.get_fignums():
+            buffer = io.BytesIO()
+            pyplot.gcf().savefig(buffer, format="png", bbox_inches="tight")
+            return buffer.getvalue()
+        return None
+
+
+figures = FigureBook()
+
+
 def install(shell: Any) -> None:
     if errors.post_run_cell not in shell.events.callbacks["post_run_cell"]:
         shell.events.register("post_run_cell", errors.post_run_cell)
+    publisher: Any = getattr(shell, "display_pub", None)
+    if callable(getattr(publisher, "register_hook", None)):
+        publisher.unregister_hook(figures.seen)  # once, however often the extension is loaded
+        publisher.register_hook(figures.seen)
 
 
 def uninstall(shell: Any) -> None:
     if errors.post_run_cell in shell.events.callbacks["post_run_cell"]:
         shell.events.unregister("post_run_cell", errors.post_run_cell)
+    publisher: Any = getattr(shell, "display_pub", None)
+    if callable(getattr(publisher, "unregister_hook", None)):
+        publisher.unregister_hook(figures.seen)
 
 
 class NotebookContext:

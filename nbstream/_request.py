@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from ._attachments import Attachment, check_attachments
 from ._config import defaults
 from ._tools import check_tools
 from ._validate import (
@@ -38,8 +39,12 @@ class Request:
     tools: tuple[Any, ...] = ()  # nbstream Tools
     max_turns: int = 5  # model turns per call: a cap on runaway tool loops
     cache: str | None = None  # None, "auto" or "system"
+    attachments: tuple[Attachment, ...] = ()  # images and files, sent before the prompt's text
 
     def messages(self) -> list[dict[str, Any]]:
+        if self.attachments:
+            content: Any = [*(a.block() for a in self.attachments), {"type": "text", "text": self.prompt}]
+            return [*self.history, {"role": "user", "content": content}]
         return [*self.history, {"role": "user", "content": self.prompt}]
 
     def params(self, messages: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -74,6 +79,8 @@ class CallOptions(TypedDict, total=False):
     tools: list[Any] | None  # functions (or nbstream.tool objects) the model may call
     max_turns: int | None  # model turns per call: a cap on tool loops
     cache: bool | str | None  # True/"auto", "system", or False/None
+    images: Any  # one or a list: paths, bytes, PIL images, matplotlib figures, "last-figure"
+    files: Any  # one or a list: paths of PDFs or text files
 
 
 CALL_OPTIONS: tuple[str, ...] = tuple(CallOptions.__annotations__)
@@ -90,6 +97,8 @@ def make_request(
     tools: object = None,
     max_turns: object = None,
     cache: object = None,
+    images: object = None,
+    files: object = None,
     history: object = (),
 ) -> Request:
     """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError."""
@@ -108,4 +117,5 @@ def make_request(
         tools=check_tools(tools),
         max_turns=check_positive_int(DEFAULT_MAX_TURNS if max_turns is None else max_turns, "max_turns"),
         cache=check_cache(cache),
+        attachments=check_attachments(images, files),
     )
