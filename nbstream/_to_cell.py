@@ -18,7 +18,7 @@ _FENCE = re.compile(
 )
 _PYTHON = {"", "python", "py", "python3", "ipython", "ipython3", "pycon"}
 
-ADDED = "the reply's code is in a new cell below (not run)"
+ADDED = "the reply's code was sent as a new cell below (not run)"
 NO_CODE = "the reply has no code block: no cell was added"
 CELL_ENDED = "the cell had ended, so no cell was added: copy the code with its Copy button"
 

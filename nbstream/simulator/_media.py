@@ -117,4 +117,4 @@ def describe_media(body: Mapping[str, Any]) -> str:
     if not kinds:
         return ""
     listed = ", ".join(kinds[:-1]) + (" and " if len(kinds) > 1 else "") + kinds[-1]
-    return f"I received {listed}; as a simulated model I cannot look inside them."
+    return f"I received {listed}; as a simulated model I cannot look inside {'it' if len(kinds) == 1 else 'them'}."

@@ -32,7 +32,7 @@ def test_fix_sends_the_failing_cell_and_its_traceback_and_puts_the_fix_below(ker
     (cell,) = new_cells(run)
     assert cell["replace"] is False  # a new cell below, not a replacement of this one
     assert cell["text"] == "import numpy as np\nvalues = np.arange(5)\nvalues.mean()"
-    assert "nbstream: the reply's code is in a new cell below (not run)." in run.stream_text()
+    assert "nbstream: the reply's code was sent as a new cell below (not run)." in run.stream_text()
     assert kernel.ok("print(fixed.status)").stream_text().strip() == "done"
     assert "values" not in kernel.ok("print(sorted(k for k in dir() if not k.startswith('_')))").stream_text()
 

@@ -139,3 +139,34 @@ def test_batch_notebook_executes_headless(offline_env, tmp_path, monkeypatch):
     terms = ["socket", "port", "DNS", "TLS", "HTTP/2", "QUIC", "proxy", "CDN", "NAT", "subnet", "BGP", "ARP"]
     assert all(term in answer and answer.count(". ") == 0 for term, answer in zip(terms, answers, strict=True))
     assert "nbstream-batches" in "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+
+
+def test_prototyping_notebook_executes_headless(offline_env, tmp_path):
+    nb = execute("prototyping.ipynb", tmp_path)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    errors = [(o.ename, o.evalue) for c in code for o in c.outputs if o.output_type == "error"]
+    assert errors == [  # only the two cells tagged raises-exception, each one line
+        ("InputError", "the prompt uses {Out[99]}, but cell 99 has no result (Out has no 99)"),
+        ("NameError", "name 'np' is not defined"),
+    ]
+
+    def outputs_of(start: str) -> list:
+        return next(c for c in code if c.source.startswith(start)).outputs
+
+    printed = "".join(o.text for o in outputs_of("print(summary.prompt") if o.output_type == "stream")
+    assert printed.startswith("DataFrame with 32 rows × 3 columns\n\n|  | region | quarter | revenue |")
+    fix = outputs_of("%llm fix")
+    [fixed] = [reply_of(o.data["text/markdown"]) for o in fix if "text/markdown" in o.get("data", {})]
+    assert "```python\nimport numpy as np\ngrowth = sales.groupby" in fixed
+    assert "the reply's code was sent as a new cell below (not run)" in "".join(o.get("text", "") for o in fix)
+    to_cell = outputs_of("%%llm --to-cell")
+    assert "new cell below (not run)" in "".join(o.get("text", "") for o in to_cell)
+
+    figure = outputs_of("%%llm --image last-figure")
+    strip = next(o.data for o in figure if "nbstream-attachments" in o.get("data", {}).get("text/html", ""))
+    assert '<img src="data:image/png;base64,' in strip["text/html"]
+    [seen] = [reply_of(o.data["text/markdown"]) for o in figure if "text/markdown" in o.get("data", {})]
+    assert seen.startswith("I received an image (image/png)")
+    both = outputs_of("%%llm --image figure --file notes.txt")
+    assert any("notes.txt · text · 54 B" in o.get("data", {}).get("text/plain", "") for o in both)
+    assert SECRET not in json.dumps(nb)
