@@ -182,7 +182,8 @@ rows); --out then holds the list of results, in row order. --tools lets the mode
 functions; --chat NAME continues a conversation; --count sends nothing but a token count; --batch sends
 the prompts as a Message Batch at half price (results arrive when it ends). --to-cell puts the reply's
 code into a new cell below, not run; --fix (or %llm fix) explains the last error with its cell and
-traceback and puts the fixed cell below.
+traceback and puts the fixed cell below. --image and --file send images (PNG, JPEG, GIF, WebP) and
+files (PDF, text) with the prompt.
 
 Defaults come from nbstream.defaults, or %config LLMMagics.model = "sonnet" (and max_tokens, system,
 idle_timeout, max_retries, log_path).

@@ -23,7 +23,7 @@ from IPython.display import display as ipython_display
 from typing_extensions import Unpack
 
 from . import _projection
-from ._attachment_view import attachments_bundle
+from ._attachments import Attachment
 from ._channel import Channel, Message
 from ._events import FINAL_STATUSES, StatusChanged
 from ._frames import Changes, FrameContent, rounded
@@ -78,11 +78,8 @@ class StreamWidget(NbstreamWidget):
 
     # --- the public surface ------------------------------------------------------------------
 
-    def display(self) -> StreamWidget:
-        """Show the view (its images and files above it) and start it; ``await`` it for the result."""
-        if self.run.request.attachments:
-            ipython_display(attachments_bundle(self.run.request.attachments), raw=True)
-        return super().display()
+    def attachments(self) -> tuple[Attachment, ...]:
+        return self.run.request.attachments
 
     def _drive_task(self) -> asyncio.Task[Result]:
         if self._task is None:

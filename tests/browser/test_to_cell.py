@@ -50,3 +50,27 @@ def test_llm_fix_proposes_the_fixed_cell_below(lab, simulator):
     static = lab.output(2).locator('.nbstream-static[data-status="done"]')
     static.wait_for(timeout=10_000)
     assert "NameError" in static.inner_text()  # the explanation stays in the fix cell's output
+
+
+def test_images_and_files_show_above_the_answer_as_thumbnails_and_escaped_names(lab, simulator):
+    simulator.reset()
+    hostile = "<img src=x onerror=window.__pwned=1>.txt"
+    lab.open_notebook([
+        "%load_ext nbstream",
+        "import io, os, tempfile\nfrom PIL import Image\nos.chdir(tempfile.mkdtemp())\n"
+        f"open({hostile!r}, 'w').write('notes')\n"
+        "buffer = io.BytesIO(); Image.new('RGB', (60, 40), (200, 40, 40)).save(buffer, 'PNG'); red = buffer.getvalue()",
+        f"%%llm --image red --file {hostile!r}\nWhat is this?",
+    ])
+    lab.run_cell(0)
+    lab.run_cell(1)
+    assert lab.run_cell(2)
+
+    strip = lab.output(2).locator(".nbstream-attachments")
+    thumbnail = strip.locator("img")
+    assert thumbnail.count() == 1
+    assert lab.page.evaluate("img => img.complete && img.naturalWidth > 0", thumbnail.element_handle())  # decoded
+    assert f"{hostile} · text · 5 B" in strip.inner_text()  # the name as text
+    lab.output(2).locator('.nbstream-static[data-status="done"]').wait_for(timeout=10_000)
+    assert "I received an image (image/png) and a document (text/plain)" in lab.output_text(2)
+    assert not lab.was_set("__pwned")

@@ -50,20 +50,10 @@ def test_variables_paths_and_the_last_figure_are_sent_and_shown(kernel, simulato
     assert strip["text/plain"].startswith("attached: picture · PNG")
 
 
-@pytest.mark.parametrize(
-    ("cell", "message"),
-    [
-        ("%%llm --image nowhere.png\nhi", "--image 'nowhere.png': no such file (and no variable of that name)"),
-        ("%%llm --image count\nhi", "--image count: a int is not an image"),
-        ("%%llm --image last-figure\nhi", "--image last-figure: no cell has displayed a figure since %load_ext"),
-        ("%%llm --file blob\nhi", "--file blob: neither a PDF nor UTF-8 text"),
-        ("%%llm --image\nhi", "argument --image: expected one argument"),
-        ("%%llm --imag x.png\nhi", "did you mean --image?"),
-    ],
-)
-def test_bad_images_and_files_are_one_line_and_send_nothing(kernel, simulator, cell, message):
-    kernel.ok("count = 3\nblob = b'\\xff\\xfe\\x00\\x81'")
-    run = kernel.run(cell)
-    shown = [line for e in run.errors() for line in e["traceback"]] or run.stream_text("stderr").strip().splitlines()
-    assert len(shown) == 1 and message in shown[0], shown
-    assert simulator.requests == []
+def test_a_panel_sends_the_images_on_every_row_and_shows_them_once(kernel, simulator):
+    kernel.ok(SETUP)
+    simulator.reset()
+    run = kernel.ok("%%llm --parallel --image picture\nOne word for it.\n---\nTwo words for it.")
+    assert [r["images"] for r in simulator.requests] == [1, 1]
+    (strip,) = attachment_outputs(run)
+    assert strip["text/html"].count("<img ") == 1 and "picture · PNG" in strip["text/plain"]

@@ -82,21 +82,3 @@ def test_from_code_an_awaited_widget_adds_the_cell_and_one_left_running_does_not
     later = kernel.ok("r = await w2\nprint(r.status)")
     assert later.stream_text().strip() == "done"
     assert new_cells(started) == [] and new_cells(later) == []
-
-
-@pytest.mark.parametrize(
-    ("cell", "message"),
-    [
-        ("%%llm --to-cell --parallel\na\n---\nb", "--to-cell take one streamed reply"),
-        ("%%llm --fix --models haiku,sonnet\nhi", "--fix take one streamed reply"),
-        ("%%llm --fix --count\nhi", "--fix and --count take one streamed reply"),
-        ("%%llm --to-cell -n 2\nhi", "do not combine with --parallel, --models, -n, --batch or --count"),
-        ("%%llm --to-cel\nhi", "did you mean --to-cell?"),
-        ("from nbstream import StreamWidget\nStreamWidget('hi', to_cell='yes')", "to_cell must be True or False, got 'yes'"),
-    ],
-)
-def test_bad_to_cell_and_fix_input_is_one_line_and_sends_nothing(kernel, simulator, cell, message):
-    run = kernel.run(cell)
-    (error,) = run.errors()
-    assert len(error["traceback"]) == 1 and message in error["traceback"][0]
-    assert simulator.requests == []

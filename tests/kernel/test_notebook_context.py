@@ -13,13 +13,6 @@ def sent_prompt(simulator) -> str:
     return request["body"]["messages"][-1]["content"]
 
 
-def one_line_error(run) -> str:
-    assert run.reply["status"] == "error"
-    shown = [line for e in run.errors() for line in e["traceback"]]
-    assert len(shown) == 1, shown
-    return shown[0]
-
-
 def test_cells_results_and_errors_fill_the_prompt(kernel, simulator):
     kernel.ok("total = 6 * 7\ntotal")  # cell 2: Out[2] is 42
     kernel.ok("import pandas as pd\nframe = pd.DataFrame({'city': ['Oslo', 'Lima'] * 30, 'n': range(60)})")
@@ -42,23 +35,3 @@ def test_cells_results_and_errors_fill_the_prompt(kernel, simulator):
     assert "interactiveshell.py" not in cell4  # IPython's own frames are left out
     assert "DataFrame with 60 rows × 2 columns" in prompt and "| 19 | Lima | 19 |" in prompt
     assert "| 20 |" not in prompt and "(the first 20 of 60 rows are shown)" in prompt
-
-
-@pytest.mark.parametrize(
-    ("cell", "message"),
-    [
-        ("%%llm\nExplain {Out[99]}", "the prompt uses {Out[99]}, but cell 99 has no result"),
-        ("%%llm\nExplain {In[99]}", "the prompt uses {In[99]}, but there is no cell 99 before this one"),
-        ("%%llm\nExplain {Err}", "the prompt uses {Err}, but no cell has raised an error yet"),
-        ("%%llm\nExplain {Err[1]}", "the prompt uses {Err[1]}, but cell 1 raised no error"),
-        ("%%llm\nExplain {In}", "{In} without a cell number"),
-        ("%%llm\nExplain {missing_name}", "no variable named 'missing_name' is defined"),
-        ("%%llm\nDescribe {blob}", "{blob} is binary data (4 bytes)"),
-        ("%%llm\nRun {__import__('os').getcwd()}", "not a variable name"),
-    ],
-)
-def test_a_missing_or_bad_reference_is_one_line_and_sends_nothing(kernel, simulator, cell, message):
-    kernel.ok("blob = b'\\x89PNG'")
-    run = kernel.run(cell)
-    assert message in one_line_error(run)
-    assert simulator.requests == []
