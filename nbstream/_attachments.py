@@ -4,8 +4,9 @@ Each becomes one content block before the prompt's text, as the Messages API tak
 ``{"type": "image", "source": {"type": "base64", "media_type": ..., "data": ...}}``, a PDF as a
 ``document`` with a base64 source, a text file as a ``document`` with a ``text`` source. The media type
 comes from the content's first bytes, never from a file name. Limits are checked before anything is
-sent: the API's 5 MB per image (of base64), 100 images, 32 MB per request. Pillow and matplotlib are
-never imported: a PIL image or a matplotlib figure is recognised by what it can do.
+sent: the API's 5 MB per image (of base64) and 8,000 pixels a side, 100 images, 32 MB per request.
+Pillow and matplotlib are never imported: a PIL image or a matplotlib figure is recognised by what it
+can do.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ._notebook_context import figures
 IMAGE_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP"}
 MAX_IMAGE_BASE64 = 5 * 1024 * 1024  # the API's limit per image
 MAX_IMAGES = 100
+MAX_IMAGE_PIXELS = 8000  # per side
 MAX_REQUEST_BYTES = 32 * 1024 * 1024  # the Messages API's request size limit
 LAST_FIGURE = "last-figure"  # --image last-figure: the last figure a cell displayed
 
@@ -67,6 +69,34 @@ def sniff_image(data: bytes) -> str | None:
         return "image/gif"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
+    return None
+
+
+def dimensions(data: bytes, media_type: str) -> tuple[int, int] | None:
+    """An image's width and height in pixels from its header, or None when the header is not readable."""
+    try:
+        if media_type == "image/png" and data[12:16] == b"IHDR":
+            return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        if media_type == "image/gif":
+            return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+        if media_type == "image/webp":
+            chunk = data[12:16]
+            if chunk == b"VP8X":
+                return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+            if chunk == b"VP8L":
+                bits = int.from_bytes(data[21:25], "little")
+                return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+            if chunk == b"VP8 ":
+                return int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(data[28:30], "little") & 0x3FFF
+        if media_type == "image/jpeg":
+            i = 2
+            while i + 9 < len(data) and data[i] == 0xFF:
+                marker = data[i + 1]
+                if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start-of-frame segment
+                    return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(data[i + 5 : i + 7], "big")
+                i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+    except (IndexError, ValueError):
+        pass
     return None
 
 
@@ -127,6 +157,12 @@ def image(value: object, name: str, last_figure: bytes | None = None) -> Attachm
         raise InputError(
             f"--image {name}: {len(data):,} bytes is too large; the API takes an image of at most 5 MB of "
             f"base64 ({MAX_IMAGE_BASE64 * 3 // 4:,} bytes): make it smaller"
+        )
+    size = dimensions(data, media_type)
+    if size is not None and max(size) > MAX_IMAGE_PIXELS:
+        raise InputError(
+            f"--image {name}: {size[0]:,}×{size[1]:,} pixels is too large; the API takes at most "
+            f"{MAX_IMAGE_PIXELS:,} pixels a side: make it smaller"
         )
     return Attachment("image", media_type, name, data)
 

@@ -25,6 +25,8 @@ BAD = [
     ("images", b"GIF88a not quite", "--image bytes: not a PNG, JPEG, GIF or WebP image (the API takes only these)"),
     ("images", [b"\x89PNG\r\n\x1a\n" + bytes(4_000_000)], "--image bytes: 4,000,008 bytes is too large; the API "
      "takes an image of at most 5 MB of base64 (3,932,160 bytes): make it smaller"),
+    ("images", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (9000).to_bytes(4, "big") + (10).to_bytes(4, "big"),
+     "--image bytes: 9,000×10 pixels is too large; the API takes at most 8,000 pixels a side: make it smaller"),
     ("images", 42, "--image int: a int is not an image: give a path, bytes, a PIL image, a matplotlib figure"),
     ("images", [b"\x89PNG\r\n\x1a\n"] * 101, "at most 100 images per request, got 101"),
     ("images", "last-figure", "--image last-figure: no cell has displayed a figure since %load_ext nbstream"),
