@@ -82,3 +82,13 @@ def test_from_code_an_awaited_widget_adds_the_cell_and_one_left_running_does_not
     later = kernel.ok("r = await w2\nprint(r.status)")
     assert later.stream_text().strip() == "done"
     assert new_cells(started) == [] and new_cells(later) == []
+
+
+def test_from_code_nbstream_fix_proposes_the_cell_below(kernel, simulator):
+    kernel.run("import json\nparsed = json.loads(text)")
+    run = kernel.ok("import nbstream\nresult = await nbstream.fix('Use the variable raw instead.')\nprint(result.status)")
+    assert "done" in run.stream_text()
+    (cell,) = new_cells(run)
+    assert cell["text"] == "text = None  # give text its value before it is used\nimport json\nparsed = json.loads(text)"
+    prompt = simulator.requests[-1]["body"]["messages"][-1]["content"]
+    assert "NameError: name 'text' is not defined" in prompt and "Use the variable raw instead." in prompt
