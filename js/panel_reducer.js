@@ -70,6 +70,7 @@ export { RESYNC_RETRY_MS } from "./sequence.js";
  * @property {number} [concurrency]
  * @property {number} [in_flight]
  * @property {number} [paused_for]
+ * @property {string | null} [budget]  "$0.04 of $0.10 budget" when a budget is set
  * @property {import("./panel_batch.js").BatchInfo | null} [batch]  null unless the panel runs as a Message Batch
  */
 

@@ -154,7 +154,12 @@ export function createHeader(doc, options = {}) {
       }
       shownElapsed = running ? elapsed : 0;
       setText(elapsedEl, formatSeconds(elapsed));
-      setText(costEl, formatCost(stats.cost, !!stats.cost_exact, !!stats.cost_local));
+      // With a budget set: the spend against it ("$0.04 of $0.10 budget", written by the kernel).
+      const budget = typeof stats.budget === "string" && stats.budget ? ` · ${stats.budget}` : "";
+      // A replayed or recorded reply: no request was sent; what it cost when it was made, beside its $0.
+      const replay = typeof stats.replay === "string" && stats.replay
+        ? ` · ${stats.replay.toUpperCase()} · was ${formatCost(stats.original_cost, true, false)}` : "";
+      setText(costEl, formatCost(stats.cost, !!stats.cost_exact, !!stats.cost_local) + replay + budget);
       const costTitle = stats.cost_local ? "a model on this machine: no API cost" : stats.cost_exact ? "cost" : "estimated cost";
       if (costTitle !== lastCostTitle) {
         lastCostTitle = costTitle;

@@ -28,6 +28,9 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {boolean} [cost_local]  a model with no price on a server on this machine: shown as "local"
  * @property {number | null} [cache_saved]  US dollars caching saved (negative: the cache writes cost extra)
  * @property {number} [turns]               model turns (more than 1 when the call used tools)
+ * @property {string | null} [budget]      "$0.04 of $0.10 budget" when a budget is set
+ * @property {string | null} [replay]      "replayed" (from the call log) or "recorded" (from a lesson)
+ * @property {number | null} [original_cost]  a replayed or recorded reply's cost when it was made
  */
 
 /**

@@ -25,6 +25,7 @@ if typing.TYPE_CHECKING:  # the public names, for type checkers and editors (at 
     from ._events import Usage
     from ._fix import fix
     from ._ledger import Spend, spend
+    from ._lesson import Lesson, save_lesson, use_lesson
     from ._log import history
     from ._notebook_context import fill
     from ._offline import use_api, use_offline
@@ -46,10 +47,12 @@ _EXPORTS = {
     "InputError": "._errors",
     "Interrupted": "._errors",
     "last": "._cell",
+    "Lesson": "._lesson",
     "NbstreamError": "._errors",
     "parallel": "._api",
     "ParallelPanel": "._panel",
     "Result": "._result",
+    "save_lesson": "._lesson",
     "set_price": "._pricing",
     "Spend": "._ledger",
     "spend": "._ledger",
@@ -60,6 +63,7 @@ _EXPORTS = {
     "tool": "._tools",
     "Usage": "._events",
     "use_api": "._offline",
+    "use_lesson": "._lesson",
     "use_offline": "._offline",
 }
 
@@ -78,11 +82,13 @@ __all__ = [
     "InputError",
     "Interrupted",
     "last",
+    "Lesson",
     "load_ipython_extension",
     "NbstreamError",
     "parallel",
     "ParallelPanel",
     "Result",
+    "save_lesson",
     "set_price",
     "Spend",
     "spend",
@@ -94,6 +100,7 @@ __all__ = [
     "unload_ipython_extension",
     "Usage",
     "use_api",
+    "use_lesson",
     "use_offline",
 ]
 
@@ -122,3 +129,8 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """nbstream's Jupyter Server extension: kernel websockets without Nagle's delay (``_jupyter_server``)."""
+    return [{"module": "nbstream._jupyter_server"}]

@@ -19,6 +19,7 @@ from IPython import get_ipython
 from IPython.display import display as ipython_display
 
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids
+from ._budget import Budget, budget_of
 from ._cell_args import PARSER, lookup_attachments, lookup_tools, panel_rows, parse_options, split_prompts
 from ._chat import chat
 from ._count import count_tokens
@@ -100,8 +101,9 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     options: dict[str, Any] = {name: getattr(args, name, None) for name in CALL_OPTIONS}
     options.update(system=system, tools=lookup_tools(args.tools, namespace),
                    images=lookup_attachments(args.images, namespace), files=lookup_attachments(args.files, namespace))
+    budgets = budget_of(args.budget, "the cell's --budget")
     if args.parallel or args.models or args.n > 1 or args.batch:
-        await _run_panel(args, body, namespace, options, background=background)
+        await _run_panel(args, body, namespace, options, budgets, background=background)
         return
     conversation = chat(args.chat) if args.chat else None
     key = _cell_id()
@@ -117,7 +119,7 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
         _store(namespace, args.out, counted)
         return
     if not in_notebook():  # terminal IPython: plain text to stdout
-        run = Run(request)
+        run = Run(request, budgets=budgets)
         if conversation is not None:
             conversation.track(run, key=key)
         to_cell = ToCell() if args.to_cell or args.fix else None
@@ -126,7 +128,9 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
         if to_cell is not None and run.result is not None:
             to_cell.deliver(run.result)
     else:
-        widget = StreamWidget("", _request=request, to_cell=args.to_cell or args.fix)
+        widget = StreamWidget(
+            "", _request=request, budget=budgets[0] if budgets else None, to_cell=args.to_cell or args.fix
+        )
         if conversation is not None:
             conversation.track(widget.run, key=key)
         await _show(widget, namespace, args.out, background=background or args.background)
@@ -143,7 +147,8 @@ async def _show(view: Any, namespace: dict[str, Any], out: str | None, *, backgr
 
 
 async def _run_panel(
-    args: Any, body: str, namespace: dict[str, Any], options: dict[str, Any], *, background: bool
+    args: Any, body: str, namespace: dict[str, Any], options: dict[str, Any], budgets: list[Budget], *,
+    background: bool,
 ) -> None:
     prompts = split_prompts(body) if args.parallel else [body]
     if not args.raw:
@@ -167,13 +172,15 @@ async def _run_panel(
             results = [call.result for call in calls]
         else:
             limiter = Limiter(concurrency)
-            results = list(await asyncio.gather(*(Run(r, limiter=limiter) for r in requests)))
+            results = list(await asyncio.gather(*(Run(r, limiter=limiter, budgets=budgets) for r in requests)))
         for label, result in zip(labels, results, strict=True):
             assert result is not None  # every call of a finished job or gather has its result
             print(f"== {label}\n{result.text}\n[{summary(result)}{' · ' + result.error if result.error else ''}]\n")
         _store(namespace, args.out, results)
         return
-    panel = ParallelPanel(rows, concurrency=concurrency, batch=args.batch, **shared)
+    panel = ParallelPanel(
+        rows, concurrency=concurrency, batch=args.batch, budget=budgets[0] if budgets else None, **shared
+    )
     await _show(panel, namespace, args.out, background=background or args.background)
 
 

@@ -16,7 +16,8 @@ from typing import Any, NoReturn
 from ._attachments import NamedValue
 from ._config import defaults
 from ._errors import InputError
-from ._validate import DEFAULT_CONCURRENCY, DEFAULT_MAX_TURNS
+from ._format import dollars
+from ._validate import DEFAULT_CONCURRENCY, DEFAULT_MAX_TURNS, check_budget
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -67,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--to-cell", action="store_true", help="put the reply's code block(s) into a new cell below (not run)")
     add("--fix", action="store_true",
         help="explain the kernel's last error and put the fixed cell below (the cell's text adds instructions)")
+    add("--replay", nargs="?", const=True, choices=["instant", "off"],
+        help="answer a request the call log holds, finished, from it: no request, $0 (now {replay})")
+    add("--budget", type=float, metavar="USD",
+        help="the most this cell's calls may cost, in US dollars (besides the session's, now {budget})")
     return parser
 
 
@@ -99,6 +104,9 @@ def parse_options(line: str) -> argparse.Namespace:
             f"{' and '.join(one_cell)} take one streamed reply: they do not combine with "
             "--parallel, --models, -n, --batch or --count"
         )
+    args.budget = check_budget(args.budget, "--budget")
+    if args.budget is not None and args.batch:
+        raise InputError("--budget does not combine with --batch: a Message Batch cannot be stopped part-way")
     if args.chat is not None and not args.chat.strip():
         raise InputError("--chat needs a name")
     return args
@@ -185,8 +193,13 @@ code into a new cell below, not run; --fix (or %llm fix) explains the last error
 traceback and puts the fixed cell below. --image and --file send images (PNG, JPEG, GIF, WebP) and
 files (PDF, text) with the prompt.
 
+--replay answers from the call log when it holds this very request, finished: no request is sent, $0,
+at the recorded pace (--replay instant: at once). --budget caps what the cell may cost: a call whose
+input does not fit in what is left is not sent, a stream stops (its partial text kept) when the cap is
+reached, and a panel starts no new row after it.
+
 Defaults come from nbstream.defaults, or %config LLMMagics.model = "sonnet" (and max_tokens, system,
-idle_timeout, max_retries, log_path).
+idle_timeout, max_retries, log_path, budget, replay).
 
 Options:
 """
@@ -197,6 +210,8 @@ def help_text() -> str:
     values = {
         "model": defaults.model, "max_tokens": defaults.max_tokens, "idle_timeout": f"{defaults.idle_timeout:g} s",
         "system": "none" if defaults.system is None else repr(defaults.system[:40]),
+        "budget": "none" if defaults.budget is None else dollars(defaults.budget),
+        "replay": "on" if defaults.replay is True else defaults.replay or "off",
     }
     lines = [_ABOUT]
     for action in PARSER._actions:

@@ -35,6 +35,7 @@ from ._local import is_loopback
 from ._sse import SSEParser, decode
 
 SIMULATOR_HEADER = "x-nbstream-simulator"
+REPLAY_HEADER = "x-nbstream-replay"  # nbstream's loopback server played a recorded reply: "replayed" or "recorded"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class OpenStream:
     request_id: str | None
     simulated: bool
     local: bool = False  # answered by a server on this machine (loopback), not the simulator
+    replay: str | None = None  # a recorded reply played back by nbstream's loopback server
 
 
 _ENV_NAMES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_PROFILE")
@@ -115,7 +117,8 @@ def check_credentials(endpoint: Endpoint | None) -> None:
 
 @asynccontextmanager
 async def open_stream(
-    params: dict[str, Any], *, endpoint: Endpoint | None, idle_timeout: float
+    params: dict[str, Any], *, endpoint: Endpoint | None, idle_timeout: float,
+    extra_headers: dict[str, str] | None = None,
 ) -> AsyncIterator[OpenStream]:
     """POST /v1/messages with ``stream: true``; yield once the response has started.
 
@@ -126,7 +129,9 @@ async def open_stream(
     client = sdk_client(endpoint)
     timeout = httpx2.Timeout(connect=10.0, read=idle_timeout, write=30.0, pool=30.0)
     model = str(params.get("model", ""))
-    opening = client.messages.with_streaming_response.create(**params, stream=True, timeout=timeout)
+    opening = client.messages.with_streaming_response.create(
+        **params, stream=True, timeout=timeout, extra_headers=extra_headers
+    )
     try:
         response = await opening.__aenter__()
     except Exception as exc:  # noqa: BLE001 - every failure becomes a Failure; cancellation passes
@@ -138,6 +143,7 @@ async def open_stream(
             request_id=http.headers.get("request-id"),
             simulated=http.headers.get(SIMULATOR_HEADER) == "1",
             local=http.headers.get(SIMULATOR_HEADER) != "1" and is_loopback(str(http.url)),
+            replay=http.headers.get(REPLAY_HEADER),
         )
     finally:
         await opening.__aexit__(None, None, None)
@@ -145,16 +151,15 @@ async def open_stream(
 
 async def _events(http: Any, *, model: str, idle_timeout: float) -> AsyncIterator[StreamEvent]:
     parser = SSEParser()
-    lines = http.aiter_lines()
+    chunks = http.aiter_bytes()  # as they arrive: whole SSE frames are split off in C (SSEParser.feed_bytes)
     while True:
         try:
-            line = await lines.__anext__()
+            chunk = await chunks.__anext__()
         except StopAsyncIteration:
             return
         except Exception as exc:  # noqa: BLE001 - a dropped or stalled connection, mid-stream
             raise SourceError(classify(exc, model=model, idle_timeout=idle_timeout, mid_stream=True)) from None
-        frame = parser.feed(line)
-        if frame is not None:
+        for frame in parser.feed_bytes(chunk):
             event = decode(*frame)
             if event is not None:
                 yield event

@@ -201,6 +201,8 @@ FailureKind = Literal[
     "connection_lost", "stalled", "truncated", "malformed",
     # the run's own limits
     "turn_limit",  # a tool loop reached max_turns
+    "budget",  # refused before sending, or stopped mid-stream, at a budget's cap
+    "not_in_lesson",  # a recorded lesson is in use and holds no reply to this request
     # Message Batches: one request's outcome, or the whole job's
     "batch_errored", "expired", "canceled", "batch", "logged",
 ]

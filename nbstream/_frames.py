@@ -37,7 +37,7 @@ def rounded(stats: dict[str, Any]) -> dict[str, Any]:
     for key, digits in (("elapsed", 2), ("ttft", 3), ("ttft_total", 3), ("rate", 1), ("tool_time", 2)):
         if isinstance(out.get(key), float):
             out[key] = round(out[key], digits)
-    for key in ("cost", "cache_saved"):
+    for key in ("cost", "cache_saved", "original_cost"):
         if isinstance(out.get(key), float):
             out[key] = float(f"{out[key]:.3g}")
     return out

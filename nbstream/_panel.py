@@ -23,6 +23,7 @@ from typing_extensions import Unpack
 
 from . import _projection
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids, logged_job, restore
+from ._budget import Budget, budget_of, budget_text, tightest
 from ._channel import Channel, Message
 from ._errors import InputError
 from ._events import MessageStarted, SourceError
@@ -84,15 +85,20 @@ class ParallelPanel(NbstreamWidget):
         concurrency: int = DEFAULT_CONCURRENCY,
         batch: bool = False,
         poll_interval: float = 2.0,
+        budget: float | Budget | None = None,
         _job: str | None = None,
         _restore: list[dict[str, Any]] | None = None,
         **options: Unpack[CallOptions],
     ) -> None:
-        """``options`` apply to every row (a row's dict may set its own model, system, max_tokens)."""
+        """``options`` apply to every row (a row's dict may set its own model, system, max_tokens);
+        ``budget``: US dollars all rows together may cost (once reached, no new row starts)."""
         requests, labels = build_rows(prompts, **options)
         concurrency = check_positive_int(concurrency, "concurrency")
         if not isinstance(batch, bool):
             raise InputError(f"batch must be True or False, got {batch!r}")
+        budgets = budget_of(budget, "the panel's budget")
+        if batch and budgets:
+            raise InputError("budget does not combine with batch=True: a Message Batch cannot be stopped part-way")
         if batch:
             check_batch_requests(requests)
             poll_interval = check_seconds(poll_interval, "poll_interval")
@@ -103,6 +109,7 @@ class ParallelPanel(NbstreamWidget):
             ]
         )
         self.labels = labels
+        self.budgets = budgets
         self.limiter = Limiter(concurrency)
         self._requests = requests
         self._origin = time.monotonic()
@@ -127,8 +134,12 @@ class ParallelPanel(NbstreamWidget):
         self.handle_intent("cancel_all", lambda _msg: self.cancel())
         self.handle_intent("retry", lambda msg: self.retry(int(msg["row"])))
         self.handle_intent("resync", lambda _msg: self._resync())
+        self._resumed = bool(self.job is not None and _restore)
         if self.job is not None and _restore:
             restore(self.job, _restore)  # last: restored rows report to the panel as they end
+            # The waterfall's zero and the wall time count from the batch's submission, not the resume.
+            submitted = [run.started_at for run in self._runs if run.started_at is not None]
+            self._origin = min(submitted, default=self._origin)
 
     # --- the public surface ------------------------------------------------------------------
 
@@ -137,7 +148,7 @@ class ParallelPanel(NbstreamWidget):
 
     def _drive_task(self) -> asyncio.Task[list[Result]]:
         if self._task is None:
-            if not self._channel.started and self._ended_at is None:
+            if not self._channel.started and self._ended_at is None and not self._resumed:
                 self._origin = time.monotonic()  # the waterfall's zero: when the panel first starts
             self._task = asyncio.get_running_loop().create_task(self._drive(), name="nbstream panel")
             self.watch_intents(self._task)
@@ -225,7 +236,7 @@ class ParallelPanel(NbstreamWidget):
         if self._custom_ids:
             run: Run = BatchCall(self._requests[i], self._custom_ids[i])
         else:
-            run = Run(self._requests[i], limiter=self.limiter)
+            run = Run(self._requests[i], limiter=self.limiter, budgets=self.budgets)
         run.observe(lambda r, event: self._on_run(i, r, event))
         return run
 
@@ -367,10 +378,12 @@ class ParallelPanel(NbstreamWidget):
         return (self._ended_at or time.monotonic()) - self._origin
 
     def _summary(self) -> dict[str, Any]:
-        return summarize(
+        summary = summarize(
             self._runs, origin=self._origin, ended_at=self._ended_at, limiter=self.limiter,
             batch=self.job.state().as_dict() if self.job is not None else None,
         )
+        summary["budget"] = budget_text(tightest(self._runs[0].budgets)) or None
+        return summary
 
     async def _finish(self) -> None:
         self._ended_at = max(run.ended_at or self._origin for run in self._runs)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from . import _format, _pricing
+from . import _budget, _format, _pricing
 
 if TYPE_CHECKING:  # annotations only: the run module does not import this one
     from ._accumulate import Block
@@ -81,6 +81,10 @@ def stats(run: Run) -> dict[str, Any]:
         "cache_saved": (uncached - cost) if cached and not local_cost and cost is not None and uncached is not None
         else None,
         "turns": len(run.turns) + (1 if run.snapshot.started else 0),
+        # A replayed or recorded reply costs nothing; its cost when it was made is shown beside it.
+        "replay": run.replay,
+        "original_cost": run.priced_cost() if run.replay else None,
+        "budget": _budget.budget_text(_budget.tightest(run.budgets)) if run.budgets else None,  # spend against it
     }
 
 

@@ -20,6 +20,7 @@ from ._validate import (
     check_non_negative_int,
     check_positive_int,
     check_prompt,
+    check_replay,
     check_seconds,
     check_system,
 )
@@ -40,6 +41,7 @@ class Request:
     max_turns: int = 5  # model turns per call: a cap on runaway tool loops
     cache: str | None = None  # None, "auto" or "system"
     attachments: tuple[Attachment, ...] = ()  # images and files, sent before the prompt's text
+    replay: bool | str = False  # True/"instant": answered from the call log when an identical call finished
 
     def messages(self) -> list[dict[str, Any]]:
         if self.attachments:
@@ -81,6 +83,7 @@ class CallOptions(TypedDict, total=False):
     cache: bool | str | None  # True/"auto", "system", or False/None
     images: Any  # one or a list: paths, bytes, PIL images, matplotlib figures, "last-figure"
     files: Any  # one or a list: paths of PDFs or text files
+    replay: bool | str | None  # True: from the call log at the recorded pace when it holds this request; "instant"
 
 
 CALL_OPTIONS: tuple[str, ...] = tuple(CallOptions.__annotations__)
@@ -99,6 +102,7 @@ def make_request(
     cache: object = None,
     images: object = None,
     files: object = None,
+    replay: object = None,
     history: object = (),
 ) -> Request:
     """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError."""
@@ -118,4 +122,5 @@ def make_request(
         max_turns=check_positive_int(DEFAULT_MAX_TURNS if max_turns is None else max_turns, "max_turns"),
         cache=check_cache(cache),
         attachments=check_attachments(images, files),
+        replay=check_replay(defaults.replay if replay is None else replay),
     )

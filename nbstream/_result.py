@@ -39,6 +39,8 @@ class Result:
     first_token_after: float | None = None  # seconds from the first request to the first token (retries in)
     retry_wait: float = 0.0  # seconds waited between attempts before the first token (429, 529, ...)
     tool_time: float = 0.0  # seconds the model's tool calls ran
+    replay: str | None = None  # "replayed" (from the call log) or "recorded" (from a lesson): no request sent
+    original_cost: float | None = None  # a replayed or recorded reply's cost when it was made (``cost`` is 0)
 
     @property
     def ok(self) -> bool:

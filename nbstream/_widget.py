@@ -24,6 +24,7 @@ from typing_extensions import Unpack
 
 from . import _projection
 from ._attachments import Attachment
+from ._budget import Budget, budget_of
 from ._channel import Channel, Message
 from ._events import FINAL_STATUSES, StatusChanged
 from ._frames import Changes, FrameContent, rounded
@@ -57,15 +58,23 @@ class StreamWidget(NbstreamWidget):
     can_retry = traitlets.Bool(False).tag(sync=True)
 
     def __init__(
-        self, prompt: str, *, to_cell: bool = False, _request: Request | None = None, **options: Unpack[CallOptions]
+        self,
+        prompt: str,
+        *,
+        budget: float | Budget | None = None,
+        to_cell: bool = False,
+        _request: Request | None = None,
+        **options: Unpack[CallOptions],
     ) -> None:
-        """``options``: model, system, max_tokens, idle_timeout, max_retries, tools, max_turns, cache.
+        """``options``: model, system, max_tokens, idle_timeout, max_retries, tools, max_turns, cache;
+        ``budget``: US dollars this call may cost (besides the session's ``nbstream.defaults.budget``);
         ``to_cell``: the reply's code blocks go into a new cell below (not run) when awaited in its cell."""
         # Validate first: bad input raises here, before a widget exists or anything is sent.
         request = _request or make_request(prompt, **options)
+        budgets = budget_of(budget, "the call's budget")
         to_cell = check_flag(to_cell, "to_cell")
         super().__init__(model=request.model)
-        self.run = Run(request)
+        self.run = Run(request, budgets=budgets)
         self.run.observe(self._on_run)
         self._channel = Channel(lambda message: self.send(message), self._next_frame)
         self._pending = FrameContent()

@@ -242,6 +242,21 @@ test("Cancel sends {type: 'cancel'} and is shown only while the stream is in pro
   unmount(m);
 });
 
+test("the kernel's answer to Cancel shows in the same task, without waiting for an animation frame", () => {
+  const model = new FakeModel({ status: "streaming" });
+  const m = mount(model);
+  raf.flush();
+  q(m.root, "nbstream-cancel").click();
+  model.update("status", "cancelled");
+  // No frame has run: the status and the header already say so, and the Cancel button is gone.
+  assert.equal(m.root.getAttribute("data-status"), "cancelled");
+  assert.equal(q(m.root, "nbstream-status").textContent, "cancelled");
+  assert.equal(q(m.root, "nbstream-cancel").hidden, true);
+  assert.ok(raf.pending > 0, "the rest of the view is still drawn on the next frame");
+  raf.flush();
+  unmount(m);
+});
+
 test("a queued stream can be cancelled, and its clock does not run yet", async () => {
   const now = fakeClock();
   const model = new FakeModel({ status: "queued" });
@@ -568,4 +583,16 @@ test("frames may carry only the stats that changed: they merge into the ones alr
   assert.equal(m.root.getAttribute("data-tokens"), "7");
   assert.match(q(m.root, "nbstream-cost").textContent, /\$0\.5/);  // kept from before
   unmount(m);
+});
+
+test("stats: the spend against a budget, and a replayed reply's $0 beside its original cost", () => {
+  const model = new FakeModel({ status: "streaming" });
+  const m = mount(model);
+  model.emit(frame(1, "x", { stats: { ...DEFAULT_STATS, cost: 0.0004, cost_exact: false, budget: "$0.0004 of $0.0010 budget" } }));
+  raf.flush();
+  assert.equal(q(m.root, "nbstream-cost").textContent, "~$0.00040 · $0.0004 of $0.0010 budget");
+  model.update("stats", { ...DEFAULT_STATS, cost: 0, cost_exact: true, replay: "replayed", original_cost: 0.0021 });
+  model.update("status", "done");
+  raf.flush();
+  assert.equal(q(m.root, "nbstream-cost").textContent, "$0.00 · REPLAYED · was $0.0021");
 });

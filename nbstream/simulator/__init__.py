@@ -133,6 +133,12 @@ Directive (in a request's params)
     status's error type; a stream-only ``fault`` ends it ``errored`` (as it is a 400 without streaming).
     Other faults and the timing directives do not apply to batches; a bad directive ends it ``errored``.
 
+Playback
+--------
+A ``POST /v1/messages`` with the header ``x-nbstream-play: <key>`` is answered from a recorded reply that
+nbstream stored in ``sim.playback`` (its replay and recorded lessons), at its recorded pace, never from a
+simulated one; an unknown key is a 404. Played requests are not in the request log (``_playback``).
+
 Request log
 -----------
 ``sim.requests`` (and ``GET /_sim/requests``) lists one dict per API request, oldest first: ``id`` (the

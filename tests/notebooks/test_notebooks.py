@@ -110,7 +110,7 @@ def test_tools_and_chat_notebook_executes_headless(offline_env, tmp_path):
     assert "2 turns; ['user', 'assistant', 'user', 'assistant']" in printed
     assert "read 0 tokens" not in printed  # the second chat turn read from the cache
     statics = [o.data["text/html"] for o in outputs if "nbstream-static" in o.get("data", {}).get("text/html", "")]
-    tool_copies = [h for h in statics if "nbstream-static-tool" in h]
+    tool_copies = [h for h in statics if "nbstream-tool-head" in h]
     assert tool_copies and "get_weather" in tool_copies[0] and "local_time" in tool_copies[0]
     assert any('data-status="failed"' in h for h in tool_copies)  # the flaky tool's error, shown
     markdowns = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
@@ -139,6 +139,34 @@ def test_batch_notebook_executes_headless(offline_env, tmp_path, monkeypatch):
     terms = ["socket", "port", "DNS", "TLS", "HTTP/2", "QUIC", "proxy", "CDN", "NAT", "subnet", "BGP", "ARP"]
     assert all(term in answer and answer.count(". ") == 0 for term, answer in zip(terms, answers, strict=True))
     assert "nbstream-batches" in "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+
+
+def test_classroom_notebook_executes_headless(offline_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("NBSTREAM_LOG", str(tmp_path / "calls.sqlite3"))
+    nb = execute("classroom.ipynb", tmp_path)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    htmls = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+
+    # Budgets: the essay stopped at its cap with its partial text; the panel started no row after the cap.
+    essay = next(c for c in nb.cells if "Write an essay" in c.source)
+    [copy] = [o for o in essay.outputs if "nbstream-static" in o.get("data", {}).get("text/html", "")]
+    assert 'data-status="cut_off"' in copy.data["text/html"] and reply_of(copy.data["text/markdown"])
+    assert "cut_off · Stopped: the cell's --budget of $0.000050 is spent; the partial text was kept." in printed
+    assert "Not sent: the cell's --budget of $0.00010 is spent." in printed
+    total = float(re.search(r"total \$([\d.]+) for a budget", printed).group(1))
+    assert 0.0001 <= total < 0.0001 + 2 * 2 * 0.5e-6  # at most a couple of in-flight tokens per concurrent row
+    assert "of $0.00010 budget" in htmls and "budget $0.01" in htmls  # the panel summary, spend()
+
+    # Replay and the lesson: the same text, no request, $0 beside the original cost; an unknown prompt: one line.
+    assert re.search(r"replayed · same text: True · cost \$0.00, originally \$0.000\d+", printed)
+    assert "answering from the lesson classroom.nbstream" in printed
+    assert "recorded · same text: True · TTFT" in printed
+    assert "REPLAYED · was $" in htmls and "RECORDED · was $" in htmls
+    assert "The lesson classroom.nbstream holds no reply to this prompt, so nothing was sent" in htmls
+    lesson = (tmp_path / "classroom.nbstream").read_text()
+    assert SECRET not in lesson and str(tmp_path) not in lesson
 
 
 def test_prototyping_notebook_executes_headless(offline_env, tmp_path):
