@@ -23,9 +23,11 @@ if typing.TYPE_CHECKING:  # the public names, for type checkers and editors (at 
     from ._count import TokenCount, count
     from ._errors import InputError, Interrupted, NbstreamError
     from ._events import Usage
+    from ._fix import fix
     from ._ledger import Spend, spend
     from ._lesson import Lesson, save_lesson, use_lesson
     from ._log import history
+    from ._notebook_context import fill
     from ._offline import use_api, use_offline
     from ._panel import ParallelPanel
     from ._result import Result
@@ -39,6 +41,8 @@ _EXPORTS = {
     "chat": "._chat",
     "count": "._count",
     "defaults": "._config",
+    "fill": "._notebook_context",
+    "fix": "._fix",
     "history": "._log",
     "InputError": "._errors",
     "Interrupted": "._errors",
@@ -72,6 +76,8 @@ __all__ = [
     "chat",
     "count",
     "defaults",
+    "fill",
+    "fix",
     "history",
     "InputError",
     "Interrupted",

@@ -20,18 +20,21 @@ from IPython.display import display as ipython_display
 
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids
 from ._budget import Budget, budget_of
-from ._cell_args import PARSER, lookup_tools, panel_rows, parse_options, split_prompts
+from ._cell_args import PARSER, lookup_attachments, lookup_tools, panel_rows, parse_options, split_prompts
 from ._chat import chat
 from ._count import count_tokens
 from ._errors import InputError, Interrupted
+from ._fix import SYSTEM as fix_system
+from ._fix import fix_prompt
 from ._format import summary
 from ._limiter import Limiter
+from ._notebook_context import errors, fill
 from ._panel import ParallelPanel, build_rows
 from ._request import CALL_OPTIONS, make_request
 from ._run import Run
 from ._schema import schema_from_cell
-from ._templating import fill
 from ._terminal import TerminalPrinter
+from ._to_cell import ToCell
 from ._validate import DEFAULT_CONCURRENCY
 from ._view import in_notebook
 from ._widget import StreamWidget
@@ -94,8 +97,11 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     body = body.rstrip("\n")  # IPython ends every cell with a newline; it is not part of the prompt
     prompt = body if args.raw else fill(body, namespace)
     system = args.system if args.raw or args.system is None else fill(args.system, namespace, what="system prompt")
+    if args.fix:
+        prompt, system = fix_prompt(errors.last(), prompt), system or fix_system
     options: dict[str, Any] = {name: getattr(args, name, None) for name in CALL_OPTIONS}
-    options.update(system=system, tools=lookup_tools(args.tools, namespace))
+    options.update(system=system, tools=lookup_tools(args.tools, namespace),
+                   images=lookup_attachments(args.images, namespace), files=lookup_attachments(args.files, namespace))
     if args.schema is not None:
         options["schema"] = schema_from_cell(args.schema, namespace)
     budgets = budget_of(args.budget, "the cell's --budget")
@@ -105,8 +111,9 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     conversation = chat(args.chat) if args.chat else None
     key = _cell_id()
     if conversation is not None:
+        this_turn = {name: options.pop(name) for name in ("images", "files")}  # sent once, in this turn
         conversation.configure(**options)  # they stay with the chat
-        request = conversation.prepare(prompt, key=key)
+        request = conversation.prepare(prompt, key=key, **this_turn)
     else:
         request = make_request(prompt, **options)
     if args.count:
@@ -120,10 +127,15 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
         run = Run(request, budgets=budgets)
         if conversation is not None:
             conversation.track(run, key=key)
+        to_cell = ToCell() if args.to_cell or args.fix else None
         run.observe(TerminalPrinter())
         await _await_and_store(run, namespace, args.out, lambda: run.result)
+        if to_cell is not None and run.result is not None:
+            to_cell.deliver(run.result)
     else:
-        widget = StreamWidget("", _request=request, budget=budgets[0] if budgets else None)
+        widget = StreamWidget(
+            "", _request=request, budget=budgets[0] if budgets else None, to_cell=args.to_cell or args.fix
+        )
         if conversation is not None:
             conversation.track(widget.run, key=key)
         await _show(widget, namespace, args.out, background=background or args.background)
@@ -204,6 +216,9 @@ def _store(namespace: dict[str, Any], out: str | None, value: object) -> None:
 async def run_line(line: str) -> None:
     """``%llm [options] prompt``: the one-line form of the cell."""
     options, prompt = split_line_magic(line)
+    if prompt == "fix":  # %llm fix: the line form of %%llm --fix
+        await run_cell(f"{options} --fix", "")
+        return
     if not prompt:
         raise InputError("%llm needs a prompt after its options: %llm [options] your question (or use %%llm)")
     await run_cell(options, prompt)

@@ -13,6 +13,7 @@ import re
 import shlex
 from typing import Any, NoReturn
 
+from ._attachments import NamedValue
 from ._config import defaults
 from ._errors import InputError
 from ._format import dollars
@@ -49,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--background", action="store_true", help="return at once; the reply streams in the background")
     add("--idle-timeout", type=float, metavar="S",
         help="seconds without data before a stream counts as stalled (default {idle_timeout})")
-    add("--raw", action="store_true", help="send the prompt as written, without {{name}} substitution")
+    add("--raw", action="store_true", help="send the prompt as written, without {{name}}/{{In[n]}} substitution")
     add("--parallel", action="store_true", help="one call per prompt; prompts are separated by lines of ---")
     add("--models", metavar="A,B", help="run the prompt on each of these models side by side")
     add("-n", type=int, default=1, metavar="N", help="run each prompt N times")
@@ -81,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         "a schema dict or a pydantic model; the parsed reply is in .data")
     add("--param", action="append", dest="params", metavar="K=V",
         help="any other request key, sent as given; the value is read as JSON (temperature=0.2 for llama.cpp)")
+    add("--image", action="append", dest="images", metavar="VAR_OR_PATH",
+        help="send an image (repeatable): a variable (bytes, a PIL image, a matplotlib figure), a path, or last-figure")
+    add("--file", action="append", dest="files", metavar="PATH",
+        help="send a PDF or a text file (repeatable; a path, or a variable holding one)")
+    add("--to-cell", action="store_true", help="put the reply's code block(s) into a new cell below (not run)")
+    add("--fix", action="store_true",
+        help="explain the kernel's last error and put the fixed cell below (the cell's text adds instructions)")
     add("--replay", nargs="?", const=True, choices=["instant", "off"],
         help="answer a request the call log holds, finished, from it: no request, $0 (now {replay})")
     add("--budget", type=float, metavar="USD",
@@ -115,6 +123,12 @@ def parse_options(line: str) -> argparse.Namespace:
         raise InputError(
             "--approve takes one streamed prompt: it does not combine with --parallel, --models, -n or --batch"
         )
+    one_cell = [name for name, on in (("--to-cell", args.to_cell), ("--fix", args.fix), ("--count", args.count)) if on]
+    if (args.to_cell or args.fix) and (args.parallel or args.models or args.n > 1 or args.batch or args.count):
+        raise InputError(
+            f"{' and '.join(one_cell)} take one streamed reply: they do not combine with "
+            "--parallel, --models, -n, --batch or --count"
+        )
     args.budget = check_budget(args.budget, "--budget")
     if args.budget is not None and args.batch:
         raise InputError("--budget does not combine with --batch: a Message Batch cannot be stopped part-way")
@@ -141,6 +155,14 @@ def lookup_tools(names: str | None, namespace: dict[str, Any]) -> list[Any] | No
             raise InputError(f"--tools names {name!r}, which is not a function")
         found.append(namespace[name])
     return found
+
+
+def lookup_attachments(values: list[str] | None, namespace: dict[str, Any]) -> list[Any] | None:
+    """``--image``/``--file``: a notebook variable by that name (looked up, never evaluated), else the
+    text itself (a path, or last-figure)."""
+    if values is None:
+        return None
+    return [NamedValue(v, namespace[v]) if _IDENTIFIER.match(v) and v in namespace else v for v in values]
 
 
 def split_prompts(body: str) -> list[str]:
@@ -186,14 +208,19 @@ Stream the model's reply to the cell's text into the cell.
 
     %llm [options] a one-line prompt
 
-{name} in the prompt is replaced by the notebook variable name ({{ and }} are literal braces; nothing
-else is evaluated). The result (text, status, usage, cost, ttft, duration, ...) goes to --out VAR and
-always to _llm.
+{name} in the prompt is replaced by the notebook variable name, rendered for a model (a DataFrame as a
+table of its first 20 rows with its shape, a long value cut with a note, bytes refused); {In[3]} is cell
+3's source, {Out[3]} its result, {_} the last result, {Err} the last error and {Err[3]} cell 3's (type,
+message, traceback). {{ and }} are literal braces; nothing is evaluated. The result (text, status,
+usage, cost, ttft, duration, ...) goes to --out VAR and always to _llm.
 
 --parallel, --models and -n combine into a panel of rows streaming at once (--models a,b -n 3 is six
 rows); --out then holds the list of results, in row order. --tools lets the model call notebook
 functions; --chat NAME continues a conversation; --count sends nothing but a token count; --batch sends
-the prompts as a Message Batch at half price (results arrive when it ends).
+the prompts as a Message Batch at half price (results arrive when it ends). --to-cell puts the reply's
+code into a new cell below, not run; --fix (or %llm fix) explains the last error with its cell and
+traceback and puts the fixed cell below. --image and --file send images (PNG, JPEG, GIF, WebP) and
+files (PDF, text) with the prompt.
 
 --replay answers from the call log when it holds this very request, finished: no request is sent, $0,
 at the recorded pace (--replay instant: at once). --budget caps what the cell may cost: a call whose

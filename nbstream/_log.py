@@ -239,6 +239,8 @@ def record(run: Any, log: CallLog, *, kind: str = "stream", **extra: Any) -> Non
     """Log one run: a row now, its partial text every COMMIT_EVERY seconds, the outcome at the end."""
     request = run.request
     params = {k: v for k, v in request.params().items() if k not in ("messages", "system")}
+    if request.attachments:  # their digests and sizes, never their content
+        params["attachments"] = [a.summary() for a in request.attachments]
     tracked = _Tracked(extra.pop("call_id", None) or uuid.uuid4().hex, log, time.monotonic())
     log.insert({
         "call_id": tracked.call_id, "kind": kind, "status": "running", "started_at": run.wall_started_at,

@@ -15,7 +15,7 @@ from IPython.display import display as ipython_display
 from traitlets import Any as AnyTrait
 from traitlets import Undefined, validate
 
-from . import _cell, _offline
+from . import _cell, _notebook_context, _offline
 from ._cell_args import help_text
 from ._chat import chat, chats
 from ._config import defaults
@@ -166,11 +166,13 @@ def transform_cell(lines: list[str]) -> list[str]:
 def load_ipython_extension(shell: Any) -> None:
     LLMMagics.llm.__doc__ = help_text()  # %%llm? shows plain text with this session's defaults
     shell.register_magics(LLMMagics)
+    _notebook_context.install(shell)  # the kernel remembers its errors from now on: {Err}, --fix
     if transform_cell not in shell.input_transformers_cleanup:
         # First, before IPython's own %% handling turns the cell into a run_cell_magic call.
         shell.input_transformers_cleanup.insert(0, transform_cell)
 
 
 def unload_ipython_extension(shell: Any) -> None:
+    _notebook_context.uninstall(shell)
     if transform_cell in shell.input_transformers_cleanup:
         shell.input_transformers_cleanup.remove(transform_cell)

@@ -145,6 +145,9 @@ class ParallelPanel(NbstreamWidget):
 
     # --- the public surface ------------------------------------------------------------------
 
+    def attachments(self) -> tuple[Any, ...]:
+        return tuple({a.digest: a for r in self._requests for a in r.attachments}.values())  # each one once
+
     def _drive_task(self) -> asyncio.Task[list[Result]]:
         if self._task is None:
             if not self._channel.started and self._ended_at is None and not self._resumed:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from ._approve import DEFAULT_TIMEOUT as DEFAULT_APPROVE_TIMEOUT
+from ._attachments import Attachment, check_attachments
 from ._config import defaults
 from ._errors import InputError
 from ._params import Settings, make_settings
@@ -47,9 +48,13 @@ class Request:
     schema: Schema | None = None  # structured output: output_config.format, and the reply checked (_schema)
     approve: bool = False  # each tool call waits for the user's Approve / Deny (_approve)
     approve_timeout: float = DEFAULT_APPROVE_TIMEOUT  # seconds without a decision before the run stops
+    attachments: tuple[Attachment, ...] = ()  # images and files, sent before the prompt's text
     replay: bool | str = False  # True/"instant": answered from the call log when an identical call finished
 
     def messages(self) -> list[dict[str, Any]]:
+        if self.attachments:
+            content: Any = [*(a.block() for a in self.attachments), {"type": "text", "text": self.prompt}]
+            return [*self.history, {"role": "user", "content": content}]
         return [*self.history, {"role": "user", "content": self.prompt}]
 
     def shown_settings(self) -> list[str]:
@@ -110,6 +115,8 @@ class CallOptions(TypedDict, total=False):
     schema: Any  # structured output: a JSON schema, a pydantic model, or "name, age int, tags list[str]"
     approve: bool | None  # tool calls ask first: Approve / Deny in the view before each runs
     approve_timeout: float | None  # seconds to wait for a decision (default 300), then the run stops
+    images: Any  # one or a list: paths, bytes, PIL images, matplotlib figures, "last-figure"
+    files: Any  # one or a list: paths of PDFs or text files
     replay: bool | str | None  # True: from the call log at the recorded pace when it holds this request; "instant"
 
 
@@ -140,6 +147,8 @@ def make_request(
     tools: object = None,
     max_turns: object = None,
     cache: object = None,
+    images: object = None,
+    files: object = None,
     replay: object = None,
     history: object = (),
     schema: object = None,
@@ -174,5 +183,6 @@ def make_request(
         ),
         schema=make_schema(schema),
         **check_approve(approve, approve_timeout, has_tools=bool(checked_tools)),
+        attachments=check_attachments(images, files),
         replay=check_replay(defaults.replay if replay is None else replay),
     )

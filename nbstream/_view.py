@@ -20,6 +20,8 @@ import anywidget
 import traitlets
 from IPython.display import display as ipython_display
 
+from ._attachment_view import attachments_bundle
+from ._attachments import Attachment
 from ._host import WIDGETS_DISPLAY_THROUGH_HOOK
 from ._host import current as current_host
 from ._intent_pump import pump
@@ -109,6 +111,8 @@ class NbstreamWidget(anywidget.AnyWidget):
 
     def display(self) -> Self:
         """Show the view in the current cell and start it; returns at once (``await`` it for the result)."""
+        if attached := self.attachments():  # a thumbnail or name of each image and file, above the view
+            ipython_display(attachments_bundle(attached), raw=True)
         # A display id lets the view's static copy take its place at the end (StreamWidget._finish).
         self.view_display_id = f"nbstream-view-{uuid.uuid4().hex}"
         if WIDGETS_DISPLAY_THROUGH_HOOK:
@@ -123,6 +127,10 @@ class NbstreamWidget(anywidget.AnyWidget):
         else:
             ipython_display(self, display_id=self.view_display_id)
         return self
+
+    def attachments(self) -> tuple[Attachment, ...]:
+        """The images and files the view's calls send (shown above it)."""
+        return ()
 
     def start(self) -> Self:
         """Start without showing anything (``await`` the view for the result)."""

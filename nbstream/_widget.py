@@ -24,6 +24,7 @@ from IPython.display import display as ipython_display
 from typing_extensions import Unpack
 
 from . import _projection
+from ._attachments import Attachment
 from ._budget import Budget, budget_of
 from ._channel import Channel, Message
 from ._events import FINAL_STATUSES, StatusChanged
@@ -33,6 +34,8 @@ from ._result import Result
 from ._run import Run
 from ._schema import fence_json
 from ._static_copy import static_copy_bundle
+from ._to_cell import ToCell
+from ._validate import check_flag
 from ._view import NbstreamWidget, in_notebook
 
 
@@ -65,14 +68,17 @@ class StreamWidget(NbstreamWidget):
         prompt: str,
         *,
         budget: float | Budget | None = None,
+        to_cell: bool = False,
         _request: Request | None = None,
         **options: Unpack[CallOptions],
     ) -> None:
         """``options``: model, system, max_tokens, idle_timeout, max_retries, tools, max_turns, cache;
-        ``budget``: US dollars this call may cost (besides the session's ``nbstream.defaults.budget``)."""
+        ``budget``: US dollars this call may cost (besides the session's ``nbstream.defaults.budget``);
+        ``to_cell``: the reply's code blocks go into a new cell below (not run) when awaited in its cell."""
         # Validate first: bad input raises here, before a widget exists or anything is sent.
         request = _request or make_request(prompt, **options)
         budgets = budget_of(budget, "the call's budget")
+        to_cell = check_flag(to_cell, "to_cell")
         super().__init__(
             model=request.model, settings=request.shown_settings(),
             text_format="json" if request.schema is not None else "markdown",
@@ -88,8 +94,12 @@ class StreamWidget(NbstreamWidget):
         self.handle_intent("resync", lambda _msg: self._resync())
         # approve=True: a tool card's Approve / Deny (the same path as Cancel, so it works while the cell awaits)
         self.handle_intent("decide", self._decide)
+        self._to_cell = ToCell() if to_cell else None
 
     # --- the public surface ------------------------------------------------------------------
+
+    def attachments(self) -> tuple[Attachment, ...]:
+        return self.run.request.attachments
 
     def _drive_task(self) -> asyncio.Task[Result]:
         if self._task is None:
@@ -107,6 +117,8 @@ class StreamWidget(NbstreamWidget):
             raise
         if run is self.run:  # not replaced by a Retry meanwhile
             await self._finish(result)  # before the result is handed back: headless runs keep the copy
+            if self._to_cell is not None:
+                self._to_cell.deliver(result)
         return result
 
     def cancel(self) -> None:

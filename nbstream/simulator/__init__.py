@@ -159,10 +159,10 @@ request-id), ``method``, ``path``, ``model``, ``stream``, ``directive`` (the key
 ``headers_sent_at``, ``first_token_at``, ``ended_at``, ``client_closed_at`` (all ``time.monotonic()`` of the
 server's process, or None), ``tokens_sent``, ``status``, ``error`` (error type of an error status),
 ``stop_reason``, ``input_tokens``, ``cache_read_input_tokens``, ``cache_creation_input_tokens`` (the
-prompt cache's reads and writes, in tokens; None when no reply was planned), ``sample`` (replies this
-exact body had before), ``ttft_planned`` and ``rate_planned`` (the pace the reply was given; None when no
-reply was planned), ``batch_id`` (for the
-batch endpoints), and ``outcome``: ``completed``, ``client_closed`` (the client closed the
+prompt cache's reads and writes, in tokens; None when no reply was planned), ``images`` and ``documents``
+(how many image and document blocks it had), ``sample`` (replies this exact body had before),
+``ttft_planned`` and ``rate_planned`` (the pace the reply was given; None when no reply was planned),
+``batch_id`` (for the batch endpoints), and ``outcome``: ``completed``, ``client_closed`` (the client closed the
 connection before the response was complete), ``fault`` (a fault was injected; ``client_closed_at`` is still
 set if the client then went away), ``error_status``, or None while in progress.
 """

@@ -3,7 +3,8 @@
 :func:`answer` reads the last user prompt (directives removed) and returns the text of a reply, or None
 when it has nothing better than the simulator's generic Markdown. In order:
 
-1. a written-out answer to one of the project's notebook prompts (``_canned``);
+1. a fixed cell when asked to fix a failing one (``_fixes``), or a written-out answer to one of the
+   project's notebook prompts (``_canned``);
 2. a haiku when asked for a haiku;
 3. one word when asked for one word: a sentiment from a small word list, one of the choices the prompt
    offers ("yes or no", "A, B or C"), else a word from a bank;
@@ -33,6 +34,7 @@ from ._canned import (
     ONE_WORDS,
     WHY_THREE_STEPS,
 )
+from ._fixes import fix_answer
 from ._glossary import Term, find_term
 from ._tools import ToolResult
 
@@ -62,7 +64,7 @@ _NEUTRAL = ("nothing special", "it works", "okay", "average", "fine", "as expect
 def answer(prompt: str, variant: int) -> str | None:
     """The reply's text for `prompt`, or None to let the simulator compose generic Markdown."""
     lowered = " ".join(prompt.lower().split())
-    for shaped in (_notebook_answer(prompt, lowered, variant), _haiku(lowered, variant)):
+    for shaped in (fix_answer(prompt), _notebook_answer(prompt, lowered, variant), _haiku(lowered, variant)):
         if shaped is not None:
             return shaped
     if _ONE_WORD_RE.search(lowered):

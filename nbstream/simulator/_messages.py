@@ -21,6 +21,7 @@ from ._directives import MID_STREAM_FAULTS, STREAM_ONLY_FAULTS, Directive, Direc
 from ._http import ClientGone, Connection, Request
 from ._latency import pace
 from ._params import ParamError, check_parameters
+from ._media import MediaError, check_media
 from ._prompt import PromptError, breakpoints
 from ._reply import Reply, estimate_input_tokens, plan_reply
 from ._tools import ToolPairingError, check_tool_pairing
@@ -271,7 +272,8 @@ def validate_request(body: Any, headers: Mapping[str, str], *, need_max_tokens: 
     try:
         check_tool_pairing(messages)
         breakpoints(body)  # checks every cache_control
-    except (ToolPairingError, PromptError) as exc:
+        check_media(body)
+    except (ToolPairingError, PromptError, MediaError) as exc:
         raise APIError(400, str(exc)) from None
     if "stream" in body and not isinstance(body["stream"], bool):
         raise APIError(400, "stream: Input should be a valid boolean")
@@ -328,7 +330,7 @@ async def create_message(ex: Exchange, body: Any) -> None:
     """``POST /v1/messages``: pre-response faults, then an error status, a JSON Message or an SSE stream."""
     validate_request(body, ex.request.headers, need_max_tokens=True)
     directive = request_directive(body)
-    ex.record.update(directive=directive.as_dict())
+    ex.record.update(directive=directive.as_dict(), **check_media(body))
     stream = body.get("stream") is True
     check_fault_fits(directive, stream=stream)
     active = directive.applies(ex.attempt)

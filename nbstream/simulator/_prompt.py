@@ -121,6 +121,9 @@ def _chars(block: Mapping[str, Any]) -> int:
         return sum(_chars(b) for b in _as_blocks(block.get("content", "")) if isinstance(b, Mapping))
     if kind == "thinking" and isinstance(block.get("thinking"), str):
         return len(block["thinking"])
+    source = block.get("source")
+    if kind == "document" and isinstance(source, Mapping) and isinstance(source.get("data"), str):
+        return len(source["data"]) if source.get("type") == "text" else 0  # a text document reads as its text
     return 0
 
 

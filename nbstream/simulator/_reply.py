@@ -20,6 +20,7 @@ from ._answers import after_tools, answer
 from ._cache import CacheUse
 from ._directives import Directive, strip_directives
 from ._latency import PROFILES, profile_for
+from ._media import describe_media
 from ._prompt import estimate_input_tokens
 from ._structured import output_schema, structured_text
 from ._text import compose, natural_length, seed_for, thinking, tokenize
@@ -354,6 +355,8 @@ def plan_reply(
                 tokens = tokenize(shaped)
             else:
                 tokens = compose(seed, natural_length(seed) if length is None else length)
+            if shapeable and (received := describe_media(body)):  # say what it got: it cannot see it
+                tokens = tokenize(received + "\n\n") + tokens
         tokens, stop_sequence = _cut_at_stop_sequence(tokens, body.get("stop_sequences"))
         blocks = [TextBlock(tokens)]
         natural_stop = "stop_sequence" if stop_sequence is not None else "end_turn"

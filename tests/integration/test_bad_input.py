@@ -21,6 +21,21 @@ BAD = [
     ("idle_timeout", "fast", "got 'fast'"),
     ("max_retries", -1, "max_retries must be a whole number, 0 or more, got -1"),
     ("max_retries", 2.5, "got 2.5"),
+    ("images", "no/such/chart.png", "--image 'no/such/chart.png': no such file"),
+    ("images", b"GIF88a not quite", "--image bytes: not a PNG, JPEG, GIF or WebP image (the API takes only these)"),
+    ("images", [b"\x89PNG\r\n\x1a\n" + bytes(4_000_000)], "--image bytes: 4,000,008 bytes is too large; the API "
+     "takes an image of at most 5 MB of base64 (3,932,160 bytes): make it smaller"),
+    ("images", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (9000).to_bytes(4, "big") + (10).to_bytes(4, "big"),
+     "--image bytes: 9,000×10 pixels is too large; the API takes at most 8,000 pixels a side: make it smaller"),
+    ("images", 42, "--image int: a int is not an image: give a path, bytes, a PIL image, a matplotlib figure"),
+    ("images", [b"\x89PNG\r\n\x1a\n"] * 101, "at most 100 images per request, got 101"),
+    ("images", "last-figure", "--image last-figure: no cell has displayed a figure since %load_ext nbstream"),
+    ("files", "missing.pdf", "--file 'missing.pdf': no such file"),
+    ("files", b"\xff\xfe\x00\x81 binary", "--file bytes: neither a PDF nor UTF-8 text (for an image, use --image)"),
+    ("files", b"GIF89a", "--file bytes: an image: use --image for it"),
+    ("files", 3.5, "--file float: give a path (a PDF or a text file), got a float"),
+    ("files", [b"%PDF-" + bytes(12_000_000)] * 3, "the images and files come to 48,000,024 bytes of base64; a "
+     "request may be at most 32 MB"),
 ]
 
 
@@ -76,3 +91,9 @@ def test_offline_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         use_offline(**kwargs)
     use_api()
+
+
+@pytest.mark.parametrize(("value", "message"), [("yes", "got 'yes'"), (1, "got 1"), (None, "got None")])
+def test_stream_widget_to_cell(value, message):
+    with pytest.raises(InputError, match=f"to_cell must be True or False, {message}"):
+        StreamWidget("hi", to_cell=value)

@@ -38,3 +38,37 @@ def test_a_value_is_not_itself_filled():
 
 def test_placeholders_lists_names_once_in_order():
     assert placeholders("{b} {a} {b} {{c}}") == ["b", "a"]
+
+
+def context(kind, n, *, what):
+    return f"<{kind} {n} for the {what}>"
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [("{In[3]}", "<In 3 for the prompt>"), ("{Out[12]}", "<Out 12 for the prompt>"),
+     ("{Err}", "<Err None for the prompt>"), ("{ Err[4] }", "<Err 4 for the prompt>")],
+)
+def test_notebook_references_go_to_the_context(template, expected):
+    assert fill(template, {}, context=context) == expected
+
+
+def test_a_reference_without_a_kernel_is_a_clear_error():
+    with pytest.raises(InputError, match=r"\{In\[3\]\}, which needs an IPython kernel"):
+        fill("{In[3]}", {"In": ["", "x"]})
+
+
+@pytest.mark.parametrize("template", ["{In[-1]}", "{Out['a']}", "{Err[1][2]}", "{In[1:2]}", "{x[0]}"])
+def test_other_indexes_are_not_references(template):
+    with pytest.raises(InputError, match="not a variable name"):
+        fill(template, {"x": "v"}, context=context)
+
+
+def test_values_are_rendered_for_a_model():
+    with pytest.raises(InputError, match=r"\{data\} is binary data"):
+        fill("{data}", {"data": b"\x00\x01"})
+    assert "truncated" in fill("{long}", {"long": "x" * 100_000})
+
+
+def test_the_last_result_is_a_plain_name():
+    assert fill("{_}", {"_": 42}) == "42"

@@ -207,3 +207,16 @@ def test_every_other_ending_leaves_the_static_copy(classic, simulator, directive
         first_words = kept.split("\n")[0][:30]
         assert len(kept) > 40 and classic.output(1).inner_text().count(first_words) == 1
     assert not [o for o in classic.outputs(1) if o["output_type"] == "error"]  # a state, not a traceback
+
+
+def test_to_cell_puts_the_code_below_unrun(classic, simulator):
+    classic.open(["%load_ext nbstream", "%%llm --to-cell\n```python\nanswer = 6 * 7\n```\n[[sim: echo=1]]",
+                  "print('the last cell')"])
+    classic.run(0)
+    classic.run(1)
+    classic.page.wait_for_function("() => Jupyter.notebook.ncells() === 4", timeout=10_000)
+    new = classic.page.evaluate("""() => { const c = Jupyter.notebook.get_cell(2);
+        return {text: c.get_text(), type: c.cell_type, count: c.input_prompt_number ?? null,
+                outputs: c.output_area.outputs.length, below: Jupyter.notebook.get_cell(3).get_text()}; }""")
+    assert new == {"text": "answer = 6 * 7", "type": "code", "count": None, "outputs": 0,
+                   "below": "print('the last cell')"}
