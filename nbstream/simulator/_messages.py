@@ -20,8 +20,8 @@ from ._cache import PromptCache
 from ._directives import MID_STREAM_FAULTS, STREAM_ONLY_FAULTS, Directive, DirectiveError, parse_directives
 from ._http import ClientGone, Connection, Request
 from ._latency import pace
-from ._params import ParamError, check_parameters
 from ._media import MediaError, check_media
+from ._params import ParamError, check_parameters
 from ._prompt import PromptError, breakpoints
 from ._reply import Reply, estimate_input_tokens, plan_reply
 from ._tools import ToolPairingError, check_tool_pairing
