@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("-n", type=int, default=1, metavar="N", help="run each prompt N times")
     add("--concurrency", type=int, metavar="K", help=f"at most K calls in flight (default {DEFAULT_CONCURRENCY})")
     add("--tools", metavar="F,G", help="let the model call these notebook functions (names, comma-separated)")
+    add("--web-search", action="store_true", default=None, help="let the model search the web (runs in the API)")
+    add("--web-fetch", action="store_true", default=None, help="let the model fetch web pages (runs in the API)")
+    add("--code-execution", action="store_true", default=None, help="let the model run code in the API's sandbox")
     add("--max-turns", type=int, metavar="N", help=f"at most N model turns per call (default {DEFAULT_MAX_TURNS})")
     add("--chat", metavar="NAME", help="continue the conversation NAME (each cell adds a turn)")
     add("--cache", nargs="?", const="auto", choices=["auto", "system"],

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ._content_parts import ContentOps
 from ._events import BlockStarted, BlockStopped, MessageStarted, TextDelta, ToolFinished, ToolInputDelta, ToolStarted
 from ._projection import RESULT_PREVIEW
 
@@ -103,6 +104,7 @@ class FrameContent:
     def __init__(self) -> None:
         self._ops: list[dict[str, Any]] = []
         self._tool_ids: dict[int, str | None] = {}  # block index -> tool_use id, in the current turn
+        self._content = ContentOps()  # thinking, server tools, citations, notes (see _content_parts)
         self.size = 0  # characters of text and tool input waiting: frames go sooner when it is large
 
     def __bool__(self) -> bool:
@@ -113,17 +115,10 @@ class FrameContent:
         op: dict[str, Any]
         if isinstance(event, TextDelta):
             op = {"t": "text", "text": event.text}
-        elif isinstance(event, MessageStarted):
-            self._tool_ids.clear()  # a new model turn numbers its blocks from 0 again
-            return False
-        elif isinstance(event, BlockStarted):
-            if event.kind != "tool_use":
-                return False
+        elif type(event) is BlockStarted and event.kind == "tool_use":
             self._tool_ids[event.index] = event.tool_id
             op = {"t": "tool", "id": event.tool_id, "name": event.tool_name, "status": "forming", "input": ""}
-        elif isinstance(event, (BlockStopped, ToolInputDelta)):
-            if event.index not in self._tool_ids:
-                return False
+        elif isinstance(event, (BlockStopped, ToolInputDelta)) and event.index in self._tool_ids:
             op = {"t": "tool", "id": self._tool_ids[event.index]}
             if isinstance(event, BlockStopped):
                 op["status"] = "ready"
@@ -137,11 +132,20 @@ class FrameContent:
                 "duration": event.duration, "result": event.content[:RESULT_PREVIEW], "is_error": not event.ok,
             }
         else:
-            return False
-        self.size += len(op.get("text") or op.get("input_delta") or "")
+            if isinstance(event, MessageStarted):
+                self._tool_ids.clear()  # a new model turn numbers its blocks from 0 again
+            return any([self._push(op) for op in self._content.ops(event)])
+        return self._push(op)
+
+    def _push(self, op: dict[str, Any]) -> bool:
+        self.size += len(op.get("text") or op.get("input_delta") or op.get("append") or "")
         last = self._ops[-1] if self._ops else None
         if last is not None and last["t"] == "text" and op["t"] == "text":
             last["text"] += op["text"]
+        elif last is not None and op["t"] == "thinking" and op.keys() == {"t", "id", "append"} and (
+            last["t"] == "thinking" and last["id"] == op["id"] and "done" not in last
+        ):  # thinking streams as fast as text: one op per frame
+            last["append"] = last.get("append", "") + op["append"]
         else:
             self._ops.append(op)
         return True

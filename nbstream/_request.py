@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from ._config import defaults
+from ._errors import InputError
+from ._server_tools import server_tools, split_tools
 from ._tools import check_tools
 from ._validate import (
     DEFAULT_MAX_TURNS,
@@ -38,6 +40,7 @@ class Request:
     tools: tuple[Any, ...] = ()  # nbstream Tools
     max_turns: int = 5  # model turns per call: a cap on runaway tool loops
     cache: str | None = None  # None, "auto" or "system"
+    server_tools: tuple[dict[str, Any], ...] = ()  # tools the API runs itself (web search, code execution, ...)
 
     def messages(self) -> list[dict[str, Any]]:
         return [*self.history, {"role": "user", "content": self.prompt}]
@@ -54,8 +57,8 @@ class Request:
             if self.cache == "system":
                 system_block["cache_control"] = EPHEMERAL
             params["system"] = [system_block] if self.cache == "system" else self.system
-        if self.tools:
-            params["tools"] = [t.definition for t in self.tools]
+        if self.tools or self.server_tools:
+            params["tools"] = [*(t.definition for t in self.tools), *self.server_tools]
         if self.cache == "auto":
             params["cache_control"] = EPHEMERAL  # automatic caching: the last cacheable block
         return params
@@ -74,6 +77,9 @@ class CallOptions(TypedDict, total=False):
     tools: list[Any] | None  # functions (or nbstream.tool objects) the model may call
     max_turns: int | None  # model turns per call: a cap on tool loops
     cache: bool | str | None  # True/"auto", "system", or False/None
+    web_search: bool | None  # let the model search the web (a server tool, billed per search)
+    web_fetch: bool | None  # let the model fetch web pages (a server tool)
+    code_execution: bool | None  # let the model run code in the API's sandbox (a server tool)
 
 
 CALL_OPTIONS: tuple[str, ...] = tuple(CallOptions.__annotations__)
@@ -91,8 +97,19 @@ def make_request(
     max_turns: object = None,
     cache: object = None,
     history: object = (),
+    web_search: object = None,
+    web_fetch: object = None,
+    code_execution: object = None,
 ) -> Request:
-    """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError."""
+    """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError.
+
+    ``tools`` is the general tools list: functions (run here) and server tool definitions (dicts with a
+    ``type`` and a ``name``, run by the API)."""
+    functions, given = split_tools(tools)
+    servers = server_tools(given, web_search=web_search, web_fetch=web_fetch, code_execution=code_execution)
+    checked = check_tools(functions)
+    if clash := {t.name for t in checked} & {t["name"] for t in servers}:
+        raise InputError(f"two tools share the name {sorted(clash)[0]!r}")
     return Request(
         prompt=check_prompt(prompt),
         model=check_model(defaults.model if model is None else model),
@@ -105,7 +122,8 @@ def make_request(
             defaults.max_retries if max_retries is None else max_retries, "max_retries"
         ),
         history=tuple(history),  # type: ignore[arg-type]
-        tools=check_tools(tools),
+        tools=checked,
+        server_tools=servers,
         max_turns=check_positive_int(DEFAULT_MAX_TURNS if max_turns is None else max_turns, "max_turns"),
         cache=check_cache(cache),
     )

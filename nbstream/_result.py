@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import _format, _static_copy
 from ._events import Usage
@@ -39,6 +40,10 @@ class Result:
     first_token_after: float | None = None  # seconds from the first request to the first token (retries in)
     retry_wait: float = 0.0  # seconds waited between attempts before the first token (429, 529, ...)
     tool_time: float = 0.0  # seconds the model's tool calls ran
+    stop_details: dict[str, Any] | None = None  # a refusal's {category, explanation}
+    citations: list[dict[str, Any]] = field(default_factory=list)  # the sources the answer cites, in order
+    content: list[dict[str, Any]] = field(default_factory=list)  # every block of every turn, unknown types too
+    thinking: str = ""  # the thinking text the API showed (empty when its display omits it)
 
     @property
     def ok(self) -> bool:
