@@ -3,8 +3,9 @@
 // <details>. Everything here comes from the kernel, i.e. from the model or the
 // tool: it is only ever written as text, never parsed as HTML.
 
-import { make, setAttr, setText } from "./dom.js";
+import { make, setAttr, setHidden, setText } from "./dom.js";
 import { formatSeconds, toolStatusLabel } from "./format.js";
+import { drawLinks } from "./content_parts.js";
 
 /** @typedef {import("./parts.js").ToolPart} ToolPart */
 
@@ -81,9 +82,16 @@ export function createToolCard(doc) {
   const durationEl = make(doc, "span", "nbstream-tool-duration");
   durationEl.hidden = true;
   head.append(nameEl, statusEl, durationEl);
+  const serverEl = make(doc, "span", "nbstream-tool-server", "runs in the API");
+  serverEl.hidden = true;
+  head.append(serverEl);
   const argsEl = make(doc, "pre", "nbstream-tool-args");
   argsEl.hidden = true;
-  el.append(head, argsEl);
+  const linksEl = make(doc, "ul", "nbstream-tool-links");
+  linksEl.hidden = true;
+  el.append(head, argsEl, linksEl);
+  /** @type {import("./parts.js").Link[] | null} */
+  let shownLinks = null;
 
   /** @type {HTMLDetailsElement | null} */
   let resultEl = null;
@@ -146,6 +154,11 @@ export function createToolCard(doc) {
       setText(nameEl, `${name}(…)`);
       setAttr(el, "aria-label", `tool call ${name}`);
       setText(statusEl, toolStatusLabel(part.status));
+      setHidden(serverEl, !part.server);
+      if (part.links !== shownLinks) {
+        shownLinks = part.links;
+        drawLinks(doc, linksEl, part.links ?? []);
+      }
 
       let duration = "";
       if (part.duration !== null) {
