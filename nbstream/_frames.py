@@ -35,7 +35,8 @@ def flush_delay(now: float, last_flush: float | None, pending: int = 0, urgent: 
 def rounded(stats: dict[str, Any]) -> dict[str, Any]:
     """Figures at the precision a view shows, so frames stay small and unchanged ones can be left out."""
     out = dict(stats)
-    for key, digits in (("elapsed", 2), ("ttft", 3), ("ttft_total", 3), ("rate", 1), ("tool_time", 2)):
+    figures = (("elapsed", 2), ("ttft", 3), ("ttft_total", 3), ("text_after", 3), ("rate", 1), ("tool_time", 2))
+    for key, digits in figures:
         if isinstance(out.get(key), float):
             out[key] = round(out[key], digits)
     for key in ("cost", "cache_saved"):

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import nh3
 from markdown_it import MarkdownIt
 
-from . import _format, _static_style
+from . import _content_html, _format, _static_style
 
 if TYPE_CHECKING:  # only for annotations: the result module imports this one
     from ._result import Result
@@ -217,15 +217,18 @@ def _tool_title(part: dict[str, Any]) -> str:
     outcome = {"done": "done", "failed": "failed", "running": "running", "ready": "not run", "forming": "not run"}
     duration = f" in {_format.seconds(part['duration'])}" if part.get("duration") is not None else ""
     arguments = " ".join(str(part.get("input") or "").split())
-    return f"tool {part['name']}({arguments}) · {outcome.get(part['status'], part['status'])}{duration}"
+    kind = "server tool" if part.get("server") else "tool"
+    return f"{kind} {part['name']}({arguments}) · {outcome.get(part['status'], part['status'])}{duration}"
 
 
 def parts_markdown(parts: list[dict[str, Any]]) -> str:
-    """Text and tool calls, in order, as safe Markdown."""
+    """Text, thinking, tool calls, notes and sources, in order, as safe Markdown."""
     out = []
     for part in parts:
         if part["t"] == "text":
             out.append(both_forms(part["text"])[1].rstrip())
+        elif part["t"] in _content_html.KINDS:
+            out.append(_content_html.markdown(part))
         else:
             result = " ".join(str(part.get("result") or "").split())[:300]
             out.append(
@@ -236,16 +239,20 @@ def parts_markdown(parts: list[dict[str, Any]]) -> str:
 
 
 def parts_html(parts: list[dict[str, Any]]) -> str:
-    """Text (rendered and sanitised) and tool calls (escaped, results collapsed), in order."""
+    """Text (rendered and sanitised), thinking (collapsed), tool calls (escaped, results collapsed, a server
+    tool's links), notes and sources, in order."""
     out = []
     for part in parts:
         if part["t"] == "text":
             out.append(f'<div class="nbstream-text">{render_html(part["text"])}</div>')
+        elif part["t"] in _content_html.KINDS:
+            out.append(_content_html.html_of(part))
         else:
             result = html.escape(str(part.get("result") or ""))
             out.append(
                 f'<details class="nbstream-static-tool" data-status="{html.escape(part["status"], quote=True)}">'
-                f"<summary>{html.escape(_tool_title(part))}</summary><pre>{result}</pre></details>"
+                f"<summary>{html.escape(_tool_title(part))}</summary>{_content_html.links_html(part.get('links'))}"
+                f"<pre>{result}</pre></details>"
             )
     return "".join(out)
 
