@@ -88,3 +88,13 @@ test("the stream view shows thinking collapsed, a web search's links, sources un
   assert.match(texts[texts.length - 1].textContent, /The answer\[1\]/, "the marker is literal text");
   unmountWidget(m, raf);
 });
+
+test("a panel row's preview says the model is thinking, or which server tool it is calling", async () => {
+  const { transcriptPreview } = await import("../preview.js");
+  const thinking = { t: "thinking", id: "0.0", text: "", redacted: false, done: false };
+  assert.equal(transcriptPreview([thinking], "", true), "thinking…");
+  assert.equal(transcriptPreview([{ ...thinking, done: true }], "", true), "");
+  const search = { t: "tool", id: "s", name: "web_search", status: "running", input: "", duration: null, result: null,
+    is_error: false, server: true, links: [] };
+  assert.equal(transcriptPreview([thinking, search], "", true), "calling web_search…");
+});
