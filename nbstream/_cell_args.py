@@ -159,8 +159,9 @@ always to _llm.
 --parallel, --models and -n combine into a panel of rows streaming at once (--models a,b -n 3 is six
 rows); --out then holds the list of results, in row order. --tools lets the model call notebook
 functions; --web-search, --web-fetch and --code-execution let it use the tools the API runs itself
-(searches are billed per call, in the cost); --chat NAME continues a conversation; --count sends nothing but a token count; --batch sends
-the prompts as a Message Batch at half price (results arrive when it ends).
+(searches are billed per call, in the cost); --chat NAME continues a conversation; --count sends
+nothing but a token count; --batch sends the prompts as a Message Batch at half price (results arrive
+when it ends).
 
 Defaults come from nbstream.defaults, or %config LLMMagics.model = "sonnet" (and max_tokens, system,
 idle_timeout, max_retries, log_path).
