@@ -182,6 +182,10 @@ class ContentOps:
         self._paused = False  # the turn that just ended stopped for pause_turn
         self.sources = Sources()
 
+    def saw(self, index: int, kind: str) -> None:
+        """A block the caller handles itself (a client tool call) started in this turn."""
+        self._kinds[index] = kind
+
     def ops(self, event: object) -> list[dict[str, Any]]:
         if isinstance(event, MessageDelta):
             self._paused = event.stop_reason == "pause_turn"

@@ -118,6 +118,7 @@ class FrameContent:
             op = {"t": "text", "text": event.text}
         elif type(event) is BlockStarted and event.kind == "tool_use":
             self._tool_ids[event.index] = event.tool_id
+            self._content.saw(event.index, event.kind)  # the turn has blocks: the next message is a new turn
             op = {"t": "tool", "id": event.tool_id, "name": event.tool_name, "status": "forming", "input": ""}
         elif isinstance(event, (BlockStopped, ToolInputDelta)) and event.index in self._tool_ids:
             op = {"t": "tool", "id": self._tool_ids[event.index]}

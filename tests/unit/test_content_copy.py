@@ -76,3 +76,16 @@ def test_frame_ops_for_thinking_citations_and_a_pause():
     assert [op["t"] for op in seen] == ["thinking", "thinking", "thinking", "text", "source", "note"]
     assert seen[1] == {"t": "thinking", "id": "0.0", "append": "hm"} and seen[3]["text"] == "\\[1\\]"
     assert seen[-1]["kind"] == "paused" and seen[-1]["id"] == "0.p"
+
+
+def test_frame_ids_follow_the_turns_even_when_a_turn_is_only_tool_calls():
+    from nbstream._frames import FrameContent
+
+    frames = FrameContent()
+    for event in [
+        MessageStarted("m1", "c", Usage()), BlockStarted(0, "tool_use", "toolu_1", "lookup"), BlockStopped(0),
+        MessageDelta("tool_use", Usage()), MessageStarted("m2", "c", Usage()), BlockStarted(0, "thinking"),
+    ]:
+        frames.add(event)
+    ops = frames.take()["ops"]
+    assert ops[-1]["t"] == "thinking" and ops[-1]["id"] == "1.0"  # as _projection.parts numbers it: turn 1
