@@ -179,3 +179,17 @@ async def test_an_unknown_block_and_delta_type_are_shown_kept_and_the_stream_goe
     assert parts[0] == {"t": "note", "id": "0.0", "kind": "unsupported", "text": "unsupported block: future_block"}
     kept = result.content[0]
     assert kept["type"] == "future_block" and kept["unknown_deltas"] == [{"type": "future_delta", "value": "something new"}]
+
+
+async def test_a_panel_row_that_thinks_and_searches_carries_its_parts(simulator):
+    from nbstream import ParallelPanel
+
+    panel = ParallelPanel(
+        ["What is new? [[sim: thinking=1 tokens=20]]", "Plain [[sim: tokens=10]]"], web_search=True, model="sonnet"
+    )
+    results = await panel
+    assert [r.status for r in results] == ["done", "done"]
+    whole = panel._row_whole(0)
+    assert [p["t"] for p in whole["parts"]] == ["thinking", "tool", "text", "sources"]
+    assert all(r.usage.web_search_requests == 1 for r in results)  # each row searched (the option is the panel's)
+    assert results[0].cost > results[1].cost
