@@ -20,7 +20,12 @@ def test_a_reply_that_thinks_searches_cites_and_answers_shows_every_part_live_an
     lab.run_cell(1, wait=False)
     box = lab.widget(1)
     thinking = box.locator('details.nbstream-thinking[data-done="false"]')
-    thinking.wait_for(timeout=20_000)  # the model is thinking: shown at once, before any text
+    thinking.wait_for(timeout=20_000)  # the model is thinking: shown from its block's start, before any text
+    thinking.locator(".nbstream-thinking-text").wait_for(state="attached", timeout=20_000)
+    lab.page.wait_for_function(  # its first tokens: the call is streaming, and still thinking
+        "el => el.textContent.length > 0", arg=thinking.locator(".nbstream-thinking-text").element_handle(),
+        timeout=20_000,
+    )
     assert box.get_attribute("data-status") == "streaming"
     assert not thinking.evaluate("d => d.open")  # collapsed by default
     assert thinking.locator("summary").inner_text() == "thinking…"
