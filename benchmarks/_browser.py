@@ -185,6 +185,15 @@ def run_lab(cfg: Config, sim: SimulatorProcess, progress: Callable[[str], None])
                         f"trace max task CPU {sample['trace']['max_cpu_ms'] or 0:.0f} ms"
                     )
                 samples[-1]["console_errors"] = page.unexpected_console_errors()[-10:]
+                for k in range(cfg.cancel_clicks):
+                    samples.append(_cancel_click(page, k))
+                    progress(f"browser: Cancel click {k + 1}/{cfg.cancel_clicks} → cancelled shown in "
+                             f"{samples[-1]['cancel_ms']:.0f} ms")
+                for rep in range(cfg.panel_browser_runs):
+                    samples.append(_panel_rows(browser, page, cfg, rep))
+                    progress(f"browser: {cfg.panel_browser_rows}-row panel in JupyterLab: longest task "
+                             f"{samples[-1]['whole']['max_longtask_ms']:.0f} ms, trace max task wall "
+                             f"{samples[-1]['trace']['max_wall_ms'] or 0:.0f} ms")
             finally:
                 page.close()
                 browser.close()
@@ -193,6 +202,65 @@ def run_lab(cfg: Config, sim: SimulatorProcess, progress: Callable[[str], None])
         server.cleanup()
         shutil.rmtree(log_dir, ignore_errors=True)
     return samples
+
+
+# A Cancel click, as the user's click reaches the button: the time until the widget shows `cancelled`
+# (its data-status, which the header's text follows in the same task), on the page's own clock.
+CANCEL_CLICK = """
+    const [cellIndex] = args;
+    const cell = panel.content.widgets[cellIndex].node;
+    const view = cell.querySelector('.nbstream:not(.nbstream-static)');
+    const button = view.querySelector('button.nbstream-cancel');
+    return await new Promise((resolve) => {
+      let t0 = 0;
+      const seen = new MutationObserver(() => {
+        if (view.dataset.status === 'cancelled') { seen.disconnect(); resolve(performance.now() - t0); }
+      });
+      seen.observe(view, { attributes: true, attributeFilter: ['data-status'] });
+      t0 = performance.now();
+      button.click();
+    });
+"""
+
+
+def _cancel_click(page: Any, k: int) -> dict[str, Any]:
+    i = page.add_cell(f"%%llm\nA long story to cancel, {k}. [[sim: tokens=5000 rate=200 ttft=0.05]]")
+    page.run_cell(i, wait=False)
+    page.page.wait_for_function(
+        "el => el.dataset.status === 'streaming' && +el.dataset.tokens >= 40",
+        arg=page.widget(i).element_handle(), timeout=60_000,
+    )
+    cancel_ms = page.evaluate(CANCEL_CLICK, i)
+    page.wait_cell(i, timeout=30)
+    return {"case": "cancel", "rep": k, "cancel_ms": cancel_ms}
+
+
+def _panel_rows(browser: Any, page: Any, cfg: Config, rep: int) -> dict[str, Any]:
+    """A ParallelPanel of many rows, every one streaming at once: the page's longest task while it runs."""
+    rows, tokens = cfg.panel_browser_rows, cfg.panel_browser_tokens
+    i = page.add_cell(
+        "from nbstream import ParallelPanel\n"
+        f"await ParallelPanel([f'Row {{n}}, run {rep}. [[sim: tokens={tokens} rate=40 ttft=0.1]]' for n in range({rows})],"
+        f" concurrency={rows}).display()"
+    )
+    trace = Path(tempfile.mkstemp(suffix=".json")[1])
+    browser.start_tracing(page=page.page, path=str(trace), categories=["toplevel", "devtools.timeline"])
+    t0 = page.page.evaluate("performance.now()")
+    started = time.monotonic()
+    page.run_cell(i, timeout=300)
+    seconds = time.monotonic() - started
+    t_done = page.page.evaluate("performance.now()")
+    time.sleep(1.5)
+    t1 = page.page.evaluate("performance.now()")
+    browser.stop_tracing()
+    bench = page.page.evaluate("window.__bench")
+    sample = {
+        "case": "panel", "rep": rep, "rows": rows, "cell_seconds": seconds,
+        "stream": _window(bench, t0, t_done), "whole": _window(bench, t0, t1), "trace": task_summary(trace),
+        "done_rows": page.output(i).locator('.nbstream-panel').get_attribute("data-done"),
+    }
+    trace.unlink(missing_ok=True)
+    return sample
 
 
 def run_frontend(cfg: Config, progress: Callable[[str], None]) -> list[dict[str, Any]]:

@@ -65,7 +65,7 @@ def mean_per_second(messages: list[Message]) -> float | None:
 
 def outgoing(approach: str, messages: list[Message], after: float | None) -> list[Message]:
     """The messages that carry text to the frontend, for each approach."""
-    if approach == "nbstream":
+    if approach in ("nbstream", "nbstream_httpx"):
         return [m for m in messages if m.msg_type == "comm_msg" and m.method == "custom"]
     if approach == "print":
         return [m for m in messages if m.msg_type == "stream"]
@@ -82,7 +82,7 @@ def nbstream_breakdown(messages: list[Message]) -> dict[str, int]:
     for m in messages:
         if m.msg_type == "comm_open":
             parts["esm_open"] += m.size  # the widget's model (with the _esm bundle) and its layout model
-        elif m.msg_type == "display_data":
+        elif m.msg_type in ("display_data", "update_display_data"):  # the copy takes the view's place
             raw = m.content_raw or m.head
             parts["view" if b"widget-view+json" in raw else "static_copy"] += m.size
         elif m.msg_type == "comm_msg" and m.method == "custom":
@@ -171,8 +171,9 @@ def single_stream(
 ) -> dict[str, Any]:
     prompt = f"Benchmark {tag}: {approach}, {tokens} tokens. {directive(tokens, rate, ttft)}"
     max_tokens = tokens + 100
-    if approach == "nbstream":
-        code = f"await probe.nbstream_widget({prompt!r}, {max_tokens})"
+    if approach in ("nbstream", "nbstream_httpx"):
+        transport = "httpx" if approach == "nbstream_httpx" else "aiohttp"
+        code = f"await probe.nbstream_widget({prompt!r}, {max_tokens}, transport={transport!r})"
     else:
         code = f"await probe.approach({approach!r}, {prompt!r}, {max_tokens})"
     t0 = time.monotonic()
@@ -211,9 +212,9 @@ def single_stream(
         if sim_last:
             sample["last_token_ms"] = (last_out.date - (sim_last + offset)) * 1000
             sample["last_token_recv_ms"] = (last_out.recv - (sim_last + offset)) * 1000
-    elif approach in ("floor", "helper_floor") and sim_last and r.get("last_delta"):
+    elif approach in ("floor", "floor_aiohttp", "helper_floor") and sim_last and r.get("last_delta"):
         sample["last_token_ms"] = (r["last_delta"] - (sim_last + offset)) * 1000  # collected, nothing sent
-    if approach == "nbstream":
+    if approach in ("nbstream", "nbstream_httpx"):
         parts = nbstream_breakdown(messages)
         sample["parts"] = parts
         sample["widget_traffic"] = sample["bytes"] - parts["esm_open"] - parts["static_copy"]

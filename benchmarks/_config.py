@@ -6,9 +6,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # The ways of streaming a reply, in table order. nbstream is measured against 1-4.
-APPROACHES = ("nbstream", "print", "markdown", "ipywidgets", "floor", "helper_floor")
+APPROACHES = ("nbstream", "nbstream_httpx", "print", "markdown", "ipywidgets", "floor", "floor_aiohttp", "helper_floor")
 APPROACH_LABELS = {
     "nbstream": "nbstream StreamWidget",
+    "nbstream_httpx": "nbstream StreamWidget, SDK's default transport (httpx)",
+    "floor_aiohttp": "4b. floor on the SDK's aiohttp transport",
     "print": "1. print loop (SDK docs)",
     "markdown": "2. Markdown re-render per delta",
     "ipywidgets": "3. ipywidgets text trait per delta",
@@ -53,6 +55,10 @@ class Config:
     browser_tokens: int = 20_000
     browser_rate: float = 2000.0
     browser_runs: int = 3
+    cancel_clicks: int = 5  # Cancel clicks in JupyterLab, each on a new streaming cell
+    panel_browser_rows: int = 200  # a ParallelPanel in JupyterLab, every row streaming at once
+    panel_browser_tokens: int = 150
+    panel_browser_runs: int = 1
     # the front-end probe without Jupyter (benchmarks/frontend/*.html, formerly js/bench)
     frontend: bool = True
     frontend_stream: tuple[dict[str, Any], ...] = (
@@ -98,6 +104,7 @@ def smoke_config() -> Config:
         scaling_cold_wait=0.0,
         memory_tokens=2000, memory_rate=20000.0, memory_runs=1,
         browser_tokens=300, browser_rate=2000.0, browser_runs=1,
+        cancel_clicks=1, panel_browser_rows=5, panel_browser_tokens=20,
         frontend_stream=({"chars": 4000, "deltaChars": 256, "intervalMs": 20, "kind": "mixed"},),
         frontend_panel=({"rows": 10, "frames": 10, "intervalMs": 20},),
         smoke=True,

@@ -36,6 +36,11 @@ class Row:
     key: str = ""
 
 
+def _stream_runs(lab: Any) -> Any:
+    """The streaming runs of the browser part (not its Cancel clicks or panel runs), or the skip note."""
+    return [s for s in lab if not s.get("case")] if isinstance(lab, list) else lab
+
+
 def spread(values: Iterable[float | None]) -> tuple[float | None, float | None, float | None, int]:
     vals = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
     if not vals:
@@ -158,16 +163,23 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
                   [p.get("esm_open") for p in parts], "B", note="the widget model with its _esm + its layout model",
                   key=f"esm_{tokens}")
             b.add(
-                "bytes: static Markdown copy (text/markdown + text/html + text/plain)",
+                "bytes: static copy (text/html + text/markdown + a one-line text/plain)",
                 f"{tokens:,}-token reply",
                 "nbstream",
                 [p.get("static_copy") for p in parts],
                 "B",
-                note="reported apart; "
-                + fmt(
-                    spread([(p.get("static_copy") or 0) / (s["text_bytes"] or 1) for p, s in zip(parts, runs, strict=True)])[0], "x"
-                )
-                + " the reply",
+                note=fmt(spread([p.get("static_copy") or 0 for p in parts])[0], "B"),
+                key=f"static_bytes_{tokens}",
+            )
+            b.add(
+                "bytes: static copy / reply bytes (what a saved notebook keeps per answer)",
+                f"{tokens:,}-token reply",
+                "nbstream",
+                [(p.get("static_copy") or 0) / (s["text_bytes"] or 1) for p, s in zip(parts, runs, strict=True)],
+                "x",
+                target="≤ 1.6x", check=lambda v: v <= 1.6,
+                note="the HTML form (~1.3x: the answer's tags + its pruned stylesheet) and the Markdown form "
+                     "(1x: nbconvert's LaTeX/PDF export reads only it)",
                 key=f"static_{tokens}",
             )
             frames = spread(col(runs, "frames"))[0]
@@ -261,13 +273,13 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
                     approach,
                     col(runs, "cpu_per_token_us"),
                     "µs",
-                    target="≤ 1.5x the floor" if judged else "",
+                    target="≤ 0.5x the floor (raw SDK loop, its default transport)" if judged else "",
                     verdict=None
                     if not judged
                     else (
                         "n/a"
                         if not floor
-                        else ("PASS" if spread(col(runs, "cpu_per_token_us"))[0] <= 1.5 * floor else "FAIL")
+                        else ("PASS" if spread(col(runs, "cpu_per_token_us"))[0] <= 0.5 * floor else "FAIL")
                     ),
                     note=(f"{spread(col(runs, 'cpu_per_token_us'))[0] / floor:.2f}x the floor" if floor else "")
                     + (
@@ -322,7 +334,7 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
             judged = kind == "nbstream"
             wakeups = spread([len(s["lags"]) for s in runs])[0] or 0
             b.add("event-loop lag p99", case, who, [percentile(s["lags"], 99) * 1000 for s in runs], "ms",
-                  target="< 20 ms" if judged else "", check=(lambda v: v < 20) if judged else None,
+                  target="< 10 ms" if judged else "", check=(lambda v: v < 10) if judged else None,
                   note=f"lateness of asyncio.sleep(0.01) wake-ups ({wakeups:.0f} per run, median)",
                   key=f"lag_p99_{kind}")
             b.add("event-loop lag max", case, who, [max(s["lags"]) * 1000 if s["lags"] else None for s in runs], "ms",
@@ -337,6 +349,13 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
     scaling = data.get("scaling") or []
     if scaling:
         case = f"{cfg.scaling_tokens} tokens @ {cfg.scaling_rate:,.0f} tok/s, TTFT {cfg.scaling_ttft:g} s"
+
+        def ratios(who: str, n: int, k: int) -> list[float | None]:
+            mine = [s for s in scaling if s.get("approach", "nbstream") == who]
+            one = spread([s["wall"] for s in mine if s["n"] == 1])[0]
+            ideal = math.ceil(n / k) * one if one else None
+            return [s["wall"] / ideal if ideal else None for s in mine if s["n"] == n and s["k"] == k]
+
         for who, note, suffix in (
             ("nbstream", "a 1-row panel, display() to results", ""),
             ("floor", "raw SDK loops behind a semaphore of K, awaited in the cell", "_floor"),
@@ -352,10 +371,14 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
                 runs = [s for s in mine if s["n"] == n and s["k"] == k]
                 ideal = math.ceil(n / k) * one if one else None
                 judged = who == "nbstream"
+                raw = spread(ratios("floor", n, k))[0]
                 b.add("parallel scaling: wall / ideal", f"{n} equal calls at concurrency {k} (ideal {fmt(ideal, 's')})",
                       who, [s["wall"] / ideal if ideal else None for s in runs], "x",
-                      target="≤ 1.1x" if judged else "", check=(lambda v: v <= 1.1) if judged else None,
-                      note=f"ideal = ceil({n}/{k}) x one call alone", key=f"scaling_{n}_{k}{suffix}")
+                      target="≤ 1.1x and below the raw SDK loops' figure" if judged else "",
+                      check=(lambda v, raw=raw: v <= 1.1 and (raw is None or v < raw)) if judged else None,
+                      note=f"ideal = ceil({n}/{k}) x one call alone"
+                      + (f"; raw SDK loops {raw:.2f}x in the same run" if judged and raw else ""),
+                      key=f"scaling_{n}_{k}{suffix}")
                 if judged and n <= k:
                     # All calls at once: what the panel adds beyond its calls (the rest is calls slowed by
                     # sharing one loop and two cores).
@@ -431,7 +454,26 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
         )
 
     # --- browser ---------------------------------------------------------------------------------------------
-    lab = data.get("browser")
+    clicks = [s for s in data.get("browser") or [] if isinstance(s, dict) and s.get("case") == "cancel"]
+    if clicks:
+        values = [s["cancel_ms"] for s in clicks]
+        b.add("browser: Cancel click → the widget shows cancelled", f"{len(values)} clicks, each on a streaming "
+              "%%llm cell, JupyterLab", "nbstream", values, "ms",
+              target="≤ 50 ms median, ≤ 100 ms worst",
+              verdict="PASS" if spread(values)[0] <= 50 and max(values) <= 100 else "FAIL",
+              note="page clock: button.click() → the view's data-status is cancelled (kernel round trip included); "
+                   f"worst {max(values):.0f} ms", key="browser_cancel")
+    panels = [s for s in data.get("browser") or [] if isinstance(s, dict) and s.get("case") == "panel"]
+    if panels:
+        rows = panels[0]["rows"]
+        worst = max(s["whole"]["max_longtask_ms"] for s in panels)
+        b.add("browser: longest main-thread task (longtask observer)", f"a {rows}-row ParallelPanel, every row "
+              "streaming at once, JupyterLab", "nbstream", [s["whole"]["max_longtask_ms"] for s in panels], "ms",
+              target="no task over 50 ms (every run)", verdict="PASS" if worst <= 50 else "FAIL",
+              note=f"trace: longest task wall {max(s['trace']['max_wall_ms'] or 0 for s in panels):.0f} ms, "
+                   f"thread CPU {max(s['trace']['max_cpu_ms'] or 0 for s in panels):.0f} ms",
+              key="browser_panel_longtask")
+    lab = _stream_runs(data.get("browser"))
     if isinstance(lab, list) and lab:
         case = f"{cfg.browser_tokens:,}-token Markdown reply @ {cfg.browser_rate:,.0f} tok/s, %%llm in JupyterLab"
         worst = max(s["whole"]["max_longtask_ms"] for s in lab)
@@ -557,7 +599,7 @@ def details(cfg: Config, data: dict[str, Any]) -> list[str]:
                     f"{(ph('slot_utilisation') or 0):.0%} |"
                 )
         out.append("")
-    lab = data.get("browser")
+    lab = _stream_runs(data.get("browser"))
     if isinstance(lab, list) and lab:
         out += ["**Browser runs** (long tasks in ms; long animation frames over 100 ms with their scripts):", ""]
         for s in lab:
@@ -657,7 +699,7 @@ def write_plots(path: Path, cfg: Config, rows: list[Row], data: dict[str, Any]) 
     single = data.get("single") or []
     fig, axes = plt.subplots(3, 3, figsize=(18, 14))
     colors = {"nbstream": "#1f77b4", "print": "#ff7f0e", "markdown": "#d62728", "ipywidgets": "#9467bd",
-              "floor": "#2ca02c", "helper_floor": "#8c564b"}
+              "floor": "#2ca02c", "helper_floor": "#8c564b", "nbstream_httpx": "#17becf", "floor_aiohttp": "#bcbd22"}
     short = {"nbstream": "nbstream", "print": "1 print", "markdown": "2 Markdown", "ipywidgets": "3 ipywidgets",
              "floor": "4 floor", "helper_floor": "SDK helper"}
 
@@ -816,7 +858,7 @@ def write_plots(path: Path, cfg: Config, rows: list[Row], data: dict[str, Any]) 
         ax.set_title("added time to first token")
         ax.legend()
 
-    lab = data.get("browser")
+    lab = _stream_runs(data.get("browser"))
     ax = axes[2, 2]
     if isinstance(lab, list) and lab:
         for s in lab:

@@ -79,16 +79,18 @@ def _delta_seen() -> None:
 # --- the four other ways ------------------------------------------------------------------------
 
 
-_clients: dict[int, Any] = {}
+_clients: dict[tuple[int, str], Any] = {}
 
 
-def _client() -> Any:
-    """One client per event loop, kept across cells, as a notebook user keeps theirs (pooled connections)."""
+def _client(transport: str = "httpx") -> Any:
+    """One client per event loop and transport, kept across cells, as a notebook user keeps theirs (pooled
+    connections). httpx: the SDK's default transport; aiohttp: ``anthropic[aiohttp]``'s, nbstream's default."""
     import anthropic
 
-    key = id(asyncio.get_running_loop())
+    key = (id(asyncio.get_running_loop()), transport)
     if key not in _clients:
-        _clients[key] = anthropic.AsyncAnthropic(max_retries=0)
+        extra = {"http_client": anthropic.DefaultAioHttpClient()} if transport == "aiohttp" else {}
+        _clients[key] = anthropic.AsyncAnthropic(max_retries=0, **extra)
     return _clients[key]
 
 
@@ -142,9 +144,9 @@ async def widget_loop(prompt: str, max_tokens: int) -> None:
     state["text_len"] = len(text.encode())
 
 
-async def floor_loop(prompt: str, max_tokens: int) -> None:
+async def floor_loop(prompt: str, max_tokens: int, transport: str = "httpx") -> None:
     """4. The floor: the raw SDK stream, text collected, nothing displayed."""
-    client = _client()
+    client = _client(transport)
     parts: list[str] = []
     stream = await client.messages.create(
         model=MODEL, max_tokens=max_tokens, messages=[{"role": "user", "content": prompt}], stream=True
@@ -170,11 +172,17 @@ async def helper_floor_loop(prompt: str, max_tokens: int) -> None:
     state["text_len"] = len("".join(parts).encode())
 
 
+async def floor_aiohttp_loop(prompt: str, max_tokens: int) -> None:
+    """The floor on the SDK's aiohttp transport (the one nbstream uses by default)."""
+    await floor_loop(prompt, max_tokens, transport="aiohttp")
+
+
 APPROACHES = {
     "print": print_loop,
     "markdown": markdown_loop,
     "ipywidgets": widget_loop,
     "floor": floor_loop,
+    "floor_aiohttp": floor_aiohttp_loop,
     "helper_floor": helper_floor_loop,
 }
 
@@ -299,10 +307,12 @@ def _instrument(run: Any) -> dict[str, _Timer]:
     return timers
 
 
-async def nbstream_widget(prompt: str, max_tokens: int, keep: bool = False) -> None:
+async def nbstream_widget(prompt: str, max_tokens: int, keep: bool = False, transport: str = "aiohttp") -> None:
     """nbstream as a user drives it: ``await StreamWidget(prompt).display()`` (probes added between)."""
+    import nbstream
     from nbstream import StreamWidget
 
+    nbstream.defaults.transport = transport
     log_timers = _patch_log_timers()
     _reset_log_timers()
     widget = StreamWidget(prompt, max_tokens=max_tokens)

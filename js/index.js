@@ -222,7 +222,7 @@ export function createWidget(options = {}) {
         env: options.env,
       });
       view.invalidate();
-      return counted(attach(el, state, view, view.invalidate, signal), signal);
+      return counted(attach(el, state, view, view.changed, signal), signal);
     },
   };
 

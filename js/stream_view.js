@@ -78,6 +78,7 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
    * @returns {boolean} whether something needs a periodic redraw (elapsed time, countdown, held button)
    */
   function drawHeader(s, t) {
+    drawnStatus = s.status;
     setAttr(root, "data-status", s.status);
     setAttr(root, "data-tokens", String(outputTokens(s.stats)));
     // The kernel wrote the ended call's static copy (its header, error and text) below this view:
@@ -104,6 +105,20 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
     if (more) invalidate();
   }
 
+  /** @type {string | null} */
+  let drawnStatus = null;
+
+  /**
+   * The state changed. A new status (cancelled, done, failed...) shows at once, in this task: the answer
+   * to a click must not wait for an animation frame. Everything else is drawn on the next frame.
+   */
+  function changed() {
+    if (loop.destroyed) return;
+    const s = source.snapshot();
+    if (s.status !== drawnStatus) loop.setTicking(drawHeader(s, now()));
+    invalidate();
+  }
+
   // The header is correct from the start; the text follows on the first animation frame.
   drawHeader(source.snapshot(), now());
 
@@ -112,6 +127,8 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
     el: root,
     /** Request a redraw on the next animation frame. */
     invalidate,
+    /** The state changed: a new status is drawn at once, the rest on the next animation frame. */
+    changed,
     /** Redraw now (tests; normally called from an animation frame). */
     flush,
     /** The incremental renderer of the first text part (tests). */

@@ -116,3 +116,8 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """nbstream's Jupyter Server extension: kernel websockets without Nagle's delay (``_jupyter_server``)."""
+    return [{"module": "nbstream._jupyter_server"}]

@@ -101,7 +101,7 @@ class BatchCall(Run):
                 return self.result  # type: ignore[return-value]
             raise  # stopped waiting: the request goes on in its batch and the log keeps it "running"
 
-    def settle(self, outcome: dict[str, Any]) -> Result:
+    def settle(self, outcome: dict[str, Any], *, ended_at: float | None = None) -> Result:
         """Fold this request's batch result in and end the row (synchronous: results arrive in bulk)."""
         if self.done:
             return self.result  # type: ignore[return-value]
@@ -123,18 +123,23 @@ class BatchCall(Run):
         else:
             failure = Failure("malformed", f"The batch returned an unknown result type {kind!r}.")
         status = RESULT_STATUS.get(str(kind), "failed")
-        result = self._finish(status, failure)
+        result = self._finish(status, failure, ended_at=ended_at)
         if self._settled is not None and not self._settled.done():
             self._settled.set_result(result)
         return result
 
-    def restore_logged(self, row: dict[str, Any]) -> None:
-        """End the row as the call log recorded it (its result was read before a restart)."""
+    def restore_logged(self, row: dict[str, Any], clock: float) -> None:
+        """End the row as the call log recorded it (its result was read before a restart), at its logged
+        times (``clock``: this process's monotonic clock minus the wall clock)."""
         self.batch_id = row["batch_id"]
+        if row["started_at"] is not None:
+            self.submitted_at = self.started_at = self.attempt_started_at = row["started_at"] + clock
+        ended = row["ended_at"] + clock if row["ended_at"] is not None else None
         if row["status"] == "done":
-            self.settle({"type": "succeeded", "message": _restored_message(row)})
+            self.settle({"type": "succeeded", "message": _restored_message(row)}, ended_at=ended)
         else:
-            self._finish(row["status"], Failure("logged", row["error"] or "Ended before this kernel started."))
+            failure = Failure("logged", row["error"] or "Ended before this kernel started.")
+            self._finish(row["status"], failure, ended_at=ended)
 
     def _error_text(self, status: str, failure: Failure | None) -> str | None:
         return failure.one_line() if failure is not None else super()._error_text(status, failure)
@@ -299,14 +304,19 @@ def logged_job(batch_id: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 def restore(job: BatchJob, rows: list[dict[str, Any]]) -> None:
-    """Put logged rows back in place: results already read are restored from the log, not fetched again."""
-    now = time.monotonic()
+    """Put logged rows back in place: results already read are restored from the log, not fetched again.
+
+    Every row keeps its logged times (when it was submitted, when it ended), so a resumed panel shows
+    how long the batch really took, not the time since the resume.
+    """
+    clock = time.monotonic() - time.time()  # a logged wall time + clock = the same moment on this clock
     for call, row in zip(job.calls, rows, strict=True):
         call.log_extra["call_id"] = row["call_id"]  # the same log row is updated, not a new one added
         if row["status"] in ("done", "failed", "cancelled"):
-            call.restore_logged(row)
+            call.restore_logged(row, clock)
         else:
-            call.submitted(row["batch_id"], now)
+            submitted = row["started_at"] + clock if row["started_at"] is not None else time.monotonic()
+            call.submitted(row["batch_id"], submitted)
             job.batches.setdefault(row["batch_id"], {})
 
 

@@ -145,16 +145,15 @@ async def open_stream(
 
 async def _events(http: Any, *, model: str, idle_timeout: float) -> AsyncIterator[StreamEvent]:
     parser = SSEParser()
-    lines = http.aiter_lines()
+    chunks = http.aiter_bytes()  # as they arrive: whole SSE frames are split off in C (SSEParser.feed_bytes)
     while True:
         try:
-            line = await lines.__anext__()
+            chunk = await chunks.__anext__()
         except StopAsyncIteration:
             return
         except Exception as exc:  # noqa: BLE001 - a dropped or stalled connection, mid-stream
             raise SourceError(classify(exc, model=model, idle_timeout=idle_timeout, mid_stream=True)) from None
-        frame = parser.feed(line)
-        if frame is not None:
+        for frame in parser.feed_bytes(chunk):
             event = decode(*frame)
             if event is not None:
                 yield event

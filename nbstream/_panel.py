@@ -127,14 +127,18 @@ class ParallelPanel(NbstreamWidget):
         self.handle_intent("cancel_all", lambda _msg: self.cancel())
         self.handle_intent("retry", lambda msg: self.retry(int(msg["row"])))
         self.handle_intent("resync", lambda _msg: self._resync())
+        self._resumed = bool(self.job is not None and _restore)
         if self.job is not None and _restore:
             restore(self.job, _restore)  # last: restored rows report to the panel as they end
+            # The waterfall's zero and the wall time count from the batch's submission, not the resume.
+            submitted = [run.started_at for run in self._runs if run.started_at is not None]
+            self._origin = min(submitted, default=self._origin)
 
     # --- the public surface ------------------------------------------------------------------
 
     def _drive_task(self) -> asyncio.Task[list[Result]]:
         if self._task is None:
-            if not self._channel.started and self._ended_at is None:
+            if not self._channel.started and self._ended_at is None and not self._resumed:
                 self._origin = time.monotonic()  # the waterfall's zero: when the panel first starts
             self._task = asyncio.get_running_loop().create_task(self._drive(), name="nbstream panel")
             self.watch_intents(self._task)

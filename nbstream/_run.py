@@ -349,10 +349,11 @@ class Run:
             except Exception:  # a broken view must not break the call (or lose its result)
                 log.exception("nbstream: an observer of %s failed", self.request.model)
 
-    def _finish(self, status: str, failure: Failure | None = None) -> Result:
+    def _finish(self, status: str, failure: Failure | None = None, *, ended_at: float | None = None) -> Result:
         # Synchronous from here to the return: a cancel arriving now sees `done` and does nothing.
+        # (`ended_at`: when a call known from the call log really ended, on this process's clock.)
         self._end_response()
-        self.ended_at = time.monotonic()
+        self.ended_at = time.monotonic() if ended_at is None else ended_at
         self.failure = failure
         self.retry_in = 0.0
         usage = self.usage()

@@ -32,11 +32,38 @@ class SSEParser:
     (data lines joined with a newline), a blank line dispatches, comments and other fields are ignored,
     and a frame without an event name is dropped. Pure: tested on recorded transcripts."""
 
-    __slots__ = ("_data", "_event")
+    __slots__ = ("_buffer", "_data", "_event")
 
     def __init__(self) -> None:
         self._event: str | None = None
         self._data: list[str] = []
+        self._buffer = b""
+
+    def feed_bytes(self, chunk: bytes) -> list[tuple[str, str | bytes]]:
+        """Bytes as they arrive; returns the frames they complete, in order.
+
+        The hot path: a frame of the Messages API is ``event: NAME\ndata: JSON\n\n``, so whole frames are
+        split off in C and such a frame's data stays bytes (jiter parses bytes); anything else (comments,
+        several data lines, other fields) goes through :meth:`feed` line by line, as the spec reads it.
+        """
+        buffer = self._buffer + chunk if self._buffer else chunk
+        if b"\r" in buffer:  # CRLF or CR line endings (a CR at the end may be half of a CRLF: wait)
+            keep = buffer.endswith(b"\r")
+            buffer = (buffer[:-1] if keep else buffer).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            buffer += b"\r" if keep else b""
+        *complete, self._buffer = buffer.split(b"\n\n")
+        out: list[tuple[str, str | bytes]] = []
+        for raw in complete:
+            head, found, data = raw.partition(b"\ndata: ")
+            if (found and head.startswith(b"event: ") and b"\n" not in head and b"\n" not in data
+                    and self._event is None and not self._data):
+                out.append((head[7:].strip().decode(), data))
+                continue
+            for line in raw.decode().split("\n"):
+                self.feed(line)
+            if (frame := self.feed("")) is not None:
+                out.append(frame)
+        return out
 
     def feed(self, line: str) -> tuple[str, str] | None:
         """One line (without its ending); returns (event, data) when a frame is complete."""
@@ -54,15 +81,16 @@ class SSEParser:
 
 
 
-def decode(name: str, data: str) -> StreamEvent | None:
+def decode(name: str, data: str | bytes) -> StreamEvent | None:
     """One SSE frame as nbstream's event (None for pings and what nbstream does not use)."""
     if name == "ping":
         return None
     try:
-        payload = jiter.from_json(data.encode())
+        payload = jiter.from_json(data if isinstance(data, bytes) else data.encode())
     except ValueError:
         if name == "error":  # an error event whose data is not JSON
-            raise SourceError(stream_error_failure(data, request_id=None)) from None
+            text = data.decode(errors="replace") if isinstance(data, bytes) else data
+            raise SourceError(stream_error_failure(text, request_id=None)) from None
         raise SourceError(Failure("malformed", "The API sent a malformed event.", mid_stream=True)) from None
     if name == "error":
         raise SourceError(stream_error_failure(payload, request_id=None))

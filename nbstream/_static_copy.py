@@ -25,6 +25,7 @@ import nh3
 from markdown_it import MarkdownIt
 
 from . import _content_html, _format, _static_style
+from ._static_tools import tools_html
 
 if TYPE_CHECKING:  # only for annotations: the result module imports this one
     from ._result import Result
@@ -239,21 +240,21 @@ def parts_markdown(parts: list[dict[str, Any]]) -> str:
 
 
 def parts_html(parts: list[dict[str, Any]]) -> str:
-    """Text (rendered and sanitised), thinking (collapsed), tool calls (escaped, results collapsed, a server
+    """Text (rendered and sanitised), thinking (collapsed), tool calls (the widget's cards, escaped; a server
     tool's links), notes and sources, in order."""
     out = []
-    for part in parts:
-        if part["t"] == "text":
-            out.append(f'<div class="nbstream-text">{render_html(part["text"])}</div>')
-        elif part["t"] in _content_html.KINDS:
+    tools: list[dict[str, Any]] = []
+    for part in [*parts, None]:
+        if part is not None and part["t"] == "tool":
+            tools.append(part)
+            continue
+        if tools:  # consecutive calls sit side by side, as in the live view
+            out.append(tools_html(tools))
+            tools = []
+        if part is not None and part["t"] in _content_html.KINDS:
             out.append(_content_html.html_of(part))
-        else:
-            result = html.escape(str(part.get("result") or ""))
-            out.append(
-                f'<details class="nbstream-static-tool" data-status="{html.escape(part["status"], quote=True)}">'
-                f"<summary>{html.escape(_tool_title(part))}</summary>{_content_html.links_html(part.get('links'))}"
-                f"<pre>{result}</pre></details>"
-            )
+        elif part is not None:
+            out.append(f'<div class="nbstream-text">{render_html(part["text"])}</div>')
     return "".join(out)
 
 
@@ -291,12 +292,19 @@ def static_copy_bundle(
         if result.error and result.status != "done" else ""
     )
     root = ("nbstream " if replaces_view else "") + f"nbstream-static {_static_style.NO_MATH}"
-    page = (
-        f'{_static_style.stylesheet()}{LAZY_LAYOUT}<div class="{root}" data-status="{status}" '
-        f'data-tokens="{result.usage.output_tokens}">{header}{error}{body_html}</div>{_static_style.COPY_SCRIPT}'
+    copy = (
+        f'<div class="{root}" data-status="{status}" '
+        f'data-tokens="{result.usage.output_tokens}">{header}{error}{body_html}</div>'
     )
-    plain = (result.text.rstrip() + "\n\n" if result.text else "") + footer
-    return {"text/markdown": md, "text/html": page, "text/plain": plain}
+    return {"text/markdown": md, "text/html": _static_style.page(copy, LAZY_LAYOUT), "text/plain": plain_line(footer)}
+
+
+def plain_line(line: str) -> str:
+    """The plain-text form: one line, for the viewers that show nothing richer (the answer itself is in
+    the HTML form, which JupyterLab, Notebook, VS Code, Colab, nbconvert and GitHub show, and in the
+    Markdown form, which nbconvert's LaTeX and PDF export use): a saved notebook keeps the text twice,
+    not three times."""
+    return f"nbstream: {line} (the answer is in this output's HTML and Markdown forms)"
 
 
 def panel_summary_line(summary: dict[str, Any]) -> str:
@@ -327,7 +335,7 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
         for label, r in zip(labels, results, strict=True)
     ]
     page = [  # the widget's look (its stylesheet, header line, tables that scroll in their box), no math
-        f'{_static_style.stylesheet()}<div class="nbstream-static nbstream-static-panel {_static_style.NO_MATH}" '
+        f'<div class="nbstream-static nbstream-static-panel {_static_style.NO_MATH}" '
         f'data-status="done"><div class="nbstream-copy-overview">',
         f'<div class="nbstream-header">{html.escape(head)}</div>',
         '<div class="nbstream-text"><table><thead><tr>',
@@ -337,7 +345,6 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
     ]
     md = [f"*{_escape_markdown_inline(head)}*", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     md += ["| " + " | ".join(_escape_markdown_inline(v) for v in row) + " |" for row in table_rows]
-    plain = [head]
     for label, r in zip(labels, results, strict=True):
         title = f"{label} · {r.model} · {_format.STATUS_LABELS.get(r.status, r.status)}"
         error = f" · {r.error}" if r.error and r.status != "done" else ""
@@ -348,6 +355,10 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
             f'<div class="nbstream-text">{answer_html}</div></details>'
         )
         md += ["", f"#### {_escape_markdown_inline(title + error)}", "", answer_md.rstrip()]
-        plain += ["", f"== {title}{error}", r.text]
-    page.append(f"</div>{_static_style.COPY_SCRIPT}")
-    return {"text/markdown": "\n".join(md) + "\n", "text/html": "".join(page), "text/plain": "\n".join(plain)}
+    page.append("</div>")
+    copy = "".join(page)
+    return {
+        "text/markdown": "\n".join(md) + "\n",
+        "text/html": _static_style.page(copy),
+        "text/plain": plain_line(head),
+    }

@@ -27,21 +27,97 @@ _CSS = pathlib.Path(__file__).with_name("transcript.css")
 _TEXT_SELECTOR = re.compile(r"\.nbstream-text(?![\w-])")
 # Two more classes than any JupyterLab/nbconvert output rule (their strongest are two classes + elements);
 # js/index.js raises the widget's copy of these rules the same way.
-_RAISED = ":is(.nbstream, .nbstream-static) .nbstream-text.nbstream-text"
+_RAISED = ":is(.nbstream,.nbstream-static) .nbstream-text.nbstream-text"
 
 
 @functools.lru_cache(maxsize=1)
-def stylesheet() -> str:
-    """``<style>`` for the copy: transcript.css minified, its text rules raised above the host's."""
+def _rules() -> tuple[tuple[str, tuple[tuple[str, frozenset[str]], ...]], ...]:
+    """transcript.css minified, as (declarations, ((selector, what it needs), ...)) per rule."""
     css = re.sub(r"/\*.*?\*/", "", _CSS.read_text(encoding="utf-8"), flags=re.S)
-    css = _TEXT_SELECTOR.sub(_RAISED, css)
     css = re.sub(r"\s*([{};,>])\s*", r"\1", re.sub(r"\s+", " ", css)).replace(";}", "}")
-    return f"<style>{css.strip()}{_HOST_RULES}</style>"
+    rules = []
+    for rule in filter(None, (r.strip() for r in css.split("}"))):
+        selectors, declarations = rule.split("{", 1)  # the file has no @-rules and no nesting
+        declarations = re.sub(r"\s*:\s*", ":", declarations, count=0)
+        rules.append((declarations, tuple((sel, _needs(sel)) for sel in _split_selectors(selectors))))
+    return tuple(rules)
+
+
+def _split_selectors(selectors: str) -> list[str]:
+    """A selector list split at its top-level commas (``:is(a, b)`` stays whole)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(selectors):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            out.append(selectors[start:i])
+            start = i + 1
+    return [*out, selectors[start:]]
+
+
+_FUNCTIONAL = re.compile(r":(?:is|not|has|where)\([^()]*\)")
+_NEED_CLASS = re.compile(r"\.([\w-]+)")
+_NEED_TAG = re.compile(r"(?:^|[\s>+~])([a-z][a-z0-9]*)")
+_NEED_STATUS = re.compile(r'\[data-status="([\w-]+)"\]')
+
+
+def _needs(selector: str) -> frozenset[str]:
+    """What an element tree must hold for the selector to match anything (``:is()`` etc. ignored: kept)."""
+    plain = _FUNCTIONAL.sub("", selector)
+    return frozenset(
+        [f".{c}" for c in _NEED_CLASS.findall(plain)] + _NEED_TAG.findall(plain)
+        + [f"status={v}" for v in _NEED_STATUS.findall(plain)]
+    )
+
+
+_HAS_TAG = re.compile(r"<([a-z][a-z0-9]*)")
+_HAS_CLASSES = re.compile(r'class="([^"]*)"')
+_HAS_STATUS = re.compile(r'data-status="([\w-]+)"')
+
+
+def _present(body: str) -> set[str]:
+    present = set(_HAS_TAG.findall(body)) | {f"status={v}" for v in _HAS_STATUS.findall(body)}
+    present |= {f".{c}" for classes in _HAS_CLASSES.findall(body) for c in classes.split()}
+    if "pre" in present:  # COPY_SCRIPT gives each code block its button
+        present |= {"button", ".nbstream-copy"}
+    return present
+
+
+def stylesheet(body: str | None = None) -> str:
+    """``<style>`` for a copy: the rules of transcript.css that can match ``body`` (all of them without one).
+
+    A saved notebook keeps one stylesheet per answer, so each copy carries only what its own elements
+    use (a prose answer needs no table or code-block rules), and the answer's text rules are nested in
+    one raised block (``_RAISED { p {...} pre {...} }``) instead of repeating the raised selector.
+    """
+    present = None if body is None else _present(body)
+    flat, nested = [], []
+    for declarations, selectors in _rules():
+        kept = [sel for sel, needs in selectors if present is None or needs <= present]
+        own = [sel for sel in kept if _TEXT_SELECTOR.match(sel)]
+        if own:
+            nested.append(f"{','.join('&' + sel[len('.nbstream-text'):] for sel in own)}{{{declarations}}}")
+        if rest := [_TEXT_SELECTOR.sub(_RAISED, sel) for sel in kept if sel not in own]:
+            flat.append(f"{','.join(rest)}{{{declarations}}}")
+    return f"<style>{''.join(flat)}{_RAISED}{{{''.join(nested)}}}{_HOST_RULES}</style>"
+
+
+def page(copy: str, extra_css: str = "") -> str:
+    """A copy's whole HTML form: its stylesheet, the copy, and the Copy-button script if it has code."""
+    script = COPY_SCRIPT if "<pre><code" in copy else ""  # a code block of the answer (not a tool card's)
+    return f"{stylesheet(copy)}{extra_css}{copy}{script}"
 
 
 # JupyterLab and nbconvert pad HTML outputs on the right (the widget's output is not): the copy's box
-# reaches as far as the widget did.
-_HOST_RULES = ".jp-RenderedHTMLCommon:has(>.nbstream-static){padding-right:0}"
+# reaches as far as the widget did. An ended call that can be retried keeps its widget above the copy;
+# reopened without a kernel (and with JupyterLab's default of not saving widget state) that widget's
+# output (JupyterLab's widget renderer, a Panel) can only say "Loading widget..." or "Error displaying
+# widget: model not found", as bare text with no element inside: the answer is in the copy just below
+# it, so that dead output is hidden (a live widget's renderer holds the view's elements).
+_HOST_RULES = (
+    ".jp-RenderedHTMLCommon:has(>.nbstream-static){padding-right:0}"
+    ".jp-OutputArea-child:has(>.jp-OutputArea-output.lm-Panel):not(:has(>.jp-OutputArea-output.lm-Panel>*))"
+    ":has(+.jp-OutputArea-child .nbstream-static){display:none}"  # (:has cannot hold :has)
+)
 
 
 # Ours, constant: finds its own copy (the element just before it) and gives each code block the button.

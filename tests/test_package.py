@@ -34,6 +34,8 @@ def test_the_wheel_ships_the_built_front_end_and_the_price_table(tmp_path):
     assert "nbstream/static/widget.js" in names
     assert "nbstream/prices.json" in names
     assert "nbstream/simulator/__main__.py" in names
+    # the Jupyter Server extension's switch, installed into <prefix>/etc/jupyter/jupyter_server_config.d
+    assert any(n.endswith(".data/data/etc/jupyter/jupyter_server_config.d/nbstream.json") for n in names)
     assert not any(name.startswith(("js/", "tests/", "node_modules/")) for name in names)
     bundle = zipfile.ZipFile(wheel).read("nbstream/static/widget.js")
     assert len(bundle) > 10_000 and b"nbstream" in bundle

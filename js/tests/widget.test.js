@@ -242,6 +242,21 @@ test("Cancel sends {type: 'cancel'} and is shown only while the stream is in pro
   unmount(m);
 });
 
+test("the kernel's answer to Cancel shows in the same task, without waiting for an animation frame", () => {
+  const model = new FakeModel({ status: "streaming" });
+  const m = mount(model);
+  raf.flush();
+  q(m.root, "nbstream-cancel").click();
+  model.update("status", "cancelled");
+  // No frame has run: the status and the header already say so, and the Cancel button is gone.
+  assert.equal(m.root.getAttribute("data-status"), "cancelled");
+  assert.equal(q(m.root, "nbstream-status").textContent, "cancelled");
+  assert.equal(q(m.root, "nbstream-cancel").hidden, true);
+  assert.ok(raf.pending > 0, "the rest of the view is still drawn on the next frame");
+  raf.flush();
+  unmount(m);
+});
+
 test("a queued stream can be cancelled, and its clock does not run yet", async () => {
   const now = fakeClock();
   const model = new FakeModel({ status: "queued" });

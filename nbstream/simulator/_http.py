@@ -162,6 +162,8 @@ class Connection:
                 return None  # the client went away mid-body
         body = bytes(self._buffer[:length])
         del self._buffer[:length]
+        if "://" in target:  # the absolute form a client sends through an HTTP proxy (RFC 9112 3.2.2)
+            target = "/" + target.split("://", 1)[1].partition("/")[2]
         path, _, query = target.partition("?")
         return Request(method, path, query, version, headers, body, time.monotonic())
 

@@ -49,7 +49,7 @@ def test_hostile_model_output_runs_nothing_and_stays_inside_the_widget(lab):
         f"""
         const inside = '.nbstream-text, .nbstream-static, .jp-RenderedMarkdown';
         // nbstream's own <details> (a tool call, thinking) are ours; any other one came from the payload
-        const ours = e => e.tagName === 'DETAILS' && /(^| )nbstream-(static-tool|thinking)( |$)/.test(e.className);
+        const ours = e => e.tagName === 'DETAILS' && /(^| )nbstream-(tool-result|thinking)( |$)/.test(e.className);
         const bad = [...document.querySelectorAll(inside)].flatMap(el => [...el.querySelectorAll('{DANGEROUS}')])
             .filter(e => !ours(e));
         const styled = [...document.querySelectorAll(inside)].flatMap(el => [...el.querySelectorAll('[style]')]);

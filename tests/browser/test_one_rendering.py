@@ -283,3 +283,38 @@ def test_a_finished_panel_shows_one_summary_and_its_copy_keeps_it_for_the_reopen
     assert fit["over"] <= 1 and fit["right"] <= fit["areaRight"] + 1  # the table scrolls in its own box
     assert fit["math"] == 0  # the costs in the table are money
     assert "$" in copy.locator("table").inner_text()
+
+
+def test_reopened_without_a_kernel_ended_calls_that_kept_their_widget_show_their_answer_and_no_error(lab, simulator):
+    """A cancelled call and a panel keep their widget (Retry, the rows) above their copy: reopened, JupyterLab
+    cannot show that widget, and its "model not found" line must not sit above the answer."""
+    lab.open_notebook([
+        "%load_ext nbstream",
+        "%%llm\nA long story about TCP. [[sim: tokens=3000 rate=40 seed=3]]",
+        "%%llm -n 2\nName a port number. [[sim: tokens=12]]",
+    ])
+    lab.run_cell(0)
+    lab.run_cell(1, wait=False)
+    view = lab.output(1).locator(".nbstream:not(.nbstream-static)")
+    lab.page.wait_for_function("el => +el.dataset.tokens >= 20", arg=view.element_handle(), timeout=30_000)
+    lab.page.get_by_role("button", name=re.compile("Cancel")).click()
+    lab.output(1).locator('.nbstream-static[data-status="cancelled"]').wait_for(timeout=10_000)
+    lab.wait_cell(1, timeout=10)
+    lab.run_cell(2, timeout=60)
+    lab.output(2).locator(".nbstream-static-panel").wait_for(state="attached", timeout=20_000)
+    assert view.locator(".nbstream-retry").is_visible()  # live: the widget keeps its Retry button
+
+    lab.save()
+    lab.shutdown_kernel()
+    lab.reload()
+    for i in (1, 2):
+        lab.output(i).locator(".nbstream-static").first.wait_for(timeout=20_000)
+    lab.page.wait_for_timeout(1000)  # the widget manager has given up on the models by now
+    cancelled, panel = lab.output_text(1), lab.output_text(2)
+    for shown in (cancelled, panel):
+        assert "Error displaying widget" not in shown and "Loading widget" not in shown, shown[:200]
+    assert "cancelled" in cancelled and len(cancelled.split()) > 20
+    assert "2/2 calls" in panel
+    # The dead widget's output is hidden, not removed: the notebook file is left as it was.
+    dead = lab.output(1).locator(".jp-OutputArea-output.lm-Panel")
+    assert dead.count() == 1 and dead.is_hidden()

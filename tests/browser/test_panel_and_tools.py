@@ -61,6 +61,24 @@ def test_the_panel_streams_rows_cancels_one_then_all_and_draws_the_waterfall(lab
     assert not lab.was_set("__pwned")
 
 
+CARDS = """
+    const scope = document.querySelector(`.jp-Notebook .jp-Cell:nth-child(2) .jp-Cell-outputArea ${args[0]}`);
+    const cards = [...scope.querySelectorAll('.nbstream-tool')].map(card => {
+      const cs = getComputedStyle(card), box = card.getBoundingClientRect();
+      const result = card.querySelector('.nbstream-tool-result');
+      return {
+        top: Math.round(box.top), left: Math.round(box.left), width: Math.round(box.width),
+        style: ['display', 'padding-left', 'border-left-width', 'border-top-style', 'border-radius', 'font-size',
+                'font-family'].map(p => cs.getPropertyValue(p)),
+        status: card.dataset.status, duration: card.querySelector('.nbstream-tool-duration')?.textContent || '',
+        args: card.querySelector('.nbstream-tool-args').textContent,
+        result: result ? result.querySelector('pre').textContent : '', resultOpen: result ? result.open : null,
+      };
+    });
+    return {cards};
+"""
+
+
 def test_a_tool_call_is_seen_forming_and_its_result_comes_before_the_answer(lab):
     lab.open_notebook([
         "%load_ext nbstream\nimport asyncio\n"
@@ -85,8 +103,17 @@ def test_a_tool_call_is_seen_forming_and_its_result_comes_before_the_answer(lab)
     assert lab.output(1).locator(".nbstream-tools .nbstream-tool").count() == 2  # side by side, both running
     assert '"city"' in card.locator(".nbstream-tool-args").inner_text()
     lab.keep_screenshot("tools.png")
+    live = lab.evaluate(CARDS, ".nbstream:not(.nbstream-static)")
     widget = lab.output(1).locator(".nbstream")
     widget.and_(lab.page.locator('[data-status="done"]')).wait_for(timeout=30_000)
+    lab.output(1).locator(".nbstream-static .nbstream-tool").first.wait_for(timeout=10_000)
     static = lab.output(1).locator(".nbstream-static").inner_text()
     assert static.index("get_weather") < static.index("Here is what the tools returned")  # result, then answer
-    assert "18 C, clear" in static
+    # The cards stay cards at the end: side by side, the same look, each with its duration and result.
+    final = lab.evaluate(CARDS, ".nbstream-static")
+    assert len(final["cards"]) == 2 and final["cards"][0]["top"] == final["cards"][1]["top"]
+    assert final["cards"][0]["left"] < final["cards"][1]["left"]
+    for got, want in zip(final["cards"], live["cards"], strict=True):
+        assert got["style"] == want["style"] and got["width"] == want["width"], (got, want)
+        assert got["status"] == "done" and re.fullmatch(r"1\.\d+ s", got["duration"]), got
+        assert '"city": "' in got["args"] and got["resultOpen"] is False and "18 C, clear" in got["result"]

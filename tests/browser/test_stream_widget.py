@@ -151,3 +151,13 @@ def test_re_running_a_streaming_cell_closes_its_stream_and_shows_only_the_new_an
     assert len(simulator.requests) == 2 and simulator.requests[1]["outcome"] == "completed"
     shown = lab.output_text(1)
     assert "Now a short one." in shown and "long story" not in shown  # only the new answer is shown
+
+
+def test_the_server_sends_kernel_messages_without_nagles_delay(lab, lab_server):
+    """nbstream's Jupyter Server extension (installed with the package) turns TCP_NODELAY on for kernel
+    websockets: a widget's status no longer waits up to 40 ms for the browser's delayed ACK."""
+    lab.open_notebook(["%load_ext nbstream", "%%llm\nhi [[sim: tokens=5]]"])
+    lab.run_cell(0)
+    lab.run_cell(1)
+    lab.wait_status(1, "done")
+    assert "nbstream: kernel websockets send without delay (TCP_NODELAY)" in lab_server.log_path.read_text()

@@ -49,7 +49,10 @@ def test_a_reply_that_thinks_searches_cites_and_answers_shows_every_part_live_an
         link = copy.locator(".nbstream-sources a")
         assert link.get_attribute("href") == "https://docs.example.com/build-with-claude/streaming"
         assert "[1]" in copy.locator(".nbstream-text").first.inner_text()  # the cited passage is marked
-        assert "web_search" in copy.locator(".nbstream-static-tool summary").inner_text()
+        card = copy.locator(".nbstream-tool")
+        assert "web_search" in card.locator(".nbstream-tool-name").inner_text()
+        assert card.locator(".nbstream-tool-server").is_visible()
+        assert card.locator(".nbstream-tool-links a").first.get_attribute("href").startswith("https://")
         assert "thinking)" in copy.locator(".nbstream-tokens").inner_text()  # thinking tokens in the counter
 
     check_copy()

@@ -110,7 +110,7 @@ def test_tools_and_chat_notebook_executes_headless(offline_env, tmp_path):
     assert "2 turns; ['user', 'assistant', 'user', 'assistant']" in printed
     assert "read 0 tokens" not in printed  # the second chat turn read from the cache
     statics = [o.data["text/html"] for o in outputs if "nbstream-static" in o.get("data", {}).get("text/html", "")]
-    tool_copies = [h for h in statics if "nbstream-static-tool" in h]
+    tool_copies = [h for h in statics if "nbstream-tool-head" in h]
     assert tool_copies and "get_weather" in tool_copies[0] and "local_time" in tool_copies[0]
     assert any('data-status="failed"' in h for h in tool_copies)  # the flaky tool's error, shown
     markdowns = "".join(o.get("data", {}).get("text/markdown", "") for o in outputs)
@@ -157,12 +157,12 @@ def test_what_claude_sends_executes_headless_with_every_part_in_its_static_copie
     assert "first text" in thinking
     assert "the API did not show the text" in copy_of("thinking_text=0")
     searched = copy_of("What is new in streaming APIs?")
-    assert "server tool web_search" in searched and 'class="nbstream-sources"' in searched
+    assert "web_search(…)" in searched and "runs in the API" in searched and 'class="nbstream-sources"' in searched
     assert "nbstream-tool-links" in searched and 'href="https://' in searched
     assert searched.count("<li value=") == 1
     assert copy_of("Summarise the documents").count("<li value=") == 3
     fetched = copy_of("Fetch https://")
-    assert "server tool web_fetch" in fetched and "server tool code_execution" in fetched and "return code 0" in fetched
+    assert "web_fetch(…)" in fetched and "code_execution(…)" in fetched and "return code 0" in fetched
     refused = copy_of("something harmful")
     assert 'data-status="cut_off"' in refused and "Claude declined to answer (category: cyber security)" in refused
     assert copy_of("thoroughly").count('data-kind="paused"') == 2

@@ -39,7 +39,8 @@ def test_the_copy_shows_thinking_collapsed_never_as_the_answer_and_sources_escap
     assert "<img" not in page and "javascript:" not in page
     assert page.count('href="https://example.com/a"') == 1
     assert '<div class="nbstream-sources"' in page and "&lt;img src=x" in page
-    assert "server tool web_search" in page
+    assert '<span class="nbstream-tool-name">web_search(…)</span>' in page
+    assert '<span class="nbstream-tool-server">runs in the API</span>' in page
     assert "pondering" not in bundle["text/plain"]  # the answer is the text, never the thinking
     md = bundle["text/markdown"]
     assert not re.search(r"(?<!\\)<img", md) and "javascript" not in md  # escaped, and no script link

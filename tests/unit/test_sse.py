@@ -58,3 +58,26 @@ def test_an_error_event_is_a_mid_stream_failure_classified_by_its_type():
 def test_a_malformed_frame_fails_cleanly(data):
     with pytest.raises(SourceError, match="malformed"):
         decode("content_block_delta", data)
+
+
+def _as_text(frames_out):
+    return [(name, data.decode() if isinstance(data, bytes) else data) for name, data in frames_out]
+
+
+@pytest.mark.parametrize("name", ["text.sse", "tools2.sse", "overloaded_midstream.sse"])
+def test_bytes_in_chunks_of_any_size_frame_as_the_lines_do(name):
+    from sse import FIXTURES
+
+    raw = (FIXTURES / name).read_bytes()
+    for size in (1, 2, 3, 7, 64, len(raw)):
+        parser = SSEParser()
+        got = [f for i in range(0, len(raw), size) for f in parser.feed_bytes(raw[i : i + size])]
+        assert _as_text(got) == frames(name), size
+
+
+def test_bytes_with_crlf_comments_and_several_data_lines_frame_as_the_spec_reads_them():
+    stream = b"event: x\r\ndata: a\r\ndata: b\r\n\r\n: a comment\n\nevent:y\ndata:{}\n\nevent: z\r"
+    parser = SSEParser()
+    got = [f for i in range(len(stream)) for f in parser.feed_bytes(stream[i : i + 1])]
+    assert _as_text(got) == [("x", "a\nb"), ("y", "{}")]  # z has no data and no end yet
+    assert _as_text(parser.feed_bytes(b"\ndata: 1\n\n")) == [("z", "1")]

@@ -62,9 +62,21 @@ def test_the_copy_has_the_widgets_header_and_text_container():
 
 def test_the_stylesheet_is_the_widgets_own_raised_above_host_rules():
     css = stylesheet()
-    source = (ROOT / "nbstream" / "transcript.css").read_text()
+    source = re.sub(r"/\*.*?\*/", "", (ROOT / "nbstream" / "transcript.css").read_text(), flags=re.S)
     assert 'from "../nbstream/transcript.css"' in (ROOT / "js" / "index.js").read_text()  # the widget bundles it
     raised = ":is(.nbstream,.nbstream-static) .nbstream-text.nbstream-text"  # minified
-    assert css.count(raised) == len(re.findall(r"\.nbstream-text(?![\w-])", re.sub(r"/\*.*?\*/", "", source, flags=re.S)))
+    # Every rule of the file is there: as many declaration blocks (the answer's own nested in one raised block).
+    assert css.count("{") == source.count("{") + 1 + 2  # + the raised block + the two host rules
+    nested = css[css.index(raised + "{&"):]
+    assert nested.count("&") == len(re.findall(r"^\.nbstream-text(?![\w-])|,\s*\.nbstream-text(?![\w-])", source, re.M))
     assert re.search(r"\.nbstream-text(?![\w.-])", css.replace(raised, "")) is None  # no rule left unraised
     assert "</" not in css[len("<style>"):-len("</style>")]
+
+
+def test_each_copy_carries_only_the_rules_its_elements_use():
+    prose = static_copy_bundle(result("Just a sentence."))["text/html"]
+    table = static_copy_bundle(result("| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```"))["text/html"]
+    assert "& table{" not in prose and "& pre{" not in prose and "<script>" not in prose  # no code: no Copy script
+    assert "& table{" in table and "& td{" in table and "& pre{" in table and "<script>" in table
+    assert ".nbstream-row" not in table  # a panel row's rules never match a copy
+    assert len(prose) < len(stylesheet()) / 1.5
