@@ -66,6 +66,7 @@ OLDSTACK_TESTS := tests --ignore-glob='tests/browser/test_*.py' --ignore=tests/t
 # ipykernel73: 7.3 queues comm messages unless the front end routes them over subshells; a raw client
 # does not, so the kernel tests of Cancel, the interrupt and the static copy show that case.
 KERNEL73_TESTS := tests/unit/test_host.py tests/kernel/test_llm_cell.py tests/kernel/test_panel_cell.py \
+	tests/kernel/test_prototyping_cells.py \
 	-k "host or cancel or front_end or interrupt or static or awaited"
 
 oldstack:

@@ -132,6 +132,7 @@ export function retryLeft(seconds, at, t) {
 
 const TOOL_STATUS_LABELS = {
   forming: "writing arguments",
+  asking: "waiting for your approval",
   ready: "ready",
   running: "running",
   done: "done",

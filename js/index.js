@@ -219,6 +219,7 @@ export function createWidget(options = {}) {
         source: state,
         onCancel: () => state.send("cancel"),
         onRetry: () => state.send("retry"),
+        onDecide: (id, approved) => state.send("decide", { id, approved }),
         env: options.env,
       });
       view.invalidate();

@@ -35,6 +35,7 @@ export { RESYNC_RETRY_MS } from "./sequence.js";
  * @typedef {object} RowData
  * @property {string} label
  * @property {string} model
+ * @property {string[]} settings  the request's non-default parameters ("effort high", ...)
  * @property {string} prompt
  * @property {string} text       the text of every text part (joined by a blank line)
  * @property {import("./parts.js").Part[]} parts  text and tool calls, in order (immutable)
@@ -71,6 +72,7 @@ export { RESYNC_RETRY_MS } from "./sequence.js";
  * @property {number} [concurrency]
  * @property {number} [in_flight]
  * @property {number} [paused_for]
+ * @property {string | null} [budget]  "$0.04 of $0.10 budget" when a budget is set
  * @property {import("./panel_batch.js").BatchInfo | null} [batch]  null unless the panel runs as a Message Batch
  */
 
@@ -121,7 +123,7 @@ export function normalizeTimeline(t) {
 }
 
 /**
- * @param {unknown} spec  an entry of the `rows` trait: {label, model, prompt}
+ * @param {unknown} spec  an entry of the `rows` trait: {label, model, prompt, settings}
  * @param {number} i
  * @param {number} now
  * @returns {RowData}
@@ -131,6 +133,7 @@ export function createRow(spec, i, now) {
   return {
     label: typeof o.label === "string" && o.label ? o.label : `#${i + 1}`,
     model: typeof o.model === "string" ? o.model : "",
+    settings: Array.isArray(o.settings) ? o.settings.filter((/** @type {unknown} */ x) => typeof x === "string") : [],
     prompt: typeof o.prompt === "string" ? o.prompt : "",
     text: "",
     parts: [],

@@ -153,6 +153,7 @@ export function createPanelRow(doc, i, options) {
         {
           status: row.status,
           model: row.model,
+          settings: row.settings,
           simulated: false,
           stats: row.stats,
           statsAt: row.statsAt,

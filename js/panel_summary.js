@@ -133,7 +133,7 @@ export function summaryTexts(summary, ctx) {
     progress: `${formatInt(done)} / ${formatInt(total)} done`,
     counts: formatCounts(s.counts),
     tokens,
-    cost: formatTotalCost(s.cost, !!s.cost_partial, ctx.costExact),
+    cost: formatTotalCost(s.cost, !!s.cost_partial, ctx.costExact) + (s.budget ? ` · ${s.budget}` : ""),
     // No median TTFT, no TTFT at all (a batch's rows have no first token).
     ttft: isNum(s.ttft_p50) ? formatPercentiles("TTFT", s.ttft_p50, s.ttft_p95) : "",
     duration: formatPercentiles("duration", s.duration_p50, s.duration_p95),

@@ -20,6 +20,7 @@ import {
  * @property {string} status
  * @property {string} model
  * @property {boolean} simulated
+ * @property {string[]} [settings]  the request's non-default parameters, shown after the model
  * @property {Stats} stats
  * @property {number} statsAt     local time (ms) when `stats` arrived
  * @property {string} notice
@@ -64,6 +65,8 @@ export function createHeader(doc, options = {}) {
   const simulatedEl = make(doc, "span", "nbstream-simulated", "SIMULATED");
   simulatedEl.title = "Simulated output from the offline simulator, not from the API";
   simulatedEl.hidden = true;
+  const settingsEl = make(doc, "span", "nbstream-settings");
+  settingsEl.hidden = true;
   const statsEl = make(doc, "span", "nbstream-stats");
   const tokensEl = make(doc, "span", "nbstream-tokens");
   const ttftEl = makeFigure(doc, "nbstream-ttft", "time to first token");
@@ -82,7 +85,7 @@ export function createHeader(doc, options = {}) {
   const cancelBtn = makeButton(doc, "nbstream-cancel", "Cancel", options.cancelLabel ?? "Cancel generation");
   const retryBtn = makeButton(doc, "nbstream-retry", "Retry", options.retryLabel ?? "Retry generation");
   actions.append(cancelBtn, retryBtn);
-  el.append(...(options.lead ?? []), statusEl, waitingEl, modelEl, simulatedEl, statsEl, noticeEl, actions);
+  el.append(...(options.lead ?? []), statusEl, waitingEl, modelEl, simulatedEl, settingsEl, statsEl, noticeEl, actions);
 
   let shownElapsed = 0;
   let cancelHoldUntil = -Infinity;
@@ -133,6 +136,9 @@ export function createHeader(doc, options = {}) {
       setHidden(waitingEl, !(active && tokens === 0 && !s.hasText));
       setText(modelEl, s.model);
       setHidden(simulatedEl, !s.simulated);
+      const settings = (s.settings ?? []).join(" · ");
+      setText(settingsEl, settings);
+      setHidden(settingsEl, !settings);
 
       const thinking = typeof stats.thinking_tokens === "number" && stats.thinking_tokens > 0 ? stats.thinking_tokens : 0;
       setText(tokensEl, formatTokens(tokens, !!stats.tokens_exact) + (thinking ? ` (${formatInt(thinking)} thinking)` : ""));
@@ -160,7 +166,12 @@ export function createHeader(doc, options = {}) {
       }
       shownElapsed = running ? elapsed : 0;
       setText(elapsedEl, formatSeconds(elapsed));
-      setText(costEl, formatCost(stats.cost, !!stats.cost_exact, !!stats.cost_local));
+      // With a budget set: the spend against it ("$0.04 of $0.10 budget", written by the kernel).
+      const budget = typeof stats.budget === "string" && stats.budget ? ` · ${stats.budget}` : "";
+      // A replayed or recorded reply: no request was sent; what it cost when it was made, beside its $0.
+      const replay = typeof stats.replay === "string" && stats.replay
+        ? ` · ${stats.replay.toUpperCase()} · was ${formatCost(stats.original_cost, true, false)}` : "";
+      setText(costEl, formatCost(stats.cost, !!stats.cost_exact, !!stats.cost_local) + replay + budget);
       const costTitle = stats.cost_local ? "a model on this machine: no API cost" : stats.cost_exact ? "cost" : "estimated cost";
       if (costTitle !== lastCostTitle) {
         lastCostTitle = costTitle;

@@ -31,6 +31,9 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {number | null} [thinking_tokens]  of the output tokens, those that were thinking
  * @property {number | null} [text_after]  seconds to the first text, when later than the first token
  * @property {boolean | null} [truncated]  the reply stopped at max_tokens
+ * @property {string | null} [budget]      "$0.04 of $0.10 budget" when a budget is set
+ * @property {string | null} [replay]      "replayed" (from the call log) or "recorded" (from a lesson)
+ * @property {number | null} [original_cost]  a replayed or recorded reply's cost when it was made
  */
 
 /**
@@ -44,6 +47,8 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {string} status
  * @property {string} model
  * @property {boolean} simulated
+ * @property {string[]} settings   the request's non-default parameters ("effort high", ...)
+ * @property {string} textFormat   "json" for structured output, else "markdown"
  * @property {Stats} stats
  * @property {number} statsAt      local time (ms) when `stats` arrived
  * @property {string} error
@@ -58,7 +63,7 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {boolean} canRetry
  */
 
-const TRAITS = ["status", "stats", "text", "parts", "model", "simulated", "error", "notice", "retry_in", "show_text", "can_retry"];
+const TRAITS = ["status", "stats", "text", "parts", "model", "simulated", "settings", "text_format", "error", "notice", "retry_in", "show_text", "can_retry"];
 
 /** @param {unknown} x */
 function num(x) {
@@ -218,6 +223,8 @@ export function createStreamState(model, options = {}) {
         status,
         model: String(model.get("model") ?? ""),
         simulated: !!model.get("simulated"),
+        settings: (/** @type {unknown[]} */ (model.get("settings") ?? [])).map(String),
+        textFormat: String(model.get("text_format") ?? "markdown"),
         stats,
         statsAt,
         error: String(model.get("error") ?? ""),
@@ -245,9 +252,14 @@ export function createStreamState(model, options = {}) {
       if (have !== null) link.send({ type: "resync", have });
     },
 
-    /** @param {string} type */
-    send(type) {
-      link.send({ type });
+    /**
+     * An intent to the kernel: {type, ...fields}.
+     *
+     * @param {string} type
+     * @param {Record<string, unknown>} [fields]
+     */
+    send(type, fields = {}) {
+      link.send({ ...fields, type });
     },
 
     dispose: link.dispose,

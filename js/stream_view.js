@@ -14,6 +14,8 @@ import { createHeader, outputTokens } from "./stream_header.js";
 import { createFrameLoop, viewClock } from "./frame_loop.js";
 import { createPartsView } from "./parts_view.js";
 import { isActive } from "./format.js";
+import { fenceJson } from "./json_text.js";
+import { decisionOf } from "./tool_card.js";
 
 /** @typedef {import("./stream_state.js").StreamSnapshot} StreamSnapshot */
 /** @typedef {import("./frame_loop.js").ViewEnv} ViewEnv */
@@ -24,13 +26,14 @@ import { isActive } from "./format.js";
  * @property {{snapshot(): StreamSnapshot}} source
  * @property {() => void} onCancel
  * @property {() => void} onRetry
+ * @property {(id: string, approved: boolean) => void} [onDecide]  a tool card's Approve / Deny (approve=True)
  * @property {ViewEnv} [env]
  */
 
 /**
  * @param {StreamViewOptions} options
  */
-export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
+export function createStreamView({ doc, source, onCancel, onRetry, onDecide, env = {} }) {
   const { now } = viewClock(env);
 
   const root = make(doc, "div", "nbstream");
@@ -47,7 +50,11 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
   // Further text parts and tool call groups are placed after textEl by the parts view.
   root.append(header.el, errorEl, textEl);
 
-  const transcript = createPartsView(textEl, { render: env.render ?? renderAnswerFragment, now });
+  // A reply to a schema is JSON: it shows as a code block, forming as it streams.
+  const json = source.snapshot().textFormat === "json";
+  const markdown = env.render ?? renderAnswerFragment;
+  const render = json ? (/** @type {string} */ src) => markdown(fenceJson(src)) : markdown;
+  const transcript = createPartsView(textEl, { render, now });
 
   const loop = createFrameLoop(env, flush);
   const { invalidate } = loop;
@@ -69,6 +76,12 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
   cancelBtn.addEventListener("click", onCancelClick);
   retryBtn.addEventListener("click", onRetryClick);
   root.addEventListener("click", copyCodeOnClick);
+  /** @param {Event} event */
+  function onDecideClick(event) {
+    const decision = loop.destroyed ? null : decisionOf(event.target);
+    if (decision && onDecide) onDecide(decision.id, decision.approved);
+  }
+  root.addEventListener("click", onDecideClick);
 
   /**
    * Draw the header and the error line (cheap).
@@ -143,6 +156,7 @@ export function createStreamView({ doc, source, onCancel, onRetry, env = {} }) {
       cancelBtn.removeEventListener("click", onCancelClick);
       retryBtn.removeEventListener("click", onRetryClick);
       root.removeEventListener("click", copyCodeOnClick);
+      root.removeEventListener("click", onDecideClick);
     },
   };
 }

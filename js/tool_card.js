@@ -3,7 +3,7 @@
 // <details>. Everything here comes from the kernel, i.e. from the model or the
 // tool: it is only ever written as text, never parsed as HTML.
 
-import { make, setAttr, setHidden, setText } from "./dom.js";
+import { make, makeButton, setAttr, setHidden, setText } from "./dom.js";
 import { formatSeconds, toolStatusLabel } from "./format.js";
 import { drawLinks } from "./content_parts.js";
 
@@ -81,10 +81,16 @@ export function createToolCard(doc) {
   const statusEl = make(doc, "span", "nbstream-tool-status");
   const durationEl = make(doc, "span", "nbstream-tool-duration");
   durationEl.hidden = true;
-  head.append(nameEl, statusEl, durationEl);
+  // approve=True: the call waits for the user. The buttons carry no listener: the view delegates clicks
+  // (see `decisionOf`), so a card rebuilt by a redraw needs no wiring.
+  const decideEl = make(doc, "span", "nbstream-tool-decide");
+  decideEl.hidden = true;
+  const approveBtn = makeButton(doc, "nbstream-approve", "Approve", "Approve this tool call");
+  const denyBtn = makeButton(doc, "nbstream-deny", "Deny", "Deny this tool call");
+  decideEl.append(approveBtn, denyBtn);
   const serverEl = make(doc, "span", "nbstream-tool-server", "runs in the API");
   serverEl.hidden = true;
-  head.append(serverEl);
+  head.append(nameEl, statusEl, durationEl, serverEl, decideEl);
   const argsEl = make(doc, "pre", "nbstream-tool-args");
   argsEl.hidden = true;
   const linksEl = make(doc, "ul", "nbstream-tool-links");
@@ -173,6 +179,15 @@ export function createToolCard(doc) {
       }
       setText(durationEl, duration);
 
+      const asking = part.status === "asking";
+      setHidden(decideEl, !asking);
+      setAttr(approveBtn, "aria-label", `Approve ${name}`);
+      setAttr(denyBtn, "aria-label", `Deny ${name}`);
+      if (!asking) {
+        approveBtn.disabled = false;
+        denyBtn.disabled = false;
+      }
+
       const forming = part.status === "forming";
       if (part.input !== shownInput || forming !== shownForming) {
         shownInput = part.input;
@@ -182,6 +197,25 @@ export function createToolCard(doc) {
       drawResult(part);
     },
   };
+}
+
+/**
+ * The decision a click means: a card's Approve or Deny button, with the card's tool id (else null).
+ * The clicked pair is disabled at once, so a second click sends nothing.
+ *
+ * @param {EventTarget | null} target
+ * @returns {{id: string, approved: boolean} | null}
+ */
+export function decisionOf(target) {
+  const el = /** @type {Element | null} */ (target && "closest" in target ? target : null);
+  const button = el?.closest(".nbstream-approve, .nbstream-deny");
+  const card = button?.closest(".nbstream-tool");
+  const id = card?.getAttribute("data-tool-id");
+  if (!button || !card || !id || /** @type {HTMLButtonElement} */ (button).disabled) return null;
+  for (const b of card.querySelectorAll(".nbstream-approve, .nbstream-deny")) {
+    /** @type {HTMLButtonElement} */ (b).disabled = true;
+  }
+  return { id, approved: button.classList.contains("nbstream-approve") };
 }
 
 /** @typedef {ReturnType<typeof createToolCard>} ToolCard */

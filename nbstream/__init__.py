@@ -24,6 +24,7 @@ if typing.TYPE_CHECKING:  # the public names, for type checkers and editors (at 
     from ._errors import InputError, Interrupted, NbstreamError
     from ._events import Usage
     from ._ledger import Spend, spend
+    from ._lesson import Lesson, save_lesson, use_lesson
     from ._log import history
     from ._offline import use_api, use_offline
     from ._panel import ParallelPanel
@@ -42,10 +43,12 @@ _EXPORTS = {
     "InputError": "._errors",
     "Interrupted": "._errors",
     "last": "._cell",
+    "Lesson": "._lesson",
     "NbstreamError": "._errors",
     "parallel": "._api",
     "ParallelPanel": "._panel",
     "Result": "._result",
+    "save_lesson": "._lesson",
     "set_price": "._pricing",
     "Spend": "._ledger",
     "spend": "._ledger",
@@ -56,6 +59,7 @@ _EXPORTS = {
     "tool": "._tools",
     "Usage": "._events",
     "use_api": "._offline",
+    "use_lesson": "._lesson",
     "use_offline": "._offline",
 }
 
@@ -72,11 +76,13 @@ __all__ = [
     "InputError",
     "Interrupted",
     "last",
+    "Lesson",
     "load_ipython_extension",
     "NbstreamError",
     "parallel",
     "ParallelPanel",
     "Result",
+    "save_lesson",
     "set_price",
     "Spend",
     "spend",
@@ -88,6 +94,7 @@ __all__ = [
     "unload_ipython_extension",
     "Usage",
     "use_api",
+    "use_lesson",
     "use_offline",
 ]
 

@@ -19,6 +19,7 @@ from IPython import get_ipython
 from IPython.display import display as ipython_display
 
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids
+from ._budget import Budget, budget_of
 from ._cell_args import PARSER, lookup_tools, panel_rows, parse_options, split_prompts
 from ._chat import chat
 from ._count import count_tokens
@@ -28,6 +29,7 @@ from ._limiter import Limiter
 from ._panel import ParallelPanel, build_rows
 from ._request import CALL_OPTIONS, make_request
 from ._run import Run
+from ._schema import schema_from_cell
 from ._templating import fill
 from ._terminal import TerminalPrinter
 from ._validate import DEFAULT_CONCURRENCY
@@ -94,8 +96,11 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
     system = args.system if args.raw or args.system is None else fill(args.system, namespace, what="system prompt")
     options: dict[str, Any] = {name: getattr(args, name, None) for name in CALL_OPTIONS}
     options.update(system=system, tools=lookup_tools(args.tools, namespace))
+    if args.schema is not None:
+        options["schema"] = schema_from_cell(args.schema, namespace)
+    budgets = budget_of(args.budget, "the cell's --budget")
     if args.parallel or args.models or args.n > 1 or args.batch:
-        await _run_panel(args, body, namespace, options, background=background)
+        await _run_panel(args, body, namespace, options, budgets, background=background)
         return
     conversation = chat(args.chat) if args.chat else None
     key = _cell_id()
@@ -110,13 +115,15 @@ async def run_cell(line: str, body: str, *, background: bool = False) -> None:
         _store(namespace, args.out, counted)
         return
     if not in_notebook():  # terminal IPython: plain text to stdout
-        run = Run(request)
+        if request.approve:  # a terminal has no Approve / Deny to click while the cell awaits
+            raise InputError("--approve needs a notebook front end for its Approve / Deny buttons; not in a terminal")
+        run = Run(request, budgets=budgets)
         if conversation is not None:
             conversation.track(run, key=key)
         run.observe(TerminalPrinter())
         await _await_and_store(run, namespace, args.out, lambda: run.result)
     else:
-        widget = StreamWidget("", _request=request)
+        widget = StreamWidget("", _request=request, budget=budgets[0] if budgets else None)
         if conversation is not None:
             conversation.track(widget.run, key=key)
         await _show(widget, namespace, args.out, background=background or args.background)
@@ -133,7 +140,8 @@ async def _show(view: Any, namespace: dict[str, Any], out: str | None, *, backgr
 
 
 async def _run_panel(
-    args: Any, body: str, namespace: dict[str, Any], options: dict[str, Any], *, background: bool
+    args: Any, body: str, namespace: dict[str, Any], options: dict[str, Any], budgets: list[Budget], *,
+    background: bool,
 ) -> None:
     prompts = split_prompts(body) if args.parallel else [body]
     if not args.raw:
@@ -157,13 +165,15 @@ async def _run_panel(
             results = [call.result for call in calls]
         else:
             limiter = Limiter(concurrency)
-            results = list(await asyncio.gather(*(Run(r, limiter=limiter) for r in requests)))
+            results = list(await asyncio.gather(*(Run(r, limiter=limiter, budgets=budgets) for r in requests)))
         for label, result in zip(labels, results, strict=True):
             assert result is not None  # every call of a finished job or gather has its result
             print(f"== {label}\n{result.text}\n[{summary(result)}{' · ' + result.error if result.error else ''}]\n")
         _store(namespace, args.out, results)
         return
-    panel = ParallelPanel(rows, concurrency=concurrency, batch=args.batch, **shared)
+    panel = ParallelPanel(
+        rows, concurrency=concurrency, batch=args.batch, budget=budgets[0] if budgets else None, **shared
+    )
     await _show(panel, namespace, args.out, background=background or args.background)
 
 

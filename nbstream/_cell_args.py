@@ -15,7 +15,9 @@ from typing import Any, NoReturn
 
 from ._config import defaults
 from ._errors import InputError
-from ._validate import DEFAULT_CONCURRENCY, DEFAULT_MAX_TURNS
+from ._format import dollars
+from ._params import EFFORTS, SERVICE_TIERS, SPEEDS, THINKING_DISPLAYS, parse_pairs
+from ._validate import DEFAULT_CONCURRENCY, DEFAULT_MAX_TURNS, check_budget
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -57,11 +59,35 @@ def build_parser() -> argparse.ArgumentParser:
     add("--web-fetch", action="store_true", default=None, help="let the model fetch web pages (runs in the API)")
     add("--code-execution", action="store_true", default=None, help="let the model run code in the API's sandbox")
     add("--max-turns", type=int, metavar="N", help=f"at most N model turns per call (default {DEFAULT_MAX_TURNS})")
+    add("--approve", action="store_true",
+        help="show each tool call with Approve / Deny buttons before it runs (a denied call is not run)")
+    add("--approve-timeout", type=float, metavar="S",
+        help="seconds to wait for Approve / Deny before the run stops (default 300)")
     add("--chat", metavar="NAME", help="continue the conversation NAME (each cell adds a turn)")
     add("--cache", nargs="?", const="auto", choices=["auto", "system"],
         help="prompt caching: auto (the API places the breakpoint) or system (the system prompt)")
     add("--count", action="store_true", help="only count the prompt's input tokens and estimate the cost")
     add("--batch", action="store_true", help="send the prompts as a Message Batch (half price; no streaming)")
+    add("--thinking", metavar="MODE",
+        help="thinking: adaptive, disabled, between_tools, or a budget in tokens (enabled thinking), e.g. 4096")
+    add("--thinking-display", choices=THINKING_DISPLAYS, metavar="D",
+        help="how thinking comes back: summarized or omitted")
+    add("--effort", choices=EFFORTS, metavar="E", help="output_config.effort: " + ", ".join(EFFORTS))
+    add("--stop", action="append", dest="stop_sequences", metavar="TEXT",
+        help="stop when the model writes TEXT (repeatable)")
+    add("--tool-choice", metavar="C", help="auto, any, none, or a tool's name (the model must call it)")
+    add("--speed", choices=SPEEDS, metavar="S", help="standard or fast (fast mode, where the model has it)")
+    add("--service-tier", choices=SERVICE_TIERS, metavar="T", help="auto or standard_only")
+    add("--metadata", action="append", metavar="K=V", help="request metadata, e.g. user_id=u-123 (repeatable)")
+    add("--schema", metavar="SPEC",
+        help="structured output: fields ('name, age int, tags list[str]'), JSON schema text, or a variable holding "
+        "a schema dict or a pydantic model; the parsed reply is in .data")
+    add("--param", action="append", dest="params", metavar="K=V",
+        help="any other request key, sent as given; the value is read as JSON (temperature=0.2 for llama.cpp)")
+    add("--replay", nargs="?", const=True, choices=["instant", "off"],
+        help="answer a request the call log holds, finished, from it: no request, $0 (now {replay})")
+    add("--budget", type=float, metavar="USD",
+        help="the most this cell's calls may cost, in US dollars (besides the session's, now {budget})")
     return parser
 
 
@@ -88,8 +114,19 @@ def parse_options(line: str) -> argparse.Namespace:
         raise InputError(
             "--chat and --count take one streamed prompt: they do not combine with --parallel, --models, -n or --batch"
         )
+    if args.approve and (args.parallel or args.models or args.n > 1 or args.batch):
+        raise InputError(
+            "--approve takes one streamed prompt: it does not combine with --parallel, --models, -n or --batch"
+        )
+    args.budget = check_budget(args.budget, "--budget")
+    if args.budget is not None and args.batch:
+        raise InputError("--budget does not combine with --batch: a Message Batch cannot be stopped part-way")
     if args.chat is not None and not args.chat.strip():
         raise InputError("--chat needs a name")
+    if args.thinking is not None and args.thinking.isdigit():
+        args.thinking = int(args.thinking)  # a budget in tokens
+    args.metadata = parse_pairs(args.metadata, "--metadata")
+    args.params = parse_pairs(args.params, "--param")
     return args
 
 
@@ -163,8 +200,19 @@ functions; --web-search, --web-fetch and --code-execution let it use the tools t
 nothing but a token count; --batch sends the prompts as a Message Batch at half price (results arrive
 when it ends).
 
+--replay answers from the call log when it holds this very request, finished: no request is sent, $0,
+at the recorded pace (--replay instant: at once). --budget caps what the cell may cost: a call whose
+input does not fit in what is left is not sent, a stream stops (its partial text kept) when the cap is
+reached, and a panel starts no new row after it.
+
+Request parameters (--thinking, --effort, --stop, --tool-choice, --speed, --service-tier, --metadata) go
+on the wire as the API names them; --param key=value sends any other key as given (temperature for a
+llama.cpp server; Claude's API removed it). --schema asks for JSON fitting a schema: the parsed reply is
+in .data, and a reply that does not fit ends failed. --approve shows each tool call with Approve / Deny
+buttons before it runs.
+
 Defaults come from nbstream.defaults, or %config LLMMagics.model = "sonnet" (and max_tokens, system,
-idle_timeout, max_retries, log_path).
+idle_timeout, max_retries, log_path, budget, replay).
 
 Options:
 """
@@ -175,6 +223,8 @@ def help_text() -> str:
     values = {
         "model": defaults.model, "max_tokens": defaults.max_tokens, "idle_timeout": f"{defaults.idle_timeout:g} s",
         "system": "none" if defaults.system is None else repr(defaults.system[:40]),
+        "budget": "none" if defaults.budget is None else dollars(defaults.budget),
+        "replay": "on" if defaults.replay is True else defaults.replay or "off",
     }
     lines = [_ABOUT]
     for action in PARSER._actions:

@@ -35,6 +35,7 @@ from ._local import is_loopback
 from ._sse import SSEParser, decode
 
 SIMULATOR_HEADER = "x-nbstream-simulator"
+REPLAY_HEADER = "x-nbstream-replay"  # nbstream's loopback server played a recorded reply: "replayed" or "recorded"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class OpenStream:
     request_id: str | None
     simulated: bool
     local: bool = False  # answered by a server on this machine (loopback), not the simulator
+    replay: str | None = None  # a recorded reply played back by nbstream's loopback server
 
 
 _ENV_NAMES = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_PROFILE")
@@ -115,7 +117,8 @@ def check_credentials(endpoint: Endpoint | None) -> None:
 
 @asynccontextmanager
 async def open_stream(
-    params: dict[str, Any], *, endpoint: Endpoint | None, idle_timeout: float
+    params: dict[str, Any], *, endpoint: Endpoint | None, idle_timeout: float,
+    extra_headers: dict[str, str] | None = None,
 ) -> AsyncIterator[OpenStream]:
     """POST /v1/messages with ``stream: true``; yield once the response has started.
 
@@ -126,7 +129,9 @@ async def open_stream(
     client = sdk_client(endpoint)
     timeout = httpx2.Timeout(connect=10.0, read=idle_timeout, write=30.0, pool=30.0)
     model = str(params.get("model", ""))
-    opening = client.messages.with_streaming_response.create(**params, stream=True, timeout=timeout)
+    opening = client.messages.with_streaming_response.create(
+        **sdk_arguments(params), stream=True, timeout=timeout, extra_headers=extra_headers
+    )
     try:
         response = await opening.__aenter__()
     except Exception as exc:  # noqa: BLE001 - every failure becomes a Failure; cancellation passes
@@ -138,6 +143,7 @@ async def open_stream(
             request_id=http.headers.get("request-id"),
             simulated=http.headers.get(SIMULATOR_HEADER) == "1",
             local=http.headers.get(SIMULATOR_HEADER) != "1" and is_loopback(str(http.url)),
+            replay=http.headers.get(REPLAY_HEADER),
         )
     finally:
         await opening.__aexit__(None, None, None)
@@ -159,6 +165,22 @@ async def _events(http: Any, *, model: str, idle_timeout: float) -> AsyncIterato
                 yield event
 
 
+@functools.cache
+def _create_keywords() -> frozenset[str]:
+    named = inspect.signature(anthropic.resources.messages.AsyncMessages.create).parameters
+    return frozenset(named) - {"self", "stream", "timeout", "extra_headers", "extra_query", "extra_body"}
+
+
+def sdk_arguments(params: dict[str, Any]) -> dict[str, Any]:
+    """The request body as ``messages.create`` keywords: a key this SDK does not name (a pass-through such as
+    a llama.cpp server's ``temperature``, or a field newer than the SDK) goes in ``extra_body``, as given."""
+    known = _create_keywords()
+    extra = {k: v for k, v in params.items() if k not in known}
+    if not extra:
+        return params
+    return {**{k: v for k, v in params.items() if k in known}, "extra_body": extra}
+
+
 # --- tools and token counting ----------------------------------------------------------------
 
 
@@ -172,7 +194,8 @@ def function_tool(fn: Any, *, name: str | None = None, description: str | None =
 async def count_tokens(params: dict[str, Any], *, endpoint: Endpoint | None) -> int:
     """POST /v1/messages/count_tokens for these parameters (no max_tokens, no stream)."""
     client = sdk_client(endpoint)
-    fields = {k: v for k, v in params.items() if k in ("model", "messages", "system", "tools", "tool_choice")}
+    counted_keys = ("model", "messages", "system", "tools", "tool_choice", "thinking", "output_config", "speed")
+    fields = {k: v for k, v in params.items() if k in counted_keys}
     try:
         counted = await client.messages.count_tokens(**fields)
     except Exception as exc:  # noqa: BLE001

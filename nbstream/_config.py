@@ -10,10 +10,12 @@ from typing import Any
 
 from ._pricing import set_prices
 from ._validate import (
+    check_budget,
     check_log_path,
     check_model,
     check_non_negative_int,
     check_positive_int,
+    check_replay,
     check_seconds,
     check_system,
     check_transport,
@@ -43,6 +45,8 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "log_path": check_log_path,
     "transport": check_transport,
     "prices": set_prices,
+    "budget": check_budget,
+    "replay": check_replay,
 }
 
 # Haiku 5.5 is the default: the cheapest and fastest current model, which suits teaching and prototyping.
@@ -56,6 +60,8 @@ DEFAULT_VALUES: dict[str, Any] = {
     # (measured here, see the README's performance section); "httpx" selects the SDK's own.
     "transport": "aiohttp" if importlib.util.find_spec("aiohttp") is not None else "httpx",
     "prices": {},  # the user's own prices per model (USD per million tokens), over the price table
+    "budget": None,  # US dollars this kernel's calls may spend (None: no cap)
+    "replay": False,  # answer a request identical to a finished one from the call log (True, or "instant")
 }
 
 
@@ -70,6 +76,8 @@ class Defaults:
     log_path: str | None  # the call log's SQLite file; None switches the log off
     transport: str  # "aiohttp" or "httpx": the SDK's HTTP client for new connections
     prices: dict[str, dict[str, float]]  # also set by nbstream.set_price(model, input=..., output=...)
+    replay: bool | str  # True: identical requests are answered from the call log ("instant": at once)
+    budget: float | None  # US dollars for this kernel's session; calls that would pass it are refused or stopped
 
     def __init__(self) -> None:
         self.reset()

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from typing_extensions import Unpack
 
-from . import _client, _format, _pricing, _static_style
+from . import _client, _format, _lesson, _pricing, _static_style
 from ._events import Usage
 from ._offline import current_endpoint
+from ._recording import request_key
 from ._request import CallOptions, Request, make_request
 
 
@@ -44,9 +45,14 @@ class TokenCount:
 async def count_tokens(request: Request) -> TokenCount:
     """Ask the API (or the offline model) how many input tokens this request has. Sends no generation."""
     params = request.params()
-    tokens = await _client.count_tokens(params, endpoint=current_endpoint())
-    input_cost = _pricing.cost(request.model, Usage(input_tokens=tokens))
-    with_output = _pricing.cost(request.model, Usage(input_tokens=tokens, output_tokens=request.max_tokens))
+    lesson = _lesson.current()
+    if lesson is not None and current_endpoint() == lesson.endpoint:  # a recorded lesson: its own count
+        tokens = lesson.input_tokens(request_key(params))
+    else:
+        tokens = await _client.count_tokens(params, endpoint=current_endpoint())
+    fast = request.settings.speed == "fast"
+    input_cost = _pricing.cost(request.model, Usage(input_tokens=tokens), fast=fast)
+    with_output = _pricing.cost(request.model, Usage(input_tokens=tokens, output_tokens=request.max_tokens), fast=fast)
     max_output_cost = None if with_output is None or input_cost is None else with_output - input_cost
     return TokenCount(request.model, tokens, request.max_tokens, input_cost, max_output_cost)
 

@@ -123,6 +123,14 @@ class ToolStarted:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolAwaitingApproval:
+    """A tool call waits for the user's Approve / Deny (``approve=True``) before it runs."""
+
+    tool_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class ToolFinished:
     """A tool ended: its result (or error) goes back to the model."""
 
@@ -133,7 +141,7 @@ class ToolFinished:
     content: str
 
 
-RunEvent = StreamEvent | StatusChanged | ToolStarted | ToolFinished
+RunEvent = StreamEvent | StatusChanged | ToolAwaitingApproval | ToolStarted | ToolFinished
 
 
 # --- usage -----------------------------------------------------------------------------------
@@ -232,6 +240,10 @@ FailureKind = Literal[
     "turn_limit",  # a tool loop reached max_turns
     # the model's own endings that are not a finished answer (see _stop_reasons)
     "refusal", "context_window", "paused",
+    "invalid_output",  # a reply that does not fit the request's schema (structured output)
+    "not_approved",  # approve=True: nobody approved or denied a tool call in time
+    "budget",  # refused before sending, or stopped mid-stream, at a budget's cap
+    "not_in_lesson",  # a recorded lesson is in use and holds no reply to this request
     # Message Batches: one request's outcome, or the whole job's
     "batch_errored", "expired", "canceled", "batch", "logged",
 ]

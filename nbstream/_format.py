@@ -212,4 +212,7 @@ def summary(result: ResultLike) -> str:
         parts.append("stopped at max_tokens")
     if result.simulated:
         parts.append("simulated")
+    replay = getattr(result, "replay", None)  # played back from a recording: $0, its cost then beside it
+    if replay:
+        parts.append(f"{replay} (was {dollars(getattr(result, 'original_cost', None))})")
     return " · ".join(parts)

@@ -13,7 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 from ._content_parts import ContentOps
-from ._events import BlockStarted, BlockStopped, MessageStarted, TextDelta, ToolFinished, ToolInputDelta, ToolStarted
+from ._events import (
+    BlockStarted,
+    BlockStopped,
+    MessageStarted,
+    TextDelta,
+    ToolAwaitingApproval,
+    ToolFinished,
+    ToolInputDelta,
+    ToolStarted,
+)
 from ._projection import RESULT_PREVIEW
 
 FRAME_INTERVAL = 0.1  # seconds between frames: 10 a second reads as smooth streaming
@@ -39,7 +48,7 @@ def rounded(stats: dict[str, Any]) -> dict[str, Any]:
     for key, digits in figures:
         if isinstance(out.get(key), float):
             out[key] = round(out[key], digits)
-    for key in ("cost", "cache_saved"):
+    for key in ("cost", "cache_saved", "original_cost"):
         if isinstance(out.get(key), float):
             out[key] = float(f"{out[key]:.3g}")
     return out
@@ -128,6 +137,8 @@ class FrameContent:
                 op["input_delta"] = event.partial_json
         elif isinstance(event, ToolStarted):
             op = {"t": "tool", "id": event.tool_id, "status": "running"}
+        elif isinstance(event, ToolAwaitingApproval):
+            op = {"t": "tool", "id": event.tool_id, "status": "asking"}
         elif isinstance(event, ToolFinished):
             op = {
                 "t": "tool", "id": event.tool_id, "status": "done" if event.ok else "failed",

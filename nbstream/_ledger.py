@@ -7,7 +7,8 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import _format
+from . import _format, _static_style
+from ._budget import session_budget
 from ._events import FINAL_STATUSES, StatusChanged
 from ._result import Result
 from ._static_style import NO_MATH  # money in these tables is not math
@@ -43,6 +44,15 @@ class Spend:
     """Calls, tokens by kind and cost so far in this kernel, by model (``nbstream.spend()``)."""
 
     by_model: dict[str, ModelSpend] = field(default_factory=dict)
+    budget: dict[str, float] | None = None  # the session budget: {"spent", "cap"} (None: no budget)
+
+    def budget_line(self) -> str:
+        """"budget $2.00 · spent $0.42 · left $1.58" ("" without a budget)."""
+        if self.budget is None:
+            return ""
+        cap, spent = self.budget["cap"], self.budget["spent"]
+        return (f"budget {_format.dollars(cap)} · spent {_format.dollars(spent)} · "
+                f"left {_format.dollars(max(0.0, cap - spent))}")
 
     @property
     def total(self) -> ModelSpend:
@@ -75,16 +85,21 @@ class Spend:
 
     def __repr__(self) -> str:
         total = self.total
-        return f"Spend(calls={total.calls}, cost={_format.dollars(total.cost)}, models={sorted(self.by_model)})"
+        budget = f", {self.budget_line()}" if self.budget else ""
+        return f"Spend(calls={total.calls}, cost={_format.dollars(total.cost)}, models={sorted(self.by_model)}{budget})"
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{h}</th>" for h in self._HEAD)
         body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self._rows())
-        return f'<table class="nbstream-spend {NO_MATH}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        caption = f"<caption>{html.escape(self.budget_line())}</caption>" if self.budget else ""
+        return (f'<table class="nbstream-spend {NO_MATH}">{caption}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table>")
 
     def _repr_markdown_(self) -> str:
         lines = ["| " + " | ".join(self._HEAD) + " |", "|" + "---|" * len(self._HEAD)]
         lines += ["| " + " | ".join(row) + " |" for row in self._rows()]
+        if self.budget:
+            lines += ["", _static_style.escape_dollars(self.budget_line())]
         return "\n".join(lines)
 
 
@@ -92,11 +107,16 @@ class Ledger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_model: dict[str, ModelSpend] = {}
+        self._total_cost = 0.0  # kept as calls end: a budget reads it after every streamed event
 
     def add(self, result: Result) -> None:
         with self._lock:
             row = self._by_model.get(result.model, ModelSpend(result.model))
             self._by_model[result.model] = row.plus(result)
+            self._total_cost += result.cost or 0.0
+
+    def total_cost(self) -> float:
+        return self._total_cost
 
     def track(self, run: Any) -> None:
         """Add the run's result when it ends (whatever its status: a cancelled call was billed too)."""
@@ -108,12 +128,15 @@ class Ledger:
         run.observe(on_event)
 
     def spend(self) -> Spend:
+        budget = session_budget()
         with self._lock:
-            return Spend(dict(self._by_model))
+            by_model = dict(self._by_model)
+        return Spend(by_model, budget.as_dict() if budget is not None else None)
 
     def reset(self) -> None:
         with self._lock:
             self._by_model.clear()
+            self._total_cost = 0.0
 
 
 ledger = Ledger()

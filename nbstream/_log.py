@@ -29,6 +29,7 @@ from typing import Any
 from ._config import defaults
 from ._errors import InputError
 from ._events import Usage
+from ._recording import Recorder, request_key
 from ._result import Result
 from ._static_style import NO_MATH  # money in these tables is not math
 from ._validate import check_positive_int
@@ -64,6 +65,10 @@ _COLUMNS = {
     "chat": "TEXT",
     "batch_id": "TEXT",
     "custom_id": "TEXT",
+    "request_key": "TEXT",  # the digest of the first request (_recording.request_key): what replay matches
+    "recording": "TEXT",  # JSON: the reply's turns and the timing of their streams (_recording), when done
+    "replay": "TEXT",  # "replayed" (from this log) or "recorded" (from a lesson); NULL for a live call
+    "original_cost": "REAL",  # a replayed or recorded reply's cost when it was made (its own cost is 0)
 }
 
 
@@ -81,6 +86,7 @@ def _open(path: Path) -> sqlite3.Connection:
         if name not in known:
             connection.execute(f"ALTER TABLE calls ADD COLUMN {name} {kind.replace('PRIMARY KEY', '')}")
     connection.execute("CREATE INDEX IF NOT EXISTS calls_started ON calls(started_at)")
+    connection.execute("CREATE INDEX IF NOT EXISTS calls_request_key ON calls(request_key)")
     connection.commit()
     return connection
 
@@ -238,14 +244,19 @@ def record(run: Any, log: CallLog, *, kind: str = "stream", **extra: Any) -> Non
         "call_id": tracked.call_id, "kind": kind, "status": "running", "started_at": run.wall_started_at,
         "model": request.model, "params": json.dumps(params, default=str), "prompt": request.prompt,
         "system": request.system, "text": "", "notebook": os.environ.get("JPY_SESSION_NAME"), "pid": os.getpid(),
-        **extra,
+        "request_key": request_key(request.params()), **extra,
     })
-    run.observe(lambda r, event: _on_run(tracked, r, event))
+    recorder = Recorder() if kind == "stream" else None
+    if recorder is not None:
+        run.observe(recorder)
+    run.observe(lambda r, event: _on_run(tracked, r, event, recorder))
 
 
-def _on_run(tracked: _Tracked, run: Any, event: Any) -> None:
+def _on_run(tracked: _Tracked, run: Any, event: Any, recorder: Recorder | None = None) -> None:
     if run.done:
-        tracked.log.update({"call_id": tracked.call_id, **outcome(run.result)})
+        recording = recorder.recording(run) if recorder is not None else None
+        ending = {"recording": json.dumps(recording, ensure_ascii=False)} if recording is not None else {}
+        tracked.log.update({"call_id": tracked.call_id, **outcome(run.result), **ending})
         return
     tracked.dirty = True
     now = time.monotonic()
@@ -286,7 +297,8 @@ def outcome(result: Result) -> dict[str, Any]:
         "cache_creation_input_tokens": usage.cache_creation_input_tokens,
         "cache_read_input_tokens": usage.cache_read_input_tokens, "usage_estimated": int(usage.estimated),
         "cost": result.cost, "ttft": result.ttft, "duration": result.duration, "message_id": result.message_id,
-        "request_id": result.request_id, "simulated": int(result.simulated),
+        "request_id": result.request_id, "simulated": int(result.simulated), "replay": result.replay,
+        "original_cost": result.original_cost,
     }
 
 
@@ -302,6 +314,7 @@ def row_to_result(row: dict[str, Any]) -> Result:
         stop_reason=row["stop_reason"], ttft=row["ttft"], duration=row["duration"], cost=row["cost"],
         error=row["error"], prompt=row["prompt"] or "", system=row["system"], message_id=row["message_id"],
         request_id=row["request_id"], simulated=bool(row["simulated"]), started_at=row["started_at"],
+        replay=row.get("replay"), original_cost=row.get("original_cost"),
     )
 
 

@@ -21,6 +21,7 @@ from ._chat import chat, chats
 from ._config import defaults
 from ._errors import InputError
 from ._ledger import spend
+from ._lesson import use_lesson
 from ._log import history, history_table
 
 
@@ -47,8 +48,15 @@ class LLMMagics(Magics):
     log_path = _Setting("The call log's SQLite file (None switches the log off).").tag(config=True)
     transport = _Setting("The SDK's HTTP client: 'aiohttp' (C-parsed, the default) or 'httpx'.").tag(config=True)
     prices = _Setting("Your prices, USD per million tokens: {model: {'input': $, 'output': $}}.").tag(config=True)
+    budget = _Setting("US dollars this kernel's calls may spend (None: no cap).").tag(config=True)
+    replay = _Setting("Answer identical finished requests from the call log: True, False or 'instant'.").tag(
+        config=True
+    )
 
-    @validate("model", "max_tokens", "system", "idle_timeout", "max_retries", "log_path", "transport", "prices")
+    @validate(
+        "model", "max_tokens", "system", "idle_timeout", "max_retries", "log_path", "transport", "prices", "budget",
+        "replay",
+    )
     def _to_defaults(self, proposal: Any) -> Any:
         # One home for defaults: %config writes through to nbstream's session defaults (validated there).
         setattr(defaults, proposal.trait.name, proposal.value)
@@ -76,8 +84,7 @@ class LLMMagics(Magics):
         """Use the built-in offline model (a local simulator; replies are labelled simulated), or turn it off."""
         args = parse_argstring(LLMMagics.llm_offline, line)
         if args.state == "off":
-            _offline.use_api()
-            print("nbstream: calls go to the Anthropic API again.")
+            _back_to_api()
             return
         if args.ttft is not None and not args.ttft >= 0:
             raise InputError(f"--ttft must be 0 or more seconds, got {args.ttft!r}")
@@ -106,6 +113,18 @@ class LLMMagics(Magics):
             return
         ipython_display(conversation)
 
+    @magic_arguments()
+    @argument("path", help="the lesson file (saved by nbstream.save_lesson), or off for the live API")
+    @argument("--unless-key", action="store_true", help="only when this kernel has no API key")
+    @line_magic
+    def llm_lesson(self, line: str) -> None:
+        """Answer this kernel's calls from a recorded lesson (no key, no network); ``%llm_lesson off`` ends it."""
+        args = parse_argstring(LLMMagics.llm_lesson, line)
+        if args.path == "off":
+            _back_to_api()
+            return
+        use_lesson(args.path, unless_key=args.unless_key)
+
     @line_magic
     def llm_spend(self, line: str) -> None:
         """Calls, tokens by kind and cost so far in this kernel, by model."""
@@ -118,6 +137,11 @@ class LLMMagics(Magics):
         """Show the latest calls from the call log in a table (newest first)."""
         args = parse_argstring(LLMMagics.llm_history, line)
         ipython_display(HTML(history_table(history(args.n))))
+
+
+def _back_to_api() -> None:
+    _offline.use_api()
+    print("nbstream: calls go to the Anthropic API again.")
 
 
 _CELL_MAGIC = re.compile(r"%%llm(?=\s|$)")

@@ -56,6 +56,18 @@ def use_offline(*, ttft: float | None = None, rate: float | None = None) -> str:
         return base_url
 
 
+def chosen_endpoint() -> Endpoint | None:
+    """Where calls go as chosen so far (no side effects: the offline model is not started)."""
+    return _endpoint
+
+
+def route_to(endpoint: Endpoint) -> None:
+    """Send every call to this server (a recorded lesson's loopback server), as an explicit choice."""
+    global _endpoint, _chosen
+    with _lock:
+        _endpoint, _chosen = endpoint, True
+
+
 def use_api() -> None:
     """Send calls to the Anthropic API again (as configured by ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL)."""
     global _endpoint, _chosen

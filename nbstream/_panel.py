@@ -21,8 +21,9 @@ from typing import Any
 import traitlets
 from typing_extensions import Unpack
 
-from . import _projection
+from . import _projection, _schema
 from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids, logged_job, restore
+from ._budget import Budget, budget_of, budget_text, tightest
 from ._channel import Channel, Message
 from ._errors import InputError
 from ._events import MessageStarted, SourceError
@@ -45,6 +46,8 @@ def build_rows(prompts: object, **shared: Any) -> tuple[list[Request], list[str]
         raise InputError("prompts must be a list of strings or of dicts with a 'prompt' key")
     if not prompts:
         raise InputError("prompts is empty: give at least one prompt")
+    if shared.get("approve"):  # a panel has no tool cards to ask in
+        raise InputError("approve=True takes one streamed call (a StreamWidget), not a panel")
     requests, labels = [], []
     for number, item in enumerate(prompts, start=1):
         row = {"prompt": item} if isinstance(item, str) else item
@@ -84,25 +87,31 @@ class ParallelPanel(NbstreamWidget):
         concurrency: int = DEFAULT_CONCURRENCY,
         batch: bool = False,
         poll_interval: float = 2.0,
+        budget: float | Budget | None = None,
         _job: str | None = None,
         _restore: list[dict[str, Any]] | None = None,
         **options: Unpack[CallOptions],
     ) -> None:
-        """``options`` apply to every row (a row's dict may set its own model, system, max_tokens)."""
+        """``options`` apply to every row (a row's dict may set its own model, system, max_tokens);
+        ``budget``: US dollars all rows together may cost (once reached, no new row starts)."""
         requests, labels = build_rows(prompts, **options)
         concurrency = check_positive_int(concurrency, "concurrency")
         if not isinstance(batch, bool):
             raise InputError(f"batch must be True or False, got {batch!r}")
+        budgets = budget_of(budget, "the panel's budget")
+        if batch and budgets:
+            raise InputError("budget does not combine with batch=True: a Message Batch cannot be stopped part-way")
         if batch:
             check_batch_requests(requests)
             poll_interval = check_seconds(poll_interval, "poll_interval")
         super().__init__(
             rows=[
-                {"label": label, "model": r.model, "prompt": r.prompt[:200]}
+                {"label": label, "model": r.model, "prompt": r.prompt[:200], "settings": r.shown_settings()}
                 for r, label in zip(requests, labels, strict=True)
             ]
         )
         self.labels = labels
+        self.budgets = budgets
         self.limiter = Limiter(concurrency)
         self._requests = requests
         self._origin = time.monotonic()
@@ -213,6 +222,9 @@ class ParallelPanel(NbstreamWidget):
                 "duration": result.duration if result else None,
                 "text": result.text if result else run.text, "error": result.error if result else None,
             })
+            if request.schema is not None:  # structured output: the reply's fields as columns
+                spread = _schema.columns(result.data if result else None, request.schema.fields)
+                records[-1].update({(f"data.{k}" if k in records[-1] else k): v for k, v in spread.items()})
         return pd.DataFrame.from_records(records)
 
     # --- running -------------------------------------------------------------------------------
@@ -226,7 +238,7 @@ class ParallelPanel(NbstreamWidget):
         if self._custom_ids:
             run: Run = BatchCall(self._requests[i], self._custom_ids[i])
         else:
-            run = Run(self._requests[i], limiter=self.limiter)
+            run = Run(self._requests[i], limiter=self.limiter, budgets=self.budgets)
         run.observe(lambda r, event: self._on_run(i, r, event))
         return run
 
@@ -368,10 +380,12 @@ class ParallelPanel(NbstreamWidget):
         return (self._ended_at or time.monotonic()) - self._origin
 
     def _summary(self) -> dict[str, Any]:
-        return summarize(
+        summary = summarize(
             self._runs, origin=self._origin, ended_at=self._ended_at, limiter=self.limiter,
             batch=self.job.state().as_dict() if self.job is not None else None,
         )
+        summary["budget"] = budget_text(tightest(self._runs[0].budgets)) or None
+        return summary
 
     async def _finish(self) -> None:
         self._ended_at = max(run.ended_at or self._origin for run in self._runs)

@@ -75,7 +75,7 @@ def set_price(model: str, *, input: float, output: float, cache_read: float | No
     _user_prices.update(check_prices({model: price}))
 
 
-def cost(model: str, usage: Usage, *, batch: bool = False, local: bool = False) -> float | None:
+def cost(model: str, usage: Usage, *, batch: bool = False, local: bool = False, fast: bool = False) -> float | None:
     """The cost of one response, or None for a model neither the user nor the table prices.
 
     ``local``: the response came from a server on this machine; an unpriced model then costs 0.
@@ -83,6 +83,7 @@ def cost(model: str, usage: Usage, *, batch: bool = False, local: bool = False) 
     Follows the published formula: cache writes at 1.25x (5 min) or 2x (1 h) the input price, cache
     reads at the model's own read price, the batch discount and the US-only inference multiplier on
     top. A Haiku 5.5 prompt above 100,000 tokens moves every token of that request to the higher band.
+    ``fast``: the request asked for fast mode (``speed="fast"``), priced as the table's ``fast`` entry.
     """
     table = price_table()
     prices: dict[str, Any] | None = _user_prices.get(model) or table["models"].get(model)
@@ -90,6 +91,8 @@ def cost(model: str, usage: Usage, *, batch: bool = False, local: bool = False) 
         return 0.0 if local else None
     mod = table["modifiers"]
     prompt_tokens = usage.input_tokens + usage.cache_creation_input_tokens + usage.cache_read_input_tokens
+    if fast and "fast" in prices:  # speed="fast" (fast mode): the model's fast-mode prices; modifiers stack on them
+        prices = {**prices, **prices["fast"]}
     band = prices.get("long_prompt")
     if band and prompt_tokens > band["above_tokens"]:
         prices = band

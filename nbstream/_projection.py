@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from . import _format, _pricing
+from . import _budget, _format, _pricing
 from ._content_parts import (
     KNOWN_BLOCKS,
     PAUSED,
@@ -130,6 +130,10 @@ def stats(run: Run) -> dict[str, Any]:
         and text_after - ttft > 0.05 else None,
         "server_tools": usage.web_search_requests + usage.web_fetch_requests or None,
         "truncated": run.snapshot.stop_reason == "max_tokens" or None,
+        # A replayed or recorded reply costs nothing; its cost when it was made is shown beside it.
+        "replay": run.replay,
+        "original_cost": run.priced_cost() if run.replay else None,
+        "budget": _budget.budget_text(_budget.tightest(run.budgets)) if run.budgets else None,  # spend against it
     }
 
 

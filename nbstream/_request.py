@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from ._approve import DEFAULT_TIMEOUT as DEFAULT_APPROVE_TIMEOUT
 from ._config import defaults
 from ._errors import InputError
+from ._params import Settings, make_settings
+from ._schema import Schema, make_schema
 from ._server_tools import server_tools, split_tools
 from ._tools import check_tools
 from ._validate import (
@@ -21,6 +24,7 @@ from ._validate import (
     check_non_negative_int,
     check_positive_int,
     check_prompt,
+    check_replay,
     check_seconds,
     check_system,
 )
@@ -41,9 +45,19 @@ class Request:
     max_turns: int = 5  # model turns per call: a cap on runaway tool loops
     cache: str | None = None  # None, "auto" or "system"
     server_tools: tuple[dict[str, Any], ...] = ()  # tools the API runs itself (web search, code execution, ...)
+    settings: Settings = Settings()  # thinking, effort, stop sequences, tool_choice, ... (_params)
+    schema: Schema | None = None  # structured output: output_config.format, and the reply checked (_schema)
+    approve: bool = False  # each tool call waits for the user's Approve / Deny (_approve)
+    approve_timeout: float = DEFAULT_APPROVE_TIMEOUT  # seconds without a decision before the run stops
+    replay: bool | str = False  # True/"instant": answered from the call log when an identical call finished
 
     def messages(self) -> list[dict[str, Any]]:
         return [*self.history, {"role": "user", "content": self.prompt}]
+
+    def shown_settings(self) -> list[str]:
+        """What a view shows of this request's parameters: only those that differ from the API's defaults."""
+        shown = self.settings.summary()
+        return [*shown, self.schema.summary()] if self.schema is not None else shown
 
     def params(self, messages: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """The keyword arguments for ``client.messages.create``: no credentials, no headers."""
@@ -61,6 +75,15 @@ class Request:
             params["tools"] = [*(t.definition for t in self.tools), *self.server_tools]
         if self.cache == "auto":
             params["cache_control"] = EPHEMERAL  # automatic caching: the last cacheable block
+        params.update(self.settings.body())
+        if self.schema is not None:
+            output_format = {"type": "json_schema", "schema": self.schema.wire}
+            params["output_config"] = {**params.get("output_config", {}), "format": output_format}
+        choice = params.get("tool_choice")
+        later_turn = messages is not None and len(messages) > len(self.history) + 1
+        if choice and choice["type"] in ("any", "tool") and later_turn:
+            # A forced tool call is the first turn's; after the tool results the model may answer ("auto").
+            params["tool_choice"] = {k: v for k, v in choice.items() if k != "name"} | {"type": "auto"}
         return params
 
 
@@ -80,9 +103,35 @@ class CallOptions(TypedDict, total=False):
     web_search: bool | None  # let the model search the web (a server tool, billed per search)
     web_fetch: bool | None  # let the model fetch web pages (a server tool)
     code_execution: bool | None  # let the model run code in the API's sandbox (a server tool)
+    thinking: str | int | dict[str, Any] | None  # "adaptive", "disabled", "between_tools", or a budget in tokens
+    thinking_display: str | None  # "summarized" or "omitted"
+    effort: str | None  # output_config.effort: low, medium, high, xhigh, max
+    stop_sequences: list[str] | str | None
+    tool_choice: str | dict[str, Any] | None  # "auto", "any", "none" or a tool's name
+    speed: str | None  # "standard" or "fast"
+    service_tier: str | None  # "auto" or "standard_only"
+    metadata: dict[str, str] | None  # {"user_id": ...}
+    params: dict[str, Any] | None  # any other request keys, sent as given (e.g. temperature for llama.cpp)
+    schema: Any  # structured output: a JSON schema, a pydantic model, or "name, age int, tags list[str]"
+    approve: bool | None  # tool calls ask first: Approve / Deny in the view before each runs
+    approve_timeout: float | None  # seconds to wait for a decision (default 300), then the run stops
+    replay: bool | str | None  # True: from the call log at the recorded pace when it holds this request; "instant"
 
 
 CALL_OPTIONS: tuple[str, ...] = tuple(CallOptions.__annotations__)
+
+
+def check_approve(approve: object, timeout: object, *, has_tools: bool) -> dict[str, Any]:
+    if approve is None or approve is False:
+        if timeout is not None:
+            raise InputError("approve_timeout needs approve=True (--approve)")
+        return {}
+    if approve is not True:
+        raise InputError(f"approve must be True or False, got {approve!r}")
+    if not has_tools:
+        raise InputError("approve=True (--approve) asks before each tool call: give tools too (--tools / tools=)")
+    seconds = DEFAULT_APPROVE_TIMEOUT if timeout is None else check_seconds(timeout, "approve_timeout")
+    return {"approve": True, "approve_timeout": seconds}
 
 
 def make_request(
@@ -96,24 +145,32 @@ def make_request(
     tools: object = None,
     max_turns: object = None,
     cache: object = None,
+    replay: object = None,
     history: object = (),
     web_search: object = None,
     web_fetch: object = None,
     code_execution: object = None,
+    schema: object = None,
+    approve: object = None,
+    approve_timeout: object = None,
+    **settings: object,
 ) -> Request:
     """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError.
 
     ``tools`` is the general tools list: functions (run here) and server tool definitions (dicts with a
-    ``type`` and a ``name``, run by the API)."""
+    ``type`` and a ``name``, run by the API). ``settings``: thinking, thinking_display, effort,
+    stop_sequences, tool_choice, speed, service_tier, metadata, params (checked by ``_params.make_settings``)."""
+    checked_model = check_model(defaults.model if model is None else model)
+    checked_max = check_positive_int(defaults.max_tokens if max_tokens is None else max_tokens, "max_tokens")
     functions, given = split_tools(tools)
     servers = server_tools(given, web_search=web_search, web_fetch=web_fetch, code_execution=code_execution)
-    checked = check_tools(functions)
-    if clash := {t.name for t in checked} & {t["name"] for t in servers}:
+    checked_tools = check_tools(functions)
+    if clash := {t.name for t in checked_tools} & {t["name"] for t in servers}:
         raise InputError(f"two tools share the name {sorted(clash)[0]!r}")
     return Request(
         prompt=check_prompt(prompt),
-        model=check_model(defaults.model if model is None else model),
-        max_tokens=check_positive_int(defaults.max_tokens if max_tokens is None else max_tokens, "max_tokens"),
+        model=checked_model,
+        max_tokens=checked_max,
         system=check_system(defaults.system if system is None else system),
         idle_timeout=check_seconds(
             defaults.idle_timeout if idle_timeout is None else idle_timeout, "idle_timeout"
@@ -122,8 +179,14 @@ def make_request(
             defaults.max_retries if max_retries is None else max_retries, "max_retries"
         ),
         history=tuple(history),  # type: ignore[arg-type]
-        tools=checked,
+        tools=checked_tools,
         server_tools=servers,
         max_turns=check_positive_int(DEFAULT_MAX_TURNS if max_turns is None else max_turns, "max_turns"),
         cache=check_cache(cache),
+        settings=make_settings(
+            model=checked_model, max_tokens=checked_max, tool_names=[t.name for t in checked_tools], **settings
+        ),
+        schema=make_schema(schema),
+        **check_approve(approve, approve_timeout, has_tools=bool(checked_tools)),
+        replay=check_replay(defaults.replay if replay is None else replay),
     )

@@ -31,11 +31,13 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
-from . import _client, _log, _pricing, _stop_reasons, _tools
+from . import _client, _log, _pricing, _replay, _stop_reasons, _tools
 from ._accumulate import MalformedStream, Snapshot
+from ._approve import Approvals, NoDecision
+from ._budget import Budget
 from ._events import (
     FINAL_STATUSES,
     BlockStarted,
@@ -48,6 +50,7 @@ from ._events import (
     StatusChanged,
     TextDelta,
     ThinkingDelta,
+    ToolAwaitingApproval,
     ToolFinished,
     ToolInputDelta,
     ToolStarted,
@@ -89,13 +92,18 @@ class Run:
         session: Session | None = None,
         endpoint: _client.Endpoint | None = None,
         limiter: Limiter | None = None,
+        budgets: Sequence[Budget] = (),
     ) -> None:
         """``session`` carries the services (default: this kernel's); ``endpoint`` and ``limiter``
-        override one of them (a panel's rows share the panel's limiter)."""
+        override one of them (a panel's rows share the panel's limiter); ``budgets`` are caps besides the
+        session's (a cell's, a panel's)."""
         self.request = request
         self.session = session if session is not None else current_session(endpoint)
         self.endpoint = endpoint if endpoint is not None else self.session.endpoint
         self.limiter = limiter or self.session.limiter
+        self._own_budgets = tuple(budgets)
+        self.budgets = [b for b in (self.session.budget, *budgets) if b is not None]
+        self.stopped_for: Failure | None = None  # why the run was stopped from inside nbstream (a budget)
         self.status: str = "queued"
         self.turns: list[Snapshot] = []  # finished model turns before the current one
         self.snapshot = Snapshot()  # the current model turn
@@ -106,6 +114,7 @@ class Run:
         self.attempts = 0
         self.simulated = False
         self.local = False  # a server on this machine answered: an unpriced model costs 0, shown as "local"
+        self.replay: str | None = None  # "replayed" / "recorded": a recording answered, no request to the API
         self.request_id: str | None = None
         # monotonic clock marks, for ttft, rates and the panel's waterfall
         self.created_at = time.monotonic()
@@ -124,6 +133,8 @@ class Run:
         self.wall_started_at = time.time()
         self.tool_states: dict[str, dict[str, Any]] = {}  # tool_use id -> running / done / failed, result
         self.log_extra: dict[str, Any] = {}  # extra call-log columns (a chat's name)
+        # approve=True: tool calls wait for the user's decision (decide() from a view's Approve / Deny)
+        self.approvals = Approvals(request.approve_timeout) if request.approve else None
         self._observers: list[Observer] = []
         self._task: asyncio.Task[Result] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -133,7 +144,9 @@ class Run:
     def again(self) -> Run:
         """A fresh run of the same request for a Retry: the same services, log columns and observers
         (a chat that tracks the call sees the retried answer)."""
-        run = Run(self.request, session=self.session, endpoint=self.endpoint, limiter=self.limiter)
+        run = Run(
+            self.request, session=self.session, endpoint=self.endpoint, limiter=self.limiter, budgets=self._own_budgets
+        )
         run.log_extra = dict(self.log_extra)
         run._observers = list(self._observers)
         return run
@@ -150,6 +163,8 @@ class Run:
             if self.session.log is not None:  # a row now, partial text while streaming, the outcome at the end
                 _log.record(self, self.session.log, **self.log_extra)
             self.session.ledger.track(self)
+            for budget in self.budgets:
+                budget.track(self)
             self._task = self._loop.create_task(self._main(), name=f"nbstream run {self.request.model}")
         return self._task
 
@@ -176,17 +191,37 @@ class Run:
         else:
             loop.call_soon_threadsafe(self._cancel_on_loop)
 
+    def stop(self, failure: Failure) -> None:
+        """End the call as a cancel does, for a reason of nbstream's (a budget's cap): the connection is
+        closed, the partial text kept, and the result says why (``cut_off``, or ``failed`` before any text)."""
+        if not self.done:
+            self.stopped_for = failure
+            self.cancel()
+
+    def _cancelled(self) -> Result:
+        stop = self.stopped_for
+        if stop is None:
+            return self._finish("cancelled")
+        return self._finish("cut_off" if self.has_output else "failed", stop)
+
     def _cancel_on_loop(self) -> None:
         # Runs on the run's loop, so checking `done` here cannot race with the run finishing.
         if self._task is not None and self._running and not self.done:
             self._task.cancel()  # else _execute sees the flag when it begins
+
+    def decide(self, tool_id: str | None, approved: bool) -> None:
+        """Approve or deny a tool call waiting for a decision (``None``: all of them); thread-safe."""
+        approvals, loop = self.approvals, self._loop
+        if approvals is None or loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(approvals.decide, tool_id, approved)
 
     # --- the lifecycle -----------------------------------------------------------------------
 
     async def _main(self) -> Result:
         self._running = True
         if self._cancel_requested:  # cancelled before it began: nothing is sent
-            return self._finish("cancelled")
+            return self._cancelled()
         try:
             return await self._execute()
         except Exception as exc:  # a defect of nbstream's own: the call still ends, in a clear state
@@ -224,7 +259,10 @@ class Run:
                         "to call tools.",
                     ))
                 tools_started = time.monotonic()
-                results = await _tools.run_calls(turn.tool_uses(), self.request.tools, self._notify)
+                try:
+                    results = await _tools.run_calls(turn.tool_uses(), self.request.tools, self._notify, self.approvals)
+                except NoDecision as exc:  # approve=True and nobody answered: the run ends, cleanly
+                    return self._finish("cut_off", Failure("not_approved", str(exc)))
                 self.tool_time += time.monotonic() - tools_started
                 assistant = turn.assistant_message()
                 assert assistant is not None  # a turn that stopped for tool_use has blocks
@@ -232,7 +270,7 @@ class Run:
                 self.turns.append(turn)
                 self.snapshot = Snapshot()
         except asyncio.CancelledError:
-            result = self._finish("cancelled")  # recorded either way: the log, the ledger, run.result
+            result = self._cancelled()  # recorded either way: the log, the ledger, run.result
             if not self._cancel_requested:
                 raise  # from outside (a timeout, a task group, shutdown): theirs to handle
             task = asyncio.current_task()
@@ -267,6 +305,14 @@ class Run:
         self.attempts += 1
         self.snapshot = snapshot = Snapshot()
         async with self.limiter.slot():
+            route = await _replay.route(self)  # a recording may answer (costs nothing), or a lesson refuse
+            if isinstance(route, Failure):
+                return route
+            if route is not None:  # its client now, as for the API's before the first turn: not in the TTFT
+                _client.check_credentials(route.endpoint)
+            for budget in self.budgets if route is None else ():  # the input must fit, else nothing is sent
+                if (refused := budget.admit(self)) is not None:
+                    return refused
             now = time.monotonic()
             self.attempt_started_at = now
             if self.started_at is None:
@@ -275,9 +321,11 @@ class Run:
                 self._set_status("waiting")
             try:
                 async with _client.open_stream(
-                    self.request.params(self.messages), endpoint=self.endpoint, idle_timeout=self.request.idle_timeout
+                    self.request.params(self.messages), endpoint=self.endpoint if route is None else route.endpoint,
+                    idle_timeout=self.request.idle_timeout, extra_headers=None if route is None else route.headers(),
                 ) as stream:
-                    self.simulated, self.request_id, self.local = stream.simulated, stream.request_id, stream.local
+                    self.simulated, self.request_id, self.replay = stream.simulated, stream.request_id, stream.replay
+                    self.local = stream.local and not stream.replay
                     async for event in stream.events:
                         snapshot.apply(event)
                         output = is_output(event)
@@ -339,6 +387,8 @@ class Run:
     def _notify(self, event: RunEvent) -> None:
         if type(event) is ToolStarted:
             self.tool_states[event.tool_id] = {"status": "running", "started": time.monotonic()}
+        elif type(event) is ToolAwaitingApproval:
+            self.tool_states[event.tool_id] = {"status": "asking"}
         elif type(event) is ToolFinished:
             self.tool_states[event.tool_id] = {
                 "status": "done" if event.ok else "failed", "duration": event.duration, "result": event.content,
@@ -354,6 +404,11 @@ class Run:
         # (`ended_at`: when a call known from the call log really ended, on this process's clock.)
         self._end_response()
         self.ended_at = time.monotonic() if ended_at is None else ended_at
+        data = None
+        if status == "done" and self.request.schema is not None:  # structured output: parsed, or a clear failure
+            data, problem = self.request.schema.read(self.text, self.snapshot.stop_reason)
+            if problem is not None:
+                status, failure = "failed", Failure("invalid_output", problem)
         self.failure = failure
         self.retry_in = 0.0
         usage = self.usage()
@@ -387,6 +442,9 @@ class Run:
                 b.content for turn in [*self.turns, self.snapshot] for _, b in sorted(turn.blocks.items())
                 if b.kind == "thinking" and b.content
             ),
+            data=data,
+            replay=self.replay,
+            original_cost=self.priced_cost() if self.replay else None,
         )
         self._set_status(status)
         return self.result
@@ -446,9 +504,15 @@ class Run:
         return total
 
     def cost(self) -> float | None:
+        """What the call costs: its tokens at their price, or nothing for a replayed or recorded reply."""
+        return 0.0 if self.replay else self.priced_cost()
+
+    def priced_cost(self) -> float | None:
         """Each turn priced on its own (a long-prompt band applies per request), then added up."""
         model, local = self.request.model, self.local
-        costs = [_pricing.cost(model, self._turn_usage(s), local=local) for s in [*self.turns, self.snapshot]]
+        fast = self.request.settings.speed == "fast"
+        turns = [*self.turns, self.snapshot]
+        costs = [_pricing.cost(model, self._turn_usage(s), local=local, fast=fast) for s in turns]
         return None if None in costs else sum(costs)  # type: ignore[arg-type]
 
     def first_text_after(self) -> float | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ._budget import Budget, session_budget
 from ._client import Endpoint
 from ._ledger import Ledger, ledger
 from ._limiter import Limiter
@@ -27,10 +28,11 @@ class Session:
     log: CallLog | None = None  # None: calls are not logged
     ledger: Ledger = field(default_factory=Ledger)
     limiter: Limiter = field(default_factory=Limiter)
+    budget: Budget | None = None  # the session's cap (nbstream.defaults.budget); None: no cap
 
 
 def current_session(endpoint: Endpoint | None = None) -> Session:
     """This kernel's services as configured now (read at each call's creation, so settings apply at once);
     ``endpoint`` given: calls go there, whatever the kernel's choice of API or offline model."""
     where = endpoint if endpoint is not None else current_endpoint()
-    return Session(endpoint=where, log=current_log(), ledger=ledger, limiter=shared_limiter)
+    return Session(endpoint=where, log=current_log(), ledger=ledger, limiter=shared_limiter, budget=session_budget())

@@ -313,6 +313,8 @@ def panel_summary_line(summary: dict[str, Any]) -> str:
     parts.append(f"{summary['input_tokens']:,} in / {summary['output_tokens']:,} tokens out")
     cost = _format.dollars(summary["cost"], estimated=not summary.get("cost_exact", True))
     parts.append(cost + (" + unknown" if summary["cost_partial"] and summary["cost"] is not None else ""))
+    if summary.get("budget"):
+        parts.append(summary["budget"])
     if summary.get("ttft_p50") is not None:
         parts.append(f"TTFT p50 {_format.seconds(summary['ttft_p50'])} / p95 {_format.seconds(summary['ttft_p95'])}")
     if summary.get("speedup"):

@@ -156,6 +156,12 @@ def header_html(status: str, model: str, stats: dict[str, Any], *, simulated: bo
         items.append(_span("nbstream-elapsed", _format.seconds(stats["elapsed"]), "elapsed time"))
     items.append(_span("nbstream-cost", _format.dollars(stats.get("cost"), estimated=not cost_exact),
                        "cost" if cost_exact else "estimated cost"))
+    if stats.get("replay"):
+        original = _format.dollars(stats.get("original_cost"))
+        items.append(_span("nbstream-replayed", f"{str(stats['replay']).upper()} · was {original}",
+                           "played back from a recording: no request was sent"))
+    if stats.get("budget"):
+        items.append(_span("nbstream-budget", str(stats["budget"]), "spend against the budget"))
     read, written = int(stats.get("cache_read_tokens") or 0), int(stats.get("cache_write_tokens") or 0)
     if read or written:
         items.append(_span("nbstream-cache", f"cache {read:,} read · {written:,} written"))

@@ -27,6 +27,7 @@ from typing import Any
 
 from . import _client
 from ._accumulate import Block, MalformedStream
+from ._approve import DECLINED, Approvals
 from ._errors import InputError
 from ._events import RunEvent, ToolFinished, ToolStarted
 
@@ -107,13 +108,19 @@ def error_text(exc: BaseException) -> str:
 
 
 async def run_calls(
-    calls: list[Block], tools: tuple[Tool, ...], notify: Callable[[RunEvent], None]
+    calls: list[Block], tools: tuple[Tool, ...], notify: Callable[[RunEvent], None],
+    approvals: Approvals | None = None,
 ) -> list[dict[str, Any]]:
-    """Run one turn's tool calls at once; return their tool_result blocks in the calls' order."""
+    """Run one turn's tool calls at once; return their tool_result blocks in the calls' order.
+    With ``approvals``, each call first waits for the user's decision; a denied one is not run."""
     by_name = {t.name: t for t in tools}
+    allowed = await approvals.ask(calls, notify) if approvals is not None else [True] * len(calls)
 
-    async def one(call: Block) -> dict[str, Any]:
+    async def one(call: Block, run_it: bool) -> dict[str, Any]:
         name = call.tool_name or ""
+        if not run_it:
+            notify(ToolFinished(call.tool_id or "", name, False, 0.0, DECLINED))
+            return {"type": "tool_result", "tool_use_id": call.tool_id, "content": DECLINED, "is_error": True}
         notify(ToolStarted(call.tool_id or "", name))
         started = time.monotonic()
         ok = False
@@ -133,4 +140,4 @@ async def run_calls(
             result["is_error"] = True
         return result
 
-    return list(await asyncio.gather(*(one(call) for call in calls)))
+    return list(await asyncio.gather(*(one(call, ok) for call, ok in zip(calls, allowed, strict=True))))

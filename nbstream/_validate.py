@@ -82,3 +82,22 @@ def check_log_path(value: object) -> str | None:
     if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
         raise InputError(f"log_path must be a file path, or None to switch the call log off, got {value!r}")
     return os.fspath(value)
+
+
+def check_replay(value: object) -> bool | str:
+    """``True``: answer a request identical to a finished one in the call log from the log, at its recorded
+    pace; "instant": at once; ``False``/None/"off": always send it."""
+    if value is None or value is False or value == "off":
+        return False
+    if value is True or value == "instant":
+        return value
+    raise InputError(f"replay must be True, False or 'instant', got {value!r}")
+
+
+def check_budget(value: object, name: str = "budget") -> float | None:
+    """None (no budget) or 0 or more US dollars; a one-line InputError otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise InputError(f"{name} must be 0 or more US dollars (or None for no budget), got {value!r}")
+    return float(value)

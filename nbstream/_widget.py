@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 import traitlets
@@ -23,12 +24,14 @@ from IPython.display import display as ipython_display
 from typing_extensions import Unpack
 
 from . import _projection
+from ._budget import Budget, budget_of
 from ._channel import Channel, Message
 from ._events import FINAL_STATUSES, StatusChanged
 from ._frames import Changes, FrameContent, rounded
 from ._request import CallOptions, Request, make_request
 from ._result import Result
 from ._run import Run
+from ._schema import fence_json
 from ._static_copy import static_copy_bundle
 from ._view import NbstreamWidget, in_notebook
 
@@ -52,13 +55,29 @@ class StreamWidget(NbstreamWidget):
     """For a call that used tools: text and tool calls in order, set once at the end (else empty)."""
     show_text = traitlets.Bool(True).tag(sync=True)
     can_retry = traitlets.Bool(False).tag(sync=True)
+    settings = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """The request's non-default parameters as shown in the header ("effort high", "stop 'END'")."""
+    text_format = traitlets.Unicode("markdown").tag(sync=True)
+    """"json" for structured output (the reply shows as the JSON forming), else "markdown"."""
 
-    def __init__(self, prompt: str, *, _request: Request | None = None, **options: Unpack[CallOptions]) -> None:
-        """``options``: model, system, max_tokens, idle_timeout, max_retries, tools, max_turns, cache."""
+    def __init__(
+        self,
+        prompt: str,
+        *,
+        budget: float | Budget | None = None,
+        _request: Request | None = None,
+        **options: Unpack[CallOptions],
+    ) -> None:
+        """``options``: model, system, max_tokens, idle_timeout, max_retries, tools, max_turns, cache;
+        ``budget``: US dollars this call may cost (besides the session's ``nbstream.defaults.budget``)."""
         # Validate first: bad input raises here, before a widget exists or anything is sent.
         request = _request or make_request(prompt, **options)
-        super().__init__(model=request.model)
-        self.run = Run(request)
+        budgets = budget_of(budget, "the call's budget")
+        super().__init__(
+            model=request.model, settings=request.shown_settings(),
+            text_format="json" if request.schema is not None else "markdown",
+        )
+        self.run = Run(request, budgets=budgets)
         self.run.observe(self._on_run)
         self._channel = Channel(lambda message: self.send(message), self._next_frame)
         self._pending = FrameContent()
@@ -67,6 +86,8 @@ class StreamWidget(NbstreamWidget):
         self.handle_intent("cancel", lambda _msg: self.cancel())
         self.handle_intent("retry", lambda _msg: self.retry())
         self.handle_intent("resync", lambda _msg: self._resync())
+        # approve=True: a tool card's Approve / Deny (the same path as Cancel, so it works while the cell awaits)
+        self.handle_intent("decide", self._decide)
 
     # --- the public surface ------------------------------------------------------------------
 
@@ -91,6 +112,24 @@ class StreamWidget(NbstreamWidget):
     def cancel(self) -> None:
         """Stop the generation (thread-safe): the HTTP stream is closed, the partial text kept."""
         self.run.cancel()
+
+    def _decide(self, msg: dict[str, Any]) -> None:
+        if isinstance(msg.get("id"), str):  # one card's button: that call only
+            self.run.decide(msg["id"], msg.get("approved") is True)
+
+    @property
+    def awaiting_approval(self) -> list[str]:
+        """``approve=True``: the tool_use ids whose Approve / Deny is awaited now (empty otherwise)."""
+        approvals = self.run.approvals
+        return approvals.waiting if approvals is not None else []
+
+    def approve(self, tool_id: str | None = None) -> None:
+        """``approve=True``: let the waiting tool call run (``tool_id``; None: every waiting call)."""
+        self.run.decide(tool_id, True)
+
+    def deny(self, tool_id: str | None = None) -> None:
+        """``approve=True``: refuse the waiting tool call; the model is told the user declined it."""
+        self.run.decide(tool_id, False)
 
     def retry(self) -> StreamWidget:
         """Run the same request again after it broke, failed or was cancelled; the text starts over."""
@@ -168,8 +207,9 @@ class StreamWidget(NbstreamWidget):
             retryable = self.run.retryable and result.status in _projection.RETRYABLE_STATUSES
             in_place = self.view_display_id is not None and not retryable
             # Rendering and sanitising a long answer takes a while: off the kernel's loop.
+            shown = replace(result, text=fence_json(result.text)) if self.run.request.schema and result.text else result
             bundle = await asyncio.to_thread(
-                static_copy_bundle, result, parts, stats=rounded(_projection.stats(self.run)), replaces_view=in_place
+                static_copy_bundle, shown, parts, stats=rounded(_projection.stats(self.run)), replaces_view=in_place
             )
             if run is not self.run:
                 return  # retried while the copy was rendered: the new run writes its own

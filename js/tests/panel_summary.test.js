@@ -85,3 +85,8 @@ test("a batch panel: its line, no TTFT (no first token), the rest as usual", () 
   assert.deepEqual([normal.batch, normal.batchLine, normal.batchIds, normal.batchTicking], [false, "", "", false]);
   assert.equal(summaryTexts({ ttft_p50: null, ttft_p95: 2 }, ctx()).ttft, "", "no median, no TTFT");
 });
+
+test("a panel under a budget shows its spend against it beside the cost", () => {
+  const s = summaryTexts({ cost: 0.0008, cost_partial: false, budget: "$0.00080 of $0.00080 budget" }, ctx({ costExact: true }));
+  assert.equal(s.cost, "$0.00080 · $0.00080 of $0.00080 budget");
+});

@@ -584,3 +584,15 @@ test("frames may carry only the stats that changed: they merge into the ones alr
   assert.match(q(m.root, "nbstream-cost").textContent, /\$0\.5/);  // kept from before
   unmount(m);
 });
+
+test("stats: the spend against a budget, and a replayed reply's $0 beside its original cost", () => {
+  const model = new FakeModel({ status: "streaming" });
+  const m = mount(model);
+  model.emit(frame(1, "x", { stats: { ...DEFAULT_STATS, cost: 0.0004, cost_exact: false, budget: "$0.0004 of $0.0010 budget" } }));
+  raf.flush();
+  assert.equal(q(m.root, "nbstream-cost").textContent, "~$0.00040 · $0.0004 of $0.0010 budget");
+  model.update("stats", { ...DEFAULT_STATS, cost: 0, cost_exact: true, replay: "replayed", original_cost: 0.0021 });
+  model.update("status", "done");
+  raf.flush();
+  assert.equal(q(m.root, "nbstream-cost").textContent, "$0.00 · REPLAYED · was $0.0021");
+});

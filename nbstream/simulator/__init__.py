@@ -94,6 +94,17 @@ Thinking
     ``usage.output_tokens_details.thinking_tokens``, then one ``signature_delta``); ``thinking_text=0``
     sends no text for it, only the signature, after the same thinking time (the API's display omitted);
     ``redacted=1`` adds a ``redacted_thinking`` block.
+Structured output
+    A request with ``output_config.format`` (``{"type": "json_schema", "schema": ...}``) is answered with
+    JSON fitting the schema, built from the prompt (its capitalised names for strings, its numbers for
+    numbers, in order; the seed for the rest). ``off_schema=1`` leaves out the first required field, for
+    a reply that does not fit. ``max_tokens`` cuts the JSON as it cuts any text.
+Request parameters (no directive needed: checked as the API checks them, a 400 otherwise)
+    Unknown top-level keys ("Extra inputs are not permitted"); ``temperature``/``top_p``/``top_k`` under
+    ``anthropic-version: 2026-10-21`` (taken under ``2023-06-01``); ``thinking`` (its type, a budget of at
+    least 1,024 and below ``max_tokens``, ``display``; ``disabled`` on Opus 5.5, Sonnet 5.5, Fable 5.1/5.2);
+    ``output_config`` (``effort``, ``format``); ``tool_choice`` (a named tool must exist; ``any``/``tool``
+    refused by Opus 5.5, Sonnet 5.5, Fable 5.1); ``speed``, ``service_tier``, ``metadata.user_id``.
 Server tools, citations, stop reasons, the unknown (``_content.py``)
     ``server_tools=web_search,web_fetch,code_execution,bash_code_execution,text_editor_code_execution`` (any
     of them, in order) starts the reply with a ``server_tool_use`` block per tool (its input streamed as
@@ -151,6 +162,12 @@ Directive (in a request's params)
     from ``error=TYPE`` (default ``overloaded_error``); ``status=CODE`` also ends it ``errored`` with that
     status's error type; a stream-only ``fault`` ends it ``errored`` (as it is a 400 without streaming).
     Other faults and the timing directives do not apply to batches; a bad directive ends it ``errored``.
+
+Playback
+--------
+A ``POST /v1/messages`` with the header ``x-nbstream-play: <key>`` is answered from a recorded reply that
+nbstream stored in ``sim.playback`` (its replay and recorded lessons), at its recorded pace, never from a
+simulated one; an unknown key is a 404. Played requests are not in the request log (``_playback``).
 
 Request log
 -----------

@@ -118,6 +118,7 @@ class Directive:
     category: str = "cyber"  # a refusal's stop_details category
     pauses: int = 1  # with stop=pause_turn: how many times the turn pauses before it finishes
     unknown_block: bool = False  # add a block of a type from the future, with a delta type from the future
+    off_schema: bool = False  # with output_config.format: a reply that does not fit the schema
     batch_result: str = "succeeded"  # in a Message Batch: this request's result type
     # Keys as written, in order, for the request log (only what the prompt actually said).
     given: tuple[str, ...] = ()
@@ -207,6 +208,7 @@ _KEYS: dict[str, tuple[Callable[[str], Any], str]] = {
     "tool_calls": (_integer(1), "an integer >= 1"),
     "tool_loop": (_boolean, "1 or 0"),
     "thinking": (_boolean, "1 or 0"),
+    "off_schema": (_boolean, "1 or 0"),
     "batch_result": (_one_of(BATCH_RESULTS), f"one of {_choices(BATCH_RESULTS)}"),
     "thinking_text": (_boolean, "1 or 0"),
     "redacted": (_boolean, "1 or 0"),

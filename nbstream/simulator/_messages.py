@@ -20,6 +20,7 @@ from ._cache import PromptCache
 from ._directives import MID_STREAM_FAULTS, STREAM_ONLY_FAULTS, Directive, DirectiveError, parse_directives
 from ._http import ClientGone, Connection, Request
 from ._latency import pace
+from ._params import ParamError, check_parameters
 from ._prompt import PromptError, breakpoints
 from ._reply import Reply, estimate_input_tokens, plan_reply
 from ._tools import ToolPairingError, check_tool_pairing
@@ -82,8 +83,6 @@ EVENT_ERROR_MESSAGES = {
     "request_too_large": "Request too large",
     "conflict_error": "Conflict",
 }
-_REMOVED_SAMPLING_PARAMS = ("temperature", "top_p", "top_k")
-_VERSION_WITHOUT_SAMPLING = "2026-10-21"
 _FLUSH_EVERY = 64  # at most this many due events are batched into one socket write
 
 
@@ -276,12 +275,10 @@ def validate_request(body: Any, headers: Mapping[str, str], *, need_max_tokens: 
         raise APIError(400, str(exc)) from None
     if "stream" in body and not isinstance(body["stream"], bool):
         raise APIError(400, "stream: Input should be a valid boolean")
-    if headers.get("anthropic-version") == _VERSION_WITHOUT_SAMPLING:
-        for name in _REMOVED_SAMPLING_PARAMS:
-            if name in body:
-                raise APIError(
-                    400, f"{name}: Extra inputs are not permitted (removed in anthropic-version 2026-10-21)"
-                )
+    try:
+        check_parameters(body, headers.get("anthropic-version"))
+    except ParamError as exc:
+        raise APIError(400, str(exc)) from None
     # Any `claude-*` id is accepted so that new models work; the real API answers unknown ids with a 404.
     if not body["model"].startswith("claude-"):
         raise APIError(404, f"model: {body['model']}")

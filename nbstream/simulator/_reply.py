@@ -30,6 +30,7 @@ from ._content import (
 from ._directives import Directive, strip_directives
 from ._latency import PROFILES, profile_for
 from ._prompt import estimate_input_tokens
+from ._structured import output_schema, structured_text
 from ._text import compose, natural_length, seed_for, thinking, tokenize
 from ._tools import ToolCall, describe_results, plan_calls, tool_call_count, tool_results
 
@@ -360,7 +361,11 @@ def plan_reply(
         lead = f"I should call {' and '.join(dict.fromkeys(call.name for call in planned))} first."
     else:
         length = directive.tokens if directive.tokens is not None else default_tokens
-        if directive.echo:
+        schema = output_schema(body)
+        if schema is not None:  # structured output: JSON that fits the schema (unless off_schema=1)
+            prompt = strip_directives(_last_user_text(body))
+            tokens = tokenize(structured_text(schema, prompt, seed, off_schema=directive.off_schema))
+        elif directive.echo:
             tokens = tokenize(strip_directives(_last_user_text(body)))
         elif results:
             summary = describe_results(results)

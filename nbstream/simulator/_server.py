@@ -29,6 +29,7 @@ from ._messages import (
     new_request_id,
     send_error,
 )
+from ._playback import PLAY_HEADER, Playback
 
 __all__ = ["App", "RequestLog", "Simulator", "check_loopback"]
 
@@ -140,6 +141,7 @@ class App:
         self.log = RequestLog()
         self.cache = PromptCache()
         self.batches = BatchStore()
+        self.playback = Playback()  # recorded replies nbstream plays back (replay, lessons)
         self._router = Router()
         for method, template, handler in (
             ("POST", "/v1/messages", create_message),
@@ -212,6 +214,9 @@ class App:
     async def _handle(self, conn: Connection, request: Request) -> None:
         if request.path.startswith("/_sim/"):
             await self._control(conn, request)
+            return
+        if PLAY_HEADER in request.headers:  # a recorded reply, never a simulated one (and not logged)
+            await self.playback.serve(conn, request)
             return
         request_id = new_request_id()
         try:
@@ -437,6 +442,11 @@ class Simulator:
         return self._app.configure(ttft=ttft, rate=rate, tokens=tokens, batch_seconds=batch_seconds)
 
     # -- the request log -------------------------------------------------------------------------------------
+
+    @property
+    def playback(self) -> Playback:
+        """The recorded replies this server plays back (see ``_playback``)."""
+        return self._app.playback
 
     @property
     def requests(self) -> list[dict[str, Any]]:

@@ -210,3 +210,19 @@ def test_a_prompt_larger_than_the_context_is_a_failed_state_with_the_servers_mes
     assert state["status"] == "failed" and server_message in state["error"]
     assert not run.errors()  # a state in the widget, not a traceback
     assert result(kernel)["status"] == "failed"
+
+
+def test_sampling_parameters_pass_through_to_the_local_server(kernel, proxy):
+    """API version 2026-10-21 removed temperature and top_k from Claude's API; a llama.cpp server still takes
+    them. --param sends them as given (through the SDK's extra_body), and greedy sampling gives the same
+    text twice."""
+    prompt = "%%llm --max-tokens 24 --param temperature=0 --param top_k=1 --out r\nName a colour of the sea."
+    kernel.ok(prompt)
+    first = result(kernel)
+    kernel.ok(prompt)
+    second = result(kernel)
+    one, two = proxy.messages()
+    assert (one.request_json()["temperature"], one.request_json()["top_k"]) == (0, 1)
+    assert first["status"] == second["status"] == "done"
+    assert first["text"] == one.streamed_text() and second["text"] == two.streamed_text()
+    assert first["text"] == second["text"]  # temperature 0, top_k 1: the server sampled greedily

@@ -174,3 +174,53 @@ def test_what_claude_sends_executes_headless_with_every_part_in_its_static_copie
     assert "cut_off refusal cyber" in printed and "future_block" in printed
     saved = json.dumps(nb)
     assert SECRET not in saved
+
+
+def test_classroom_notebook_executes_headless(offline_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("NBSTREAM_LOG", str(tmp_path / "calls.sqlite3"))
+    nb = execute("classroom.ipynb", tmp_path)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    htmls = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+
+    # Budgets: the essay stopped at its cap with its partial text; the panel started no row after the cap.
+    essay = next(c for c in nb.cells if "Write an essay" in c.source)
+    [copy] = [o for o in essay.outputs if "nbstream-static" in o.get("data", {}).get("text/html", "")]
+    assert 'data-status="cut_off"' in copy.data["text/html"] and reply_of(copy.data["text/markdown"])
+    assert "cut_off · Stopped: the cell's --budget of $0.000050 is spent; the partial text was kept." in printed
+    assert "Not sent: the cell's --budget of $0.00010 is spent." in printed
+    total = float(re.search(r"total \$([\d.]+) for a budget", printed).group(1))
+    assert 0.0001 <= total < 0.0001 + 2 * 2 * 0.5e-6  # at most a couple of in-flight tokens per concurrent row
+    assert "of $0.00010 budget" in htmls and "budget $0.01" in htmls  # the panel summary, spend()
+
+    # Replay and the lesson: the same text, no request, $0 beside the original cost; an unknown prompt: one line.
+    assert re.search(r"replayed · same text: True · cost \$0.00, originally \$0.000\d+", printed)
+    assert "answering from the lesson classroom.nbstream" in printed
+    assert "recorded · same text: True · TTFT" in printed
+    assert "REPLAYED · was $" in htmls and "RECORDED · was $" in htmls
+    assert "The lesson classroom.nbstream holds no reply to this prompt, so nothing was sent" in htmls
+    lesson = (tmp_path / "classroom.nbstream").read_text()
+    assert SECRET not in lesson and str(tmp_path) not in lesson
+    assert SECRET not in json.dumps(nb)
+
+
+def test_prototyping_notebook_executes_headless(offline_env, tmp_path):
+    """Issue 16 items 5-7 on the offline model: parameters, structured output, tools that ask first."""
+    nb = execute("prototyping.ipynb", tmp_path)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "temperature was removed from the Messages API in version 2026-10-21" in printed
+    assert "failed | The reply does not match the schema: name: missing (required). | {" in printed
+    assert "done 2 turns; the tool ran for ['TCP']" in printed
+    assert "cut_off | No one approved or denied the tool call lookup within 1 s; the run stopped." in printed
+    plain = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+    assert "'known_for': [" in plain and "City(city=" in plain  # .data: a dict, then a pydantic instance
+    htmls = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "<th>born</th>" in htmls  # the panel's data spread into columns
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    streams = [m["state"] for m in state.values() if m["state"].get("_view") == "stream"]
+    assert ["thinking adaptive", "effort low", "stop '##'", "metadata user_id"] in [s["settings"] for s in streams]
+    assert any(s["text_format"] == "json" and s["status"] == "done" for s in streams)
+    assert SECRET not in json.dumps(nb)

@@ -322,10 +322,14 @@ async def test_tool_choice_is_honoured(client: anthropic.AsyncAnthropic) -> None
     )
     assert [b.type for b in single.content] == ["text", "tool_use"]
 
-    forced = await client.messages.create(
-        **params("No directive here", tools=tools, tool_choice={"type": "tool", "name": "search"})
-    )
+    # A forced choice on a model that takes it (Sonnet 5.5, Opus 5.5 and Fable 5.1 answer 400 to one).
+    forced = await client.messages.create(**{
+        **params("No directive here", tools=tools, tool_choice={"type": "tool", "name": "search"}),
+        "model": "claude-haiku-5-5",
+    })
     assert [b.name for b in forced.content if b.type == "tool_use"] == ["search"]
+    with pytest.raises(anthropic.BadRequestError, match="forced tool use"):
+        await client.messages.create(**params("x", tools=tools, tool_choice={"type": "any"}))
 
 
 async def test_without_tools_or_a_directive_the_model_just_answers(
