@@ -16,7 +16,7 @@
 // A snapshot replaces every row it lists and sets last = its seq (any value, also lower).
 
 import { isActive, isRunning } from "./format.js";
-import { appendText, applyOps, fromParts, fromText, partsEqual } from "./parts.js";
+import { appendText, applyOps, fromParts, fromText, partsEqual, sourcesEqual } from "./parts.js";
 import { admitFrame, admitSnapshot, createGate } from "./sequence.js";
 
 export { RESYNC_RETRY_MS } from "./sequence.js";
@@ -39,6 +39,7 @@ export { RESYNC_RETRY_MS } from "./sequence.js";
  * @property {string} prompt
  * @property {string} text       the text of every text part (joined by a blank line)
  * @property {import("./parts.js").Part[]} parts  text and tool calls, in order (immutable)
+ * @property {import("./parts.js").Source[] | undefined} [sources]  the cited sources
  * @property {string} status
  * @property {Stats} stats
  * @property {number} statsAt    local time (ms) when `stats` arrived (or the row started running)
@@ -390,6 +391,7 @@ function applyRowEntries(data, msg, now, change, transcript) {
 function setTranscript(row, tr) {
   row.parts = tr.parts;
   row.text = tr.text;
+  row.sources = tr.sources;
 }
 
 /**
@@ -405,7 +407,7 @@ function replaceTranscript(row, entry) {
   if (Array.isArray(entry.parts) && (entry.parts.length > 0 || !entry.text)) next = fromParts(entry.parts);
   else if (typeof entry.text === "string") next = fromText(entry.text);
   else return false;
-  if (partsEqual(next.parts, row.parts)) return false;
+  if (partsEqual(next.parts, row.parts) && sourcesEqual(next.sources, row.sources)) return false;
   setTranscript(row, next);
   return true;
 }

@@ -174,7 +174,7 @@ export function createPanelRow(doc, i, options) {
         setText(promptEl, row.prompt);
         // Tool cards are always brought up to date; Markdown only with `markdown`
         // (what is left over is reported as `more`, for a later frame).
-        more = transcript.draw(row.parts, !active, { markdown, t });
+        more = transcript.draw(row.parts, !active, { markdown, t, sources: row.sources });
       } else if (row.parts !== previewSource || active !== previewLive) {
         // Collapsed: a few hundred characters of plain text, no Markdown.
         previewSource = row.parts;

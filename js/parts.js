@@ -25,14 +25,49 @@
  * @property {number | null} duration  seconds, once the tool ended
  * @property {string | null} result  the tool's output (plain text), or the error message when `is_error`
  * @property {boolean} is_error
+ * @property {boolean} server        a server tool: it runs inside the API (web search, code execution, ...)
+ * @property {Link[]} links          a server tool's results as links (search results, a fetched page)
  */
 
-/** @typedef {TextPart | ToolPart} Part */
+/**
+ * @typedef {object} Link
+ * @property {string} title
+ * @property {string | null} url     http(s) only (anything else is dropped here and by the kernel)
+ */
+
+/**
+ * @typedef {object} ThinkingPart
+ * @property {"thinking"} t
+ * @property {string} id
+ * @property {string} text           empty when the API's display omits it (the model still thinks)
+ * @property {boolean} redacted
+ * @property {boolean} done
+ */
+
+/**
+ * @typedef {object} NotePart   a small line: a pause the kernel continued, a block type it does not know
+ * @property {"note"} t
+ * @property {string} id
+ * @property {string} kind           "paused" | "unsupported" (or an unknown value)
+ * @property {string} text
+ */
+
+/**
+ * @typedef {object} Source     a cited source, listed under the answer
+ * @property {number} n
+ * @property {string} title
+ * @property {string | null} url
+ * @property {string | null} location
+ * @property {string} cited_text
+ */
+
+/** @typedef {TextPart | ToolPart | ThinkingPart | NotePart} Part */
 
 /**
  * @typedef {object} Transcript
  * @property {Part[]} parts
  * @property {string} text   every text part, joined by "\n\n"
+ * @property {Source[]} [sources]  the cited sources, in number order (absent: none)
  */
 
 /** Tool statuses after which a tool does nothing more. */
@@ -74,7 +109,62 @@ function toolId(id) {
  * @returns {ToolPart}
  */
 function newTool(id) {
-  return { t: "tool", id, name: "", status: "forming", input: "", duration: null, result: null, is_error: false };
+  return {
+    t: "tool", id, name: "", status: "forming", input: "", duration: null, result: null, is_error: false,
+    server: false, links: [],
+  };
+}
+
+const SAFE_URL = /^https?:\/\/\S+$/i;
+
+/** @param {unknown} url @returns {string | null} an http(s) URL, or null */
+export function safeUrl(url) {
+  return typeof url === "string" && url.length < 4096 && SAFE_URL.test(url.trim()) ? url.trim() : null;
+}
+
+/** @param {unknown} s */
+function str(s) {
+  return typeof s === "string" ? s : "";
+}
+
+/** @param {unknown} list @returns {Link[]} */
+function links(list) {
+  if (!Array.isArray(list)) return [];
+  return list.filter((l) => l && typeof l === "object").map((l) => ({ title: str(l.title), url: safeUrl(l.url) }));
+}
+
+/** @param {ThinkingPart} part @param {any} op @returns {ThinkingPart} */
+function updateThinking(part, op) {
+  const next = { ...part };
+  if (typeof op.text === "string") next.text = op.text;
+  if (typeof op.append === "string") next.text += op.append;
+  if (typeof op.redacted === "boolean") next.redacted = op.redacted;
+  if (typeof op.done === "boolean") next.done = op.done;
+  return next;
+}
+
+/** @param {unknown} op @returns {Source | null} */
+function source(op) {
+  if (!op || typeof op !== "object") return null;
+  const o = /** @type {any} */ (op);
+  if (typeof o.n !== "number" || !Number.isFinite(o.n)) return null;
+  return {
+    n: o.n, title: str(o.title), url: safeUrl(o.url), location: typeof o.location === "string" ? o.location : null,
+    cited_text: str(o.cited_text),
+  };
+}
+
+/**
+ * @param {Part[]} parts
+ * @param {string} t
+ * @param {string} id
+ */
+function findPart(parts, t, id) {
+  for (let k = parts.length - 1; k >= 0; k--) {
+    const p = parts[k];
+    if (p.t === t && /** @type {any} */ (p).id === id) return k;
+  }
+  return -1;
 }
 
 /**
@@ -94,6 +184,8 @@ function updateTool(tool, op) {
   else if (op.duration === null) next.duration = null;
   if (typeof op.result === "string" || op.result === null) next.result = op.result;
   if (typeof op.is_error === "boolean") next.is_error = op.is_error;
+  if (typeof op.server === "boolean") next.server = op.server;
+  if (Array.isArray(op.links)) next.links = links(op.links);
   if (typeof op.input_delta === "string") next.input += op.input_delta;
   return next;
 }
@@ -111,6 +203,19 @@ function findTool(parts, id) {
 }
 
 /**
+ * A transcript of these parts and text, with `tr`'s sources (only the transcript's own fields: `tr`
+ * may be a panel row).
+ *
+ * @param {Transcript} tr
+ * @param {Part[]} parts
+ * @param {string} text
+ * @returns {Transcript}
+ */
+function withParts(tr, parts, text) {
+  return tr.sources ? { parts, text, sources: tr.sources } : { parts, text };
+}
+
+/**
  * Append text to the last part if it is text, else start a new text part after it.
  *
  * @param {Transcript} tr
@@ -123,18 +228,21 @@ export function appendText(tr, s) {
   const last = parts[parts.length - 1];
   if (last && last.t === "text") {
     parts[parts.length - 1] = { t: "text", text: last.text + s };
-    return { parts, text: tr.text + s };
+    return withParts(tr, parts, tr.text + s);
   }
   parts.push({ t: "text", text: s });
-  return { parts, text: tr.text ? `${tr.text}\n\n${s}` : s };
+  return withParts(tr, parts, tr.text ? `${tr.text}\n\n${s}` : s);
 }
 
 /**
  * Apply a frame's ops, in order:
  *   {t: "text", text}  append text (see `appendText`);
- *   {t: "tool", id, name?, status?, input?, input_delta?, duration?, result?, is_error?}
+ *   {t: "tool", id, name?, status?, input?, input_delta?, duration?, result?, is_error?, server?, links?}
  *                      create the tool part `id` at the end if it does not exist yet, set the
- *                      fields given, and append `input_delta` to its input.
+ *                      fields given, and append `input_delta` to its input;
+ *   {t: "thinking", id, text?, append?, redacted?, done?}   the same for a thinking part;
+ *   {t: "note", id, kind, text}                              add a note (once per id);
+ *   {t: "source", n, title, url, location, cited_text}       add a cited source.
  * Malformed ops (and tool ops without an id) are skipped.
  *
  * @param {Transcript} tr
@@ -156,11 +264,29 @@ export function applyOps(tr, ops) {
       if (id === null) continue;
       if (!own) {
         own = out.parts.slice();
-        out = { parts: own, text: out.text };
+        out = withParts(out, own, out.text);
       }
       const k = findTool(own, id);
       if (k === -1) own.push(updateTool(newTool(id), op));
       else own[k] = updateTool(/** @type {ToolPart} */ (own[k]), op);
+    } else if (op.t === "thinking" || op.t === "note") {
+      const id = toolId(op.id);
+      if (id === null) continue;
+      if (!own) {
+        own = out.parts.slice();
+        out = withParts(out, own, out.text);
+      }
+      const k = findPart(own, op.t, id);
+      if (op.t === "note") {
+        if (k === -1) own.push({ t: "note", id, kind: str(op.kind), text: str(op.text) });
+      } else if (k === -1) {
+        own.push(updateThinking({ t: "thinking", id, text: "", redacted: false, done: false }, op));
+      } else {
+        own[k] = updateThinking(/** @type {ThinkingPart} */ (own[k]), op);
+      }
+    } else if (op.t === "source") {
+      const s = source(op);
+      if (s && !(out.sources ?? []).some((x) => x.n === s.n)) out = { parts: out.parts, text: out.text, sources: [...(out.sources ?? []), s] };
     }
   }
   return out;
@@ -178,8 +304,21 @@ export function fromParts(list) {
   /** @type {Part[]} */
   const parts = [];
   const texts = [];
+  /** @type {Source[]} */
+  let sources = [];
   for (const p of Array.isArray(list) ? list : []) {
     if (!p || typeof p !== "object") continue;
+    if (p.t === "thinking" || p.t === "note") {
+      const id = toolId(p.id);
+      if (id === null) continue;
+      if (p.t === "note") parts.push({ t: "note", id, kind: str(p.kind), text: str(p.text) });
+      else parts.push(updateThinking({ t: "thinking", id, text: "", redacted: false, done: false }, { ...p, append: undefined }));
+      continue;
+    }
+    if (p.t === "sources") {
+      sources = /** @type {Source[]} */ ((Array.isArray(p.items) ? p.items : []).map(source).filter((/** @type {Source | null} */ s) => s !== null));
+      continue;
+    }
     if (p.t === "text") {
       if (typeof p.text !== "string" || p.text === "") continue;
       parts.push({ t: "text", text: p.text });
@@ -191,7 +330,19 @@ export function fromParts(list) {
       parts.push(updateTool(newTool(id), fields));
     }
   }
-  return { parts, text: texts.join("\n\n") };
+  return sources.length ? { parts, text: texts.join("\n\n"), sources } : { parts, text: texts.join("\n\n") };
+}
+
+/**
+ * Whether two lists of sources hold the same values.
+ *
+ * @param {Source[] | undefined} a
+ * @param {Source[] | undefined} b
+ */
+export function sourcesEqual(a, b) {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((s, k) => JSON.stringify(s) === JSON.stringify(y[k]));
 }
 
 /**
@@ -212,10 +363,15 @@ export function partsEqual(a, b) {
       if (p.text !== /** @type {TextPart} */ (q).text) return false;
       continue;
     }
+    if (p.t !== "tool") {
+      if (JSON.stringify(p) !== JSON.stringify(q)) return false;
+      continue;
+    }
     const r = /** @type {ToolPart} */ (q);
     if (
       p.id !== r.id || p.name !== r.name || p.status !== r.status || p.input !== r.input ||
-      p.duration !== r.duration || p.result !== r.result || p.is_error !== r.is_error
+      p.duration !== r.duration || p.result !== r.result || p.is_error !== r.is_error ||
+      p.server !== r.server || JSON.stringify(p.links) !== JSON.stringify(r.links)
     ) {
       return false;
     }
@@ -237,12 +393,20 @@ export function partsEqual(a, b) {
  * @property {boolean} last
  */
 
-/** @typedef {TextSegment | ToolsSegment} Segment */
+/**
+ * @typedef {object} PartSegment   a thinking part or a note, on its own
+ * @property {"thinking" | "note"} kind
+ * @property {ThinkingPart | NotePart} part
+ * @property {boolean} last
+ */
+
+/** @typedef {TextSegment | ToolsSegment | PartSegment} Segment */
 
 /**
  * How a view lays out the parts: each text part is a segment, consecutive tool parts
- * form one segment. The first segment is always text (empty when the reply starts
- * with a tool call), so a view's first text element exists from the start.
+ * form one segment, a thinking part or a note is one. The first segment is always text
+ * (empty when the reply starts with something else), so a view's first text element
+ * exists from the start.
  *
  * @param {Part[]} parts
  * @returns {Segment[]}
@@ -254,6 +418,7 @@ export function segmentParts(parts) {
   for (const p of parts) {
     const prev = segs[segs.length - 1];
     if (p.t === "text") segs.push({ kind: "text", text: p.text, last: false });
+    else if (p.t === "thinking" || p.t === "note") segs.push({ kind: p.t, part: p, last: false });
     else if (prev.kind === "tools") prev.tools.push(p);
     else segs.push({ kind: "tools", tools: [p], last: false });
   }

@@ -16,6 +16,7 @@ import { createLiveText } from "./live_text.js";
 import { make, setAttr, setHidden } from "./dom.js";
 import { segmentParts } from "./parts.js";
 import { createToolCard } from "./tool_card.js";
+import { createNote, createSources, createThinking } from "./content_parts.js";
 
 /**
  * @typedef {import("./parts.js").Part} Part
@@ -47,6 +48,13 @@ import { createToolCard } from "./tool_card.js";
  */
 
 /**
+ * @typedef {object} PartSeg   a thinking part or a note
+ * @property {"thinking" | "note"} kind
+ * @property {HTMLElement} el
+ * @property {(part: any) => void} draw
+ */
+
+/**
  * @param {HTMLElement} first  the first `.nbstream-text` element, already in its parent
  * @param {PartsViewOptions} options
  */
@@ -68,14 +76,22 @@ export function createPartsView(first, options) {
     return { kind: "tools", el, cards: [] };
   }
 
-  /** @type {Array<TextSeg | ToolsSeg>} */
+  /** @param {"thinking" | "note"} kind @returns {PartSeg} */
+  function partSeg(kind) {
+    const made = kind === "thinking" ? createThinking(doc) : createNote(doc);
+    return { kind, el: made.el, draw: made.draw };
+  }
+
+  /** @type {Array<TextSeg | ToolsSeg | PartSeg>} */
   const segs = [textSeg(first)];
+  /** @type {ReturnType<typeof createSources> | null} the sources under the answer, made on the first */
+  let sources = null;
 
   /** Remove the segments from index k on (never the first: it belongs to the caller). */
   /** @param {number} k */
   function dropFrom(k) {
     while (segs.length > Math.max(k, 1)) {
-      const s = /** @type {TextSeg | ToolsSeg} */ (segs.pop());
+      const s = /** @type {TextSeg | ToolsSeg | PartSeg} */ (segs.pop());
       if (s.kind === "text") s.live.clear();
       s.el.remove();
     }
@@ -116,7 +132,7 @@ export function createPartsView(first, options) {
      *
      * @param {Part[]} parts
      * @param {boolean} final  the call is over: no part will grow any more
-     * @param {{markdown?: boolean, t?: number}} [opts]
+     * @param {{markdown?: boolean, t?: number, sources?: import("./parts.js").Source[]}} [opts]
      * @returns {boolean} whether Markdown work remains for a later frame
      */
     draw(parts, final, opts = {}) {
@@ -134,9 +150,15 @@ export function createPartsView(first, options) {
           seg = segs[k];
         }
         if (!seg) {
-          seg = w.kind === "text" ? textSeg(make(doc, "div", "nbstream-text")) : toolsSeg();
+          seg = w.kind === "text" ? textSeg(make(doc, "div", "nbstream-text")) : w.kind === "tools" ? toolsSeg() : partSeg(w.kind);
           segs[k - 1].el.after(seg.el);
           segs.push(seg);
+        }
+        if (w.kind === "thinking" || w.kind === "note") {
+          const ps = /** @type {PartSeg} */ (seg);
+          setHidden(ps.el, false);
+          ps.draw(w.part);
+          continue;
         }
         if (w.kind === "tools") {
           const ts = /** @type {ToolsSeg} */ (seg);
@@ -146,6 +168,7 @@ export function createPartsView(first, options) {
         }
         const s = /** @type {TextSeg} */ (seg);
         const segFinal = final || !w.last;
+        if (w.kind !== "text") continue; // (narrows w)
         setAttr(s.el, "aria-busy", segFinal ? "false" : "true");
         setHidden(s.el, w.text === "");
         if (w.text === s.text && segFinal === s.final && !s.more) continue;
@@ -161,17 +184,27 @@ export function createPartsView(first, options) {
         }
       }
       dropFrom(want.length);
+      const list = opts.sources ?? [];
+      if (list.length && !sources) sources = createSources(doc);
+      if (sources) {
+        sources.draw(list);
+        const lastEl = segs[segs.length - 1].el;
+        if (lastEl.nextSibling !== sources.el) lastEl.after(sources.el); // always under the answer
+      }
       return more;
     },
 
     /** Hide every segment (the text is hidden by the kernel); the next `draw` shows them again. */
     hide() {
       for (const s of segs) setHidden(s.el, true);
+      if (sources) setHidden(sources.el, true);
     },
 
     /** Forget everything rendered (the first element stays, empty). */
     clear() {
       dropFrom(1);
+      if (sources) sources.el.remove();
+      sources = null;
       const s = /** @type {TextSeg} */ (segs[0]);
       s.live.clear();
       s.text = null;

@@ -63,6 +63,8 @@ export function transcriptPreview(parts, text, live, max = PREVIEW_CHARS) {
   if (live) {
     const names = pendingToolNames(parts);
     if (names.length) return `calling ${names.join(", ")}…`;
+    const last = parts[parts.length - 1];
+    if (last && last.t === "thinking" && !last.done) return "thinking…";
   }
   return previewText(text, live, max);
 }

@@ -77,7 +77,9 @@ export function createHeader(doc, options = {}) {
   cacheEl.hidden = true;
   const turnsEl = makeFigure(doc, "nbstream-turns", "model turns (the model called tools between them)");
   turnsEl.hidden = true;
-  statsEl.append(tokensEl, ttftEl, rateEl, elapsedEl, costEl, cacheEl, turnsEl);
+  const textAfterEl = makeFigure(doc, "nbstream-ttft-text", "time to the first text of the answer (the model thought or ran server tools first)");
+  const truncatedEl = makeFigure(doc, "nbstream-truncated", "the reply stopped at max_tokens: it is cut short");
+  statsEl.append(tokensEl, ttftEl, textAfterEl, rateEl, elapsedEl, costEl, cacheEl, turnsEl, truncatedEl);
   const noticeEl = make(doc, "span", "nbstream-notice");
   const actions = make(doc, "span", "nbstream-actions");
   const cancelBtn = makeButton(doc, "nbstream-cancel", "Cancel", options.cancelLabel ?? "Cancel generation");
@@ -138,19 +140,23 @@ export function createHeader(doc, options = {}) {
       setText(settingsEl, settings);
       setHidden(settingsEl, !settings);
 
-      setText(tokensEl, formatTokens(tokens, !!stats.tokens_exact));
-      const detail = `${tokens}|${stats.tokens_exact}|${stats.input_tokens}|${stats.cache_read_tokens}|${stats.cache_write_tokens}`;
+      const thinking = typeof stats.thinking_tokens === "number" && stats.thinking_tokens > 0 ? stats.thinking_tokens : 0;
+      setText(tokensEl, formatTokens(tokens, !!stats.tokens_exact) + (thinking ? ` (${formatInt(thinking)} thinking)` : ""));
+      const detail = `${tokens}|${stats.tokens_exact}|${stats.input_tokens}|${stats.cache_read_tokens}|${stats.cache_write_tokens}|${thinking}`;
       if (detail !== lastDetail) {
         lastDetail = detail;
         const parts = [`${formatInt(tokens)} output tokens${stats.tokens_exact ? "" : " (estimated)"}`];
         if (typeof stats.input_tokens === "number") parts.push(`${formatInt(stats.input_tokens)} input tokens`);
         if (stats.cache_read_tokens) parts.push(`${formatInt(stats.cache_read_tokens)} cache read`);
         if (stats.cache_write_tokens) parts.push(`${formatInt(stats.cache_write_tokens)} cache write`);
+        if (thinking) parts.push(`${formatInt(thinking)} of the output tokens were thinking`);
         setAttr(tokensEl, "title", parts.join(", "));
       }
       // The successful attempt's TTFT, and when retries made the first token come later, since the start.
       const later = typeof stats.ttft_total === "number" ? ` (${formatSeconds(stats.ttft_total)} from the start)` : "";
       setText(ttftEl, typeof stats.ttft === "number" ? `TTFT ${formatSeconds(stats.ttft)}${later}` : "");
+      setText(textAfterEl, typeof stats.text_after === "number" ? `first text ${formatSeconds(stats.text_after)}` : "");
+      setText(truncatedEl, stats.truncated ? "truncated" : "");
       setText(rateEl, formatRate(stats.rate));
 
       let elapsed = Number(stats.elapsed) || 0;

@@ -7,7 +7,7 @@
 // Views subscribe to it and redraw on their next animation frame.
 
 import { isActive, isRunning } from "./format.js";
-import { appendText, applyOps, emptyTranscript, fromParts, fromText, partsEqual } from "./parts.js";
+import { appendText, applyOps, emptyTranscript, fromParts, fromText, partsEqual, sourcesEqual } from "./parts.js";
 import { createModelLink } from "./model_link.js";
 import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence.js";
 
@@ -28,6 +28,9 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {boolean} [cost_local]  a model with no price on a server on this machine: shown as "local"
  * @property {number | null} [cache_saved]  US dollars caching saved (negative: the cache writes cost extra)
  * @property {number} [turns]               model turns (more than 1 when the call used tools)
+ * @property {number | null} [thinking_tokens]  of the output tokens, those that were thinking
+ * @property {number | null} [text_after]  seconds to the first text, when later than the first token
+ * @property {boolean | null} [truncated]  the reply stopped at max_tokens
  * @property {string | null} [budget]      "$0.04 of $0.10 budget" when a budget is set
  * @property {string | null} [replay]      "replayed" (from the call log) or "recorded" (from a lesson)
  * @property {number | null} [original_cost]  a replayed or recorded reply's cost when it was made
@@ -54,6 +57,7 @@ import { admitFrame, admitSnapshot, createGate, initialResync } from "./sequence
  * @property {number} retryAt      local time (ms) when `retryIn` arrived
  * @property {string} text        the text of every text part (joined by a blank line)
  * @property {import("./parts.js").Part[]} parts  text and tool calls, in order (immutable)
+ * @property {import("./parts.js").Source[]} sources  the cited sources, listed under the answer
  * @property {boolean} final       the text will not grow any more
  * @property {boolean} showText
  * @property {boolean} canRetry
@@ -118,7 +122,7 @@ export function createStreamState(model, options = {}) {
       // Wait for the final status (the value may be stale, from an earlier attempt).
       if (finalParts() === null) return;
       const next = fromParts(p);
-      if (!partsEqual(next.parts, transcript.parts)) transcript = next;
+      if (!partsEqual(next.parts, transcript.parts) || !sourcesEqual(next.sources, transcript.sources)) transcript = next;
       return;
     }
     const t = String(model.get("text") ?? "");
@@ -229,6 +233,7 @@ export function createStreamState(model, options = {}) {
         retryAt,
         text: transcript.text,
         parts: transcript.parts,
+        sources: transcript.sources ?? [],
         final: !isActive(status),
         showText: model.get("show_text") !== false,
         canRetry: !!model.get("can_retry"),

@@ -109,7 +109,7 @@ export function createStreamView({ doc, source, onCancel, onRetry, onDecide, env
     const ticking = drawHeader(s, t);
     let more = false;
     if (s.showText) {
-      more = transcript.draw(s.parts, s.final, { t });
+      more = transcript.draw(s.parts, s.final, { t, sources: s.sources });
     } else {
       // The transcript is not rendered while hidden; it catches up when shown again.
       transcript.hide();

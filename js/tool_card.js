@@ -5,6 +5,7 @@
 
 import { make, makeButton, setAttr, setHidden, setText } from "./dom.js";
 import { formatSeconds, toolStatusLabel } from "./format.js";
+import { drawLinks } from "./content_parts.js";
 
 /** @typedef {import("./parts.js").ToolPart} ToolPart */
 
@@ -87,10 +88,16 @@ export function createToolCard(doc) {
   const approveBtn = makeButton(doc, "nbstream-approve", "Approve", "Approve this tool call");
   const denyBtn = makeButton(doc, "nbstream-deny", "Deny", "Deny this tool call");
   decideEl.append(approveBtn, denyBtn);
-  head.append(nameEl, statusEl, durationEl, decideEl);
+  const serverEl = make(doc, "span", "nbstream-tool-server", "runs in the API");
+  serverEl.hidden = true;
+  head.append(nameEl, statusEl, durationEl, serverEl, decideEl);
   const argsEl = make(doc, "pre", "nbstream-tool-args");
   argsEl.hidden = true;
-  el.append(head, argsEl);
+  const linksEl = make(doc, "ul", "nbstream-tool-links");
+  linksEl.hidden = true;
+  el.append(head, argsEl, linksEl);
+  /** @type {import("./parts.js").Link[] | null} */
+  let shownLinks = null;
 
   /** @type {HTMLDetailsElement | null} */
   let resultEl = null;
@@ -153,6 +160,11 @@ export function createToolCard(doc) {
       setText(nameEl, `${name}(…)`);
       setAttr(el, "aria-label", `tool call ${name}`);
       setText(statusEl, toolStatusLabel(part.status));
+      setHidden(serverEl, !part.server);
+      if (part.links !== shownLinks) {
+        shownLinks = part.links;
+        drawLinks(doc, linksEl, part.links ?? []);
+      }
 
       let duration = "";
       if (part.duration !== null) {

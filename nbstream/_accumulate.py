@@ -14,9 +14,11 @@ from typing import Any
 from ._events import (
     BlockStarted,
     BlockStopped,
+    CitationDelta,
     MessageDelta,
     MessageStarted,
     MessageStopped,
+    OtherDelta,
     SignatureDelta,
     StreamEvent,
     TextDelta,
@@ -71,8 +73,11 @@ class Block:
     tool_id: str | None = None
     tool_name: str | None = None
     data: str | None = None  # redacted_thinking
+    start: dict[str, Any] | None = None  # the whole start block of a server tool result or an unknown type
     signature: str = ""  # thinking
     stopped: bool = False
+    citations: list[dict[str, Any]] = field(default_factory=list)  # a text block's sources
+    other_deltas: list[dict[str, Any]] = field(default_factory=list)  # delta types nbstream does not know
     _parts: list[str] = field(default_factory=list)
     _joined: str = ""
     _joined_parts: int = 0
@@ -92,18 +97,28 @@ class Block:
     def as_param(self) -> dict[str, object] | None:
         """This block as it must go back to the API in the next request (None: not sent back)."""
         if self.kind == "text":
-            return {"type": "text", "text": self.content} if self.content else None
-        if self.kind == "tool_use":
+            if not self.content:
+                return None
+            text: dict[str, object] = {"type": "text", "text": self.content}
+            return {**text, "citations": self.citations} if self.citations else text
+        if self.kind in ("tool_use", "server_tool_use"):
             try:
                 arguments = self.tool_input()
             except MalformedStream:
                 arguments = {}  # the call is answered with an is_error result saying why
-            return {"type": "tool_use", "id": self.tool_id, "name": self.tool_name, "input": arguments}
+            return {"type": self.kind, "id": self.tool_id, "name": self.tool_name, "input": arguments}
         if self.kind == "thinking":
             return {"type": "thinking", "thinking": self.content, "signature": self.signature}
         if self.kind == "redacted_thinking":
             return {"type": "redacted_thinking", "data": self.data}
-        return None
+        # A server tool's result (or a block type from the future) goes back as the API sent it.
+        return dict(self.start) if self.start is not None else None
+
+    def as_data(self) -> dict[str, object]:
+        """This block for ``Result.content``: as sent back, with what nbstream could not read kept too
+        (an unknown delta type's deltas under ``unknown_deltas``)."""
+        data = self.as_param() or {"type": self.kind, **({"text": self.content} if self.content else {})}
+        return {**data, "unknown_deltas": list(self.other_deltas)} if self.other_deltas else data
 
     def tool_input(self) -> dict[str, object]:
         """The parsed input of a finished tool_use block."""
@@ -125,6 +140,7 @@ class Snapshot:
     model: str | None = None
     usage: Usage = field(default_factory=Usage)
     stop_reason: str | None = None
+    stop_details: dict[str, Any] | None = None  # a refusal's category and explanation
     started: bool = False  # message_start seen
     stopped: bool = False  # message_stop seen: the only proof the response is complete
     blocks: dict[int, Block] = field(default_factory=dict)
@@ -135,6 +151,9 @@ class Snapshot:
     @property
     def text(self) -> str:
         return "".join(b.content for _, b in sorted(self.blocks.items()) if b.kind == "text")
+
+    def citations(self) -> list[dict[str, Any]]:
+        return [c for _, b in sorted(self.blocks.items()) for c in b.citations]
 
     def tool_uses(self) -> list[Block]:
         return [b for _, b in sorted(self.blocks.items()) if b.kind == "tool_use"]
@@ -167,14 +186,18 @@ class Snapshot:
                 self.output_weight += token_weight(partial)
             case MessageStarted(message_id=message_id, model=model, usage=usage):
                 self.message_id, self.model, self.usage, self.started = message_id, model_name(model), usage, True
-            case BlockStarted(index=index, kind=kind, tool_id=tool_id, tool_name=tool_name, data=data):
-                self.blocks[index] = Block(index, kind, tool_id, tool_name, data)
+            case BlockStarted(index=index, kind=kind, tool_id=tool_id, tool_name=tool_name, data=data, block=start):
+                self.blocks[index] = Block(index, kind, tool_id, tool_name, data, start)
             case SignatureDelta(index=index, signature=signature):
                 self._block(index).signature = signature
+            case CitationDelta(index=index, citation=citation):
+                self._block(index).citations.append(citation)
+            case OtherDelta(index=index, delta=delta):
+                self._block(index).other_deltas.append(delta)
             case BlockStopped(index=index):
                 self._block(index).stopped = True
-            case MessageDelta(stop_reason=stop_reason, usage=usage):
-                self.stop_reason = stop_reason
+            case MessageDelta(stop_reason=stop_reason, usage=usage, stop_details=details):
+                self.stop_reason, self.stop_details = stop_reason, details
                 self.usage = self.usage.merged(usage)
             case MessageStopped():
                 self.stopped = True
@@ -198,14 +221,16 @@ def message_events(message: dict[str, Any]) -> list[StreamEvent]:
     events: list[StreamEvent] = [MessageStarted(message.get("id") or "", message.get("model") or "", usage)]
     for index, block in enumerate(message.get("content") or []):
         kind = block.get("type", "")
-        events.append(BlockStarted(index, kind, block.get("id"), block.get("name"), block.get("data")))
+        whole = None if kind in ("text", "tool_use", "thinking", "redacted_thinking") else dict(block)
+        events.append(BlockStarted(index, kind, block.get("id"), block.get("name"), block.get("data"), whole))
         if kind == "text":
             events.append(TextDelta(index, block.get("text", "")))
-        elif kind == "tool_use":
+            events += [CitationDelta(index, c) for c in block.get("citations") or []]
+        elif kind in ("tool_use", "server_tool_use"):
             events.append(ToolInputDelta(index, json.dumps(block.get("input", {}))))
         elif kind == "thinking":
             events.append(ThinkingDelta(index, block.get("thinking", "")))
             events.append(SignatureDelta(index, block.get("signature", "")))
         events.append(BlockStopped(index))
-    events += [MessageDelta(message.get("stop_reason"), usage), MessageStopped()]
+    events += [MessageDelta(message.get("stop_reason"), usage, message.get("stop_details")), MessageStopped()]
     return events

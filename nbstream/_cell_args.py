@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("-n", type=int, default=1, metavar="N", help="run each prompt N times")
     add("--concurrency", type=int, metavar="K", help=f"at most K calls in flight (default {DEFAULT_CONCURRENCY})")
     add("--tools", metavar="F,G", help="let the model call these notebook functions (names, comma-separated)")
+    add("--web-search", action="store_true", default=None, help="let the model search the web (runs in the API)")
+    add("--web-fetch", action="store_true", default=None, help="let the model fetch web pages (runs in the API)")
+    add("--code-execution", action="store_true", default=None, help="let the model run code in the API's sandbox")
     add("--max-turns", type=int, metavar="N", help=f"at most N model turns per call (default {DEFAULT_MAX_TURNS})")
     add("--approve", action="store_true",
         help="show each tool call with Approve / Deny buttons before it runs (a denied call is not run)")
@@ -216,11 +219,12 @@ usage, cost, ttft, duration, ...) goes to --out VAR and always to _llm.
 
 --parallel, --models and -n combine into a panel of rows streaming at once (--models a,b -n 3 is six
 rows); --out then holds the list of results, in row order. --tools lets the model call notebook
-functions; --chat NAME continues a conversation; --count sends nothing but a token count; --batch sends
-the prompts as a Message Batch at half price (results arrive when it ends). --to-cell puts the reply's
-code into a new cell below, not run; --fix (or %llm fix) explains the last error with its cell and
-traceback and puts the fixed cell below. --image and --file send images (PNG, JPEG, GIF, WebP) and
-files (PDF, text) with the prompt.
+functions; --web-search, --web-fetch and --code-execution let it use the tools the API runs itself
+(searches are billed per call, in the cost); --chat NAME continues a conversation; --count sends
+nothing but a token count; --batch sends the prompts as a Message Batch at half price (results arrive
+when it ends). --to-cell puts the reply's code into a new cell below, not run; --fix (or %llm fix)
+explains the last error with its cell and traceback and puts the fixed cell below. --image and --file
+send images (PNG, JPEG, GIF, WebP) and files (PDF, text) with the prompt.
 
 --replay answers from the call log when it holds this very request, finished: no request is sent, $0,
 at the recorded pace (--replay instant: at once). --budget caps what the cell may cost: a call whose

@@ -42,6 +42,7 @@ class BlockStarted:
     tool_id: str | None = None
     tool_name: str | None = None
     data: str | None = None  # a redacted_thinking block's opaque data
+    block: dict[str, Any] | None = None  # the whole start block, for kinds other than text/tool_use/thinking
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +69,24 @@ class BlockStopped:
 
 
 @dataclass(frozen=True, slots=True)
+class CitationDelta:
+    index: int
+    citation: dict[str, Any]  # char_location, page_location, web_search_result_location, ...
+
+
+@dataclass(frozen=True, slots=True)
+class OtherDelta:
+    """A delta type nbstream does not know: kept in its block (and shown as unsupported), never fatal."""
+
+    index: int
+    delta: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class MessageDelta:
     stop_reason: str | None
     usage: Usage  # cumulative: replaces, never adds to, what message_start said
+    stop_details: dict[str, Any] | None = None  # a refusal's {category, explanation}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +101,8 @@ class SignatureDelta:
 
 
 StreamEvent = (
-    MessageStarted | BlockStarted | TextDelta | ToolInputDelta | ThinkingDelta | SignatureDelta | BlockStopped
-    | MessageDelta | MessageStopped
+    MessageStarted | BlockStarted | TextDelta | ToolInputDelta | ThinkingDelta | SignatureDelta | CitationDelta
+    | OtherDelta | BlockStopped | MessageDelta | MessageStopped
 )
 
 
@@ -146,6 +162,9 @@ class Usage:
     cache_creation_1h_tokens: int = 0  # the part of cache_creation_input_tokens written with a 1 h TTL
     service_tier: str | None = None
     inference_geo: str | None = None
+    thinking_tokens: int = 0  # of output_tokens, when the API breaks them down (output_tokens_details)
+    web_search_requests: int = 0  # server tool calls, billed per call (server_tool_use)
+    web_fetch_requests: int = 0
     estimated: bool = False
 
     @classmethod
@@ -156,6 +175,7 @@ class Usage:
             return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
 
         creation = get(usage, "cache_creation")
+        details, server = get(usage, "output_tokens_details"), get(usage, "server_tool_use")
         return cls(
             input_tokens=get(usage, "input_tokens") or 0,
             output_tokens=get(usage, "output_tokens") or 0,
@@ -164,6 +184,9 @@ class Usage:
             cache_creation_1h_tokens=(get(creation, "ephemeral_1h_input_tokens") or 0) if creation else 0,
             service_tier=get(usage, "service_tier"),
             inference_geo=get(usage, "inference_geo"),
+            thinking_tokens=(get(details, "thinking_tokens") or 0) if details else 0,
+            web_search_requests=(get(server, "web_search_requests") or 0) if server else 0,
+            web_fetch_requests=(get(server, "web_fetch_requests") or 0) if server else 0,
         )
 
     def merged(self, later: Usage) -> Usage:
@@ -176,6 +199,9 @@ class Usage:
             cache_read_input_tokens=later.cache_read_input_tokens or self.cache_read_input_tokens,
             service_tier=later.service_tier or self.service_tier,
             inference_geo=later.inference_geo or self.inference_geo,
+            thinking_tokens=later.thinking_tokens or self.thinking_tokens,
+            web_search_requests=later.web_search_requests or self.web_search_requests,
+            web_fetch_requests=later.web_fetch_requests or self.web_fetch_requests,
         )
 
     def __add__(self, other: Usage) -> Usage:
@@ -188,6 +214,9 @@ class Usage:
             cache_creation_1h_tokens=self.cache_creation_1h_tokens + other.cache_creation_1h_tokens,
             service_tier=self.service_tier or other.service_tier,
             inference_geo=self.inference_geo or other.inference_geo,
+            thinking_tokens=self.thinking_tokens + other.thinking_tokens,
+            web_search_requests=self.web_search_requests + other.web_search_requests,
+            web_fetch_requests=self.web_fetch_requests + other.web_fetch_requests,
             estimated=self.estimated or other.estimated,
         )
 
@@ -209,6 +238,8 @@ FailureKind = Literal[
     "connection_lost", "stalled", "truncated", "malformed",
     # the run's own limits
     "turn_limit",  # a tool loop reached max_turns
+    # the model's own endings that are not a finished answer (see _stop_reasons)
+    "refusal", "context_window", "paused",
     "invalid_output",  # a reply that does not fit the request's schema (structured output)
     "not_approved",  # approve=True: nobody approved or denied a tool call in time
     "budget",  # refused before sending, or stopped mid-stream, at a budget's cap

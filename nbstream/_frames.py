@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ._content_parts import ContentOps
 from ._events import (
     BlockStarted,
     BlockStopped,
@@ -43,7 +44,8 @@ def flush_delay(now: float, last_flush: float | None, pending: int = 0, urgent: 
 def rounded(stats: dict[str, Any]) -> dict[str, Any]:
     """Figures at the precision a view shows, so frames stay small and unchanged ones can be left out."""
     out = dict(stats)
-    for key, digits in (("elapsed", 2), ("ttft", 3), ("ttft_total", 3), ("rate", 1), ("tool_time", 2)):
+    figures = (("elapsed", 2), ("ttft", 3), ("ttft_total", 3), ("text_after", 3), ("rate", 1), ("tool_time", 2))
+    for key, digits in figures:
         if isinstance(out.get(key), float):
             out[key] = round(out[key], digits)
     for key in ("cost", "cache_saved", "original_cost"):
@@ -112,6 +114,7 @@ class FrameContent:
     def __init__(self) -> None:
         self._ops: list[dict[str, Any]] = []
         self._tool_ids: dict[int, str | None] = {}  # block index -> tool_use id, in the current turn
+        self._content = ContentOps()  # thinking, server tools, citations, notes (see _content_parts)
         self.size = 0  # characters of text and tool input waiting: frames go sooner when it is large
 
     def __bool__(self) -> bool:
@@ -122,17 +125,11 @@ class FrameContent:
         op: dict[str, Any]
         if isinstance(event, TextDelta):
             op = {"t": "text", "text": event.text}
-        elif isinstance(event, MessageStarted):
-            self._tool_ids.clear()  # a new model turn numbers its blocks from 0 again
-            return False
-        elif isinstance(event, BlockStarted):
-            if event.kind != "tool_use":
-                return False
+        elif type(event) is BlockStarted and event.kind == "tool_use":
             self._tool_ids[event.index] = event.tool_id
+            self._content.saw(event.index, event.kind)  # the turn has blocks: the next message is a new turn
             op = {"t": "tool", "id": event.tool_id, "name": event.tool_name, "status": "forming", "input": ""}
-        elif isinstance(event, (BlockStopped, ToolInputDelta)):
-            if event.index not in self._tool_ids:
-                return False
+        elif isinstance(event, (BlockStopped, ToolInputDelta)) and event.index in self._tool_ids:
             op = {"t": "tool", "id": self._tool_ids[event.index]}
             if isinstance(event, BlockStopped):
                 op["status"] = "ready"
@@ -148,11 +145,20 @@ class FrameContent:
                 "duration": event.duration, "result": event.content[:RESULT_PREVIEW], "is_error": not event.ok,
             }
         else:
-            return False
-        self.size += len(op.get("text") or op.get("input_delta") or "")
+            if isinstance(event, MessageStarted):
+                self._tool_ids.clear()  # a new model turn numbers its blocks from 0 again
+            return any([self._push(op) for op in self._content.ops(event)])
+        return self._push(op)
+
+    def _push(self, op: dict[str, Any]) -> bool:
+        self.size += len(op.get("text") or op.get("input_delta") or op.get("append") or "")
         last = self._ops[-1] if self._ops else None
         if last is not None and last["t"] == "text" and op["t"] == "text":
             last["text"] += op["text"]
+        elif last is not None and op["t"] == "thinking" and op.keys() == {"t", "id", "append"} and (
+            last["t"] == "thinking" and last["id"] == op["id"] and "done" not in last
+        ):  # thinking streams as fast as text: one op per frame
+            last["append"] = last.get("append", "") + op["append"]
         else:
             self._ops.append(op)
         return True

@@ -352,7 +352,7 @@ class ParallelPanel(NbstreamWidget):
         """A row's full state, text included (and tool calls, for a call that uses tools)."""
         run = self._runs[i]
         whole = {**self._row_state(i), "text": run.text}
-        if run.request.tools:
+        if _projection.uses_parts(run):
             whole["parts"] = _projection.parts(run)
         return whole
 

@@ -109,7 +109,14 @@ def cost(model: str, usage: Usage, *, batch: bool = False, local: bool = False, 
         dollars *= mod["batch"]
     if usage.inference_geo == "us":
         dollars *= mod["inference_geo_us"]
-    return float(dollars)
+    return float(dollars) + server_tool_fees(usage)
+
+
+def server_tool_fees(usage: Usage) -> float:
+    """The per-call fees of server tools (``usage.server_tool_use``), from the table's dated fees."""
+    fees = price_table()["server_tool_fees"]
+    searches, fetches = usage.web_search_requests, usage.web_fetch_requests
+    return float(searches * fees["web_search_request"] + fetches * fees["web_fetch_request"])
 
 
 def uncached_cost(model: str, usage: Usage, *, batch: bool = False, local: bool = False) -> float | None:
@@ -120,5 +127,7 @@ def uncached_cost(model: str, usage: Usage, *, batch: bool = False, local: bool 
         output_tokens=usage.output_tokens,
         service_tier=usage.service_tier,
         inference_geo=usage.inference_geo,
+        web_search_requests=usage.web_search_requests,
+        web_fetch_requests=usage.web_fetch_requests,
     )
     return cost(model, plain, batch=batch, local=local)

@@ -9,6 +9,16 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from . import _budget, _format, _pricing
+from ._content_parts import (
+    KNOWN_BLOCKS,
+    PAUSED,
+    SERVER_TOOL_RESULTS,
+    Sources,
+    note_part,
+    server_tool_part,
+    thinking_part,
+    unsupported,
+)
 
 if TYPE_CHECKING:  # annotations only: the run module does not import this one
     from ._accumulate import Block
@@ -36,18 +46,51 @@ def tool_part(block: Block, state: dict[str, Any] | None) -> dict[str, Any]:
     return part
 
 
+def uses_parts(run: Run) -> bool:
+    """Whether a view needs the call's parts, not only its text: tools, thinking, server tools, citations,
+    pauses or a block type nbstream does not know."""
+    if run.request.tools or run.turns:
+        return True
+    return any(b.kind != "text" or b.citations or b.other_deltas for b in run.snapshot.blocks.values())
+
+
 def parts(run: Run) -> list[dict[str, Any]]:
-    """The call as a view shows it: text and tool calls in order, over every turn."""
+    """The call as a view shows it, in order over every turn: text (cited passages marked), thinking,
+    tool calls (client and server, with their results), notes (pauses, unsupported blocks), and the
+    numbered sources last."""
     out: list[dict[str, Any]] = []
-    for turn in [*run.turns, run.snapshot]:
-        for _, block in sorted(turn.blocks.items()):
-            if block.kind == "text" and block.content:
-                if out and out[-1]["t"] == "text":  # a new turn's text after text: one part
-                    out[-1]["text"] += "\n\n" + block.content
-                else:
-                    out.append({"t": "text", "text": block.content})
+    turns = [*run.turns, run.snapshot]
+    results = {
+        b.start.get("tool_use_id"): b.start
+        for turn in turns for b in turn.blocks.values() if b.kind in SERVER_TOOL_RESULTS and b.start is not None
+    }
+    sources = Sources()
+    for t, turn in enumerate(turns):
+        if t and turns[t - 1].stop_reason == "pause_turn":
+            out.append(note_part(f"{t - 1}.p", "paused", PAUSED))
+        turn_text = False  # this turn's text blocks run on (citations split the text into blocks)
+        for index, block in sorted(turn.blocks.items()):
+            key = f"{t}.{index}"
+            if block.kind == "text":
+                text = block.content + (sources.markers(block.citations)[0] if block.citations else "")
+                if text and out and out[-1]["t"] == "text":  # a new turn's text after text: one part
+                    out[-1]["text"] += ("" if turn_text else "\n\n") + text
+                elif text:
+                    out.append({"t": "text", "text": text})
+                turn_text = turn_text or bool(text)
             elif block.kind == "tool_use":
                 out.append(tool_part(block, run.tool_states.get(block.tool_id or "")))
+            elif block.kind in ("thinking", "redacted_thinking"):
+                out.append(thinking_part(key, block))
+            elif block.kind == "server_tool_use":
+                out.append(server_tool_part(block, results.get(block.tool_id)))
+            elif block.kind not in KNOWN_BLOCKS:
+                out.append(note_part(key, "unsupported", unsupported(block.kind)))
+            if block.other_deltas and block.kind in KNOWN_BLOCKS:
+                kind = block.other_deltas[0].get("type")
+                out.append(note_part(key, "unsupported", f"unsupported delta: {' '.join(str(kind).split())[:80]}"))
+    if sources.items:
+        out.append({"t": "sources", "items": sources.items})
     return out
 
 
@@ -81,6 +124,12 @@ def stats(run: Run) -> dict[str, Any]:
         "cache_saved": (uncached - cost) if cached and not local_cost and cost is not None and uncached is not None
         else None,
         "turns": len(run.turns) + (1 if run.snapshot.started else 0),
+        "thinking_tokens": usage.thinking_tokens or None,
+        # The first text came later than the first token (thinking or server tools before the answer).
+        "text_after": text_after if ttft is not None and (text_after := run.first_text_after()) is not None
+        and text_after - ttft > 0.05 else None,
+        "server_tools": usage.web_search_requests + usage.web_fetch_requests or None,
+        "truncated": run.snapshot.stop_reason == "max_tokens" or None,
         # A replayed or recorded reply costs nothing; its cost when it was made is shown beside it.
         "replay": run.replay,
         "original_cost": run.priced_cost() if run.replay else None,
@@ -125,7 +174,7 @@ def ending_notes(run: Run) -> str:
     notes = [retry_note(run.retry_waits)]
     if run.result.stop_reason == "max_tokens":
         notes.append(
-            f"stopped at the token limit ({run.request.max_tokens:,} max_tokens): raise --max-tokens "
+            f"truncated: stopped at the token limit ({run.request.max_tokens:,} max_tokens): raise --max-tokens "
             "(max_tokens=) for a longer answer"
         )
     return " · ".join(n for n in notes if n)

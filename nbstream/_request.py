@@ -15,6 +15,7 @@ from ._config import defaults
 from ._errors import InputError
 from ._params import Settings, make_settings
 from ._schema import Schema, make_schema
+from ._server_tools import server_tools, split_tools
 from ._tools import check_tools
 from ._validate import (
     DEFAULT_MAX_TURNS,
@@ -44,6 +45,7 @@ class Request:
     tools: tuple[Any, ...] = ()  # nbstream Tools
     max_turns: int = 5  # model turns per call: a cap on runaway tool loops
     cache: str | None = None  # None, "auto" or "system"
+    server_tools: tuple[dict[str, Any], ...] = ()  # tools the API runs itself (web search, code execution, ...)
     settings: Settings = Settings()  # thinking, effort, stop sequences, tool_choice, ... (_params)
     schema: Schema | None = None  # structured output: output_config.format, and the reply checked (_schema)
     approve: bool = False  # each tool call waits for the user's Approve / Deny (_approve)
@@ -74,8 +76,8 @@ class Request:
             if self.cache == "system":
                 system_block["cache_control"] = EPHEMERAL
             params["system"] = [system_block] if self.cache == "system" else self.system
-        if self.tools:
-            params["tools"] = [t.definition for t in self.tools]
+        if self.tools or self.server_tools:
+            params["tools"] = [*(t.definition for t in self.tools), *self.server_tools]
         if self.cache == "auto":
             params["cache_control"] = EPHEMERAL  # automatic caching: the last cacheable block
         params.update(self.settings.body())
@@ -103,6 +105,9 @@ class CallOptions(TypedDict, total=False):
     tools: list[Any] | None  # functions (or nbstream.tool objects) the model may call
     max_turns: int | None  # model turns per call: a cap on tool loops
     cache: bool | str | None  # True/"auto", "system", or False/None
+    web_search: bool | None  # let the model search the web (a server tool, billed per search)
+    web_fetch: bool | None  # let the model fetch web pages (a server tool)
+    code_execution: bool | None  # let the model run code in the API's sandbox (a server tool)
     thinking: str | int | dict[str, Any] | None  # "adaptive", "disabled", "between_tools", or a budget in tokens
     thinking_display: str | None  # "summarized" or "omitted"
     effort: str | None  # output_config.effort: low, medium, high, xhigh, max
@@ -151,6 +156,9 @@ def make_request(
     files: object = None,
     replay: object = None,
     history: object = (),
+    web_search: object = None,
+    web_fetch: object = None,
+    code_execution: object = None,
     schema: object = None,
     approve: object = None,
     approve_timeout: object = None,
@@ -158,11 +166,16 @@ def make_request(
 ) -> Request:
     """Validate and fill from the session defaults (``%config LLMMagics...``). Raises InputError.
 
-    ``settings``: thinking, thinking_display, effort, stop_sequences, tool_choice, speed, service_tier,
-    metadata, params (checked by ``_params.make_settings``)."""
+    ``tools`` is the general tools list: functions (run here) and server tool definitions (dicts with a
+    ``type`` and a ``name``, run by the API). ``settings``: thinking, thinking_display, effort,
+    stop_sequences, tool_choice, speed, service_tier, metadata, params (checked by ``_params.make_settings``)."""
     checked_model = check_model(defaults.model if model is None else model)
     checked_max = check_positive_int(defaults.max_tokens if max_tokens is None else max_tokens, "max_tokens")
-    checked_tools = check_tools(tools)
+    functions, given = split_tools(tools)
+    servers = server_tools(given, web_search=web_search, web_fetch=web_fetch, code_execution=code_execution)
+    checked_tools = check_tools(functions)
+    if clash := {t.name for t in checked_tools} & {t["name"] for t in servers}:
+        raise InputError(f"two tools share the name {sorted(clash)[0]!r}")
     return Request(
         prompt=check_prompt(prompt),
         model=checked_model,
@@ -176,6 +189,7 @@ def make_request(
         ),
         history=tuple(history),  # type: ignore[arg-type]
         tools=checked_tools,
+        server_tools=servers,
         max_turns=check_positive_int(DEFAULT_MAX_TURNS if max_turns is None else max_turns, "max_turns"),
         cache=check_cache(cache),
         settings=make_settings(

@@ -40,6 +40,10 @@ class Result:
     first_token_after: float | None = None  # seconds from the first request to the first token (retries in)
     retry_wait: float = 0.0  # seconds waited between attempts before the first token (429, 529, ...)
     tool_time: float = 0.0  # seconds the model's tool calls ran
+    stop_details: dict[str, Any] | None = None  # a refusal's {category, explanation}
+    citations: list[dict[str, Any]] = field(default_factory=list)  # the sources the answer cites, in order
+    content: list[dict[str, Any]] = field(default_factory=list)  # every block of every turn, unknown types too
+    thinking: str = ""  # the thinking text the API showed (empty when its display omits it)
     data: Any = None  # with a schema: the reply parsed and checked (a dict, or the pydantic model's instance)
     replay: str | None = None  # "replayed" (from the call log) or "recorded" (from a lesson): no request sent
     original_cost: float | None = None  # a replayed or recorded reply's cost when it was made (``cost`` is 0)

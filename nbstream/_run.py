@@ -34,14 +34,18 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
-from . import _client, _log, _pricing, _replay, _tools
+from . import _client, _log, _pricing, _replay, _stop_reasons, _tools
 from ._accumulate import MalformedStream, Snapshot
 from ._approve import Approvals, NoDecision
 from ._budget import Budget
 from ._events import (
     FINAL_STATUSES,
+    BlockStarted,
+    CitationDelta,
     Failure,
+    OtherDelta,
     RunEvent,
+    SignatureDelta,
     SourceError,
     StatusChanged,
     TextDelta,
@@ -61,7 +65,16 @@ log = logging.getLogger("nbstream")
 
 Observer = Callable[["Run", RunEvent], None]
 
-_DELTA_TYPES = (TextDelta, ToolInputDelta, ThinkingDelta)
+_DELTA_TYPES = (TextDelta, ToolInputDelta, ThinkingDelta, SignatureDelta, CitationDelta, OtherDelta)
+
+
+def is_output(event: object) -> bool:
+    """Whether an event is the model's output of any kind: a delta, or a block that arrives whole (a
+    server tool's result, redacted thinking, a block type nbstream does not know)."""
+    if isinstance(event, _DELTA_TYPES):
+        return True
+    return type(event) is BlockStarted and (event.kind == "redacted_thinking" or (
+        event.block is not None and event.kind != "server_tool_use"))
 
 
 def backoff_delay(retries_done: int) -> float:
@@ -107,7 +120,9 @@ class Run:
         self.created_at = time.monotonic()
         self.started_at: float | None = None  # first request sent
         self.attempt_started_at: float | None = None
-        self.first_token_at: float | None = None
+        self.first_token_at: float | None = None  # the first output of any kind (thinking included)
+        self.first_text_at: float | None = None  # the first text of the answer
+        self.pauses = 0  # pause_turn continuations so far
         self.ended_at: float | None = None
         self._first_token_request_at: float | None = None
         # Generation time only: from each response's first token to its end, tools and waits left out.
@@ -225,6 +240,16 @@ class Run:
                 if failure is not None:
                     return self._finish("cut_off" if self.has_output else "failed", failure)
                 turn = self.snapshot
+                ending = _stop_reasons.ending(turn.stop_reason, turn.stop_details, pauses=self.pauses)
+                if ending is not None:
+                    return self._finish("cut_off" if self.has_output else "failed", ending)
+                if turn.stop_reason == "pause_turn":  # the API continues its turn from the content sent back
+                    self.pauses += 1
+                    paused = turn.assistant_message()
+                    self.messages = [*self.messages, *([paused] if paused is not None else [])]
+                    self.turns.append(turn)
+                    self.snapshot = Snapshot()
+                    continue
                 if turn.stop_reason != "tool_use" or not self.request.tools:
                     return self._finish("done")
                 if len(self.turns) + 1 >= self.request.max_turns:
@@ -303,9 +328,12 @@ class Run:
                     self.local = stream.local and not stream.replay
                     async for event in stream.events:
                         snapshot.apply(event)
-                        if self._response_first_token_at is None and isinstance(event, _DELTA_TYPES):
+                        output = is_output(event)
+                        if self._response_first_token_at is None and output:
                             self._response_first_token_at = time.monotonic()
-                        first = self.first_token_at is None and isinstance(event, _DELTA_TYPES)
+                        if self.first_text_at is None and type(event) is TextDelta:
+                            self.first_text_at = time.monotonic()
+                        first = self.first_token_at is None and output
                         if first:  # status first, so the frame carrying the first token says "streaming"
                             self.first_token_at = time.monotonic()
                             self._first_token_request_at = self.attempt_started_at
@@ -407,6 +435,13 @@ class Run:
             first_token_after=self.first_token_after(),
             retry_wait=sum(delay for _, delay in self.retry_waits),
             tool_time=self.tool_time,
+            stop_details=self.snapshot.stop_details,
+            citations=[c for turn in [*self.turns, self.snapshot] for c in turn.citations()],
+            content=[b.as_data() for turn in [*self.turns, self.snapshot] for _, b in sorted(turn.blocks.items())],
+            thinking="\n\n".join(
+                b.content for turn in [*self.turns, self.snapshot] for _, b in sorted(turn.blocks.items())
+                if b.kind == "thinking" and b.content
+            ),
             data=data,
             replay=self.replay,
             original_cost=self.priced_cost() if self.replay else None,
@@ -479,6 +514,13 @@ class Run:
         turns = [*self.turns, self.snapshot]
         costs = [_pricing.cost(model, self._turn_usage(s), local=local, fast=fast) for s in turns]
         return None if None in costs else sum(costs)  # type: ignore[arg-type]
+
+    def first_text_after(self) -> float | None:
+        """Seconds from the request that produced the first token to the first text (thinking and server
+        tools before the answer make it later than the TTFT)."""
+        if self.first_text_at is None or self._first_token_request_at is None:
+            return None
+        return self.first_text_at - self._first_token_request_at
 
     def ttft(self) -> float | None:
         """From the request that produced the first token (retries before it are not the model's latency)."""

@@ -10,10 +10,12 @@ import jiter
 from ._events import (
     BlockStarted,
     BlockStopped,
+    CitationDelta,
     Failure,
     MessageDelta,
     MessageStarted,
     MessageStopped,
+    OtherDelta,
     SignatureDelta,
     SourceError,
     StreamEvent,
@@ -98,9 +100,13 @@ def decode(name: str, data: str | bytes) -> StreamEvent | None:
         raise SourceError(Failure("malformed", "The API sent a malformed event.", mid_stream=True)) from None
 
 
+_PLAIN_BLOCKS = frozenset({"text", "tool_use", "thinking", "redacted_thinking"})
+
+
 def translate(event: dict[str, Any]) -> StreamEvent | None:
     """One stream event's JSON in nbstream's words (dispatched on its ``type``, as the SDK does);
-    None for event, block and delta types nbstream does not use: forward compatible."""
+    None for pings and event types nbstream does not use; a block or delta type it does not know is kept
+    (``BlockStarted`` with the whole block, ``OtherDelta``): forward compatible, nothing dropped."""
     kind = event.get("type")
     if kind == "content_block_delta":
         delta = event["delta"]
@@ -113,18 +119,24 @@ def translate(event: dict[str, Any]) -> StreamEvent | None:
             return ThinkingDelta(event["index"], delta["thinking"])
         if delta_type == "signature_delta":  # kept: a thinking block goes back to the API with it
             return SignatureDelta(event["index"], delta["signature"])
-        return None  # citations, future delta types
+        if delta_type == "citations_delta":
+            return CitationDelta(event["index"], dict(delta["citation"]))
+        return OtherDelta(event["index"], dict(delta))  # a future delta type: kept, shown as unsupported
     if kind == "message_start":
         message = event["message"]
         usage = Usage.from_api(message.get("usage") or {})
         return MessageStarted(message.get("id") or "", message.get("model") or "", usage)
     if kind == "content_block_start":
         block = event["content_block"]
-        return BlockStarted(event["index"], block["type"], block.get("id"), block.get("name"), block.get("data"))
+        kind = block["type"]
+        whole = None if kind in _PLAIN_BLOCKS else dict(block)  # server tools' results arrive whole here
+        return BlockStarted(event["index"], kind, block.get("id"), block.get("name"), block.get("data"), whole)
     if kind == "content_block_stop":
         return BlockStopped(event["index"])
     if kind == "message_delta":
-        return MessageDelta((event.get("delta") or {}).get("stop_reason"), Usage.from_api(event.get("usage") or {}))
+        delta = event.get("delta") or {}
+        usage = Usage.from_api(event.get("usage") or {})
+        return MessageDelta(delta.get("stop_reason"), usage, delta.get("stop_details"))
     if kind == "message_stop":
         return MessageStopped()
     return None

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import nh3
 from markdown_it import MarkdownIt
 
-from . import _format, _static_style
+from . import _content_html, _format, _static_style
 from ._static_tools import tools_html
 
 if TYPE_CHECKING:  # only for annotations: the result module imports this one
@@ -218,15 +218,18 @@ def _tool_title(part: dict[str, Any]) -> str:
     outcome = {"done": "done", "failed": "failed", "running": "running", "ready": "not run", "forming": "not run"}
     duration = f" in {_format.seconds(part['duration'])}" if part.get("duration") is not None else ""
     arguments = " ".join(str(part.get("input") or "").split())
-    return f"tool {part['name']}({arguments}) · {outcome.get(part['status'], part['status'])}{duration}"
+    kind = "server tool" if part.get("server") else "tool"
+    return f"{kind} {part['name']}({arguments}) · {outcome.get(part['status'], part['status'])}{duration}"
 
 
 def parts_markdown(parts: list[dict[str, Any]]) -> str:
-    """Text and tool calls, in order, as safe Markdown."""
+    """Text, thinking, tool calls, notes and sources, in order, as safe Markdown."""
     out = []
     for part in parts:
         if part["t"] == "text":
             out.append(both_forms(part["text"])[1].rstrip())
+        elif part["t"] in _content_html.KINDS:
+            out.append(_content_html.markdown(part))
         else:
             result = " ".join(str(part.get("result") or "").split())[:300]
             out.append(
@@ -237,7 +240,8 @@ def parts_markdown(parts: list[dict[str, Any]]) -> str:
 
 
 def parts_html(parts: list[dict[str, Any]]) -> str:
-    """Text (rendered and sanitised) and tool calls (the widget's cards, escaped), in order."""
+    """Text (rendered and sanitised), thinking (collapsed), tool calls (the widget's cards, escaped; a server
+    tool's links), notes and sources, in order."""
     out = []
     tools: list[dict[str, Any]] = []
     for part in [*parts, None]:
@@ -247,7 +251,9 @@ def parts_html(parts: list[dict[str, Any]]) -> str:
         if tools:  # consecutive calls sit side by side, as in the live view
             out.append(tools_html(tools))
             tools = []
-        if part is not None:
+        if part is not None and part["t"] in _content_html.KINDS:
+            out.append(_content_html.html_of(part))
+        elif part is not None:
             out.append(f'<div class="nbstream-text">{render_html(part["text"])}</div>')
     return "".join(out)
 

@@ -142,9 +142,14 @@ def header_html(status: str, model: str, stats: dict[str, Any], *, simulated: bo
     """The widget's header line, as it reads at the end (the same classes, texts in js/format.js's form)."""
     exact = bool(stats.get("tokens_exact", True))
     cost_exact = bool(stats.get("cost_exact", exact))
-    items = [_span("nbstream-tokens", _format.tokens(int(stats.get("output_tokens") or 0), estimated=not exact))]
+    thinking = int(stats.get("thinking_tokens") or 0)
+    tokens = _format.tokens(int(stats.get("output_tokens") or 0), estimated=not exact)
+    items = [_span("nbstream-tokens", tokens + (f" ({thinking:,} thinking)" if thinking else ""))]
     if isinstance(stats.get("ttft"), (int, float)):
         items.append(_span("nbstream-ttft", f"TTFT {_format.seconds(stats['ttft'])}", "time to first token"))
+    if isinstance(stats.get("text_after"), (int, float)):
+        items.append(_span("nbstream-ttft-text", f"first text {_format.seconds(stats['text_after'])}",
+                           "time to the first text of the answer (the model thought or ran server tools first)"))
     if isinstance(stats.get("rate"), (int, float)):
         items.append(_span("nbstream-rate", _format.rate(stats["rate"]), "output tokens per second"))
     if isinstance(stats.get("elapsed"), (int, float)):
@@ -162,6 +167,8 @@ def header_html(status: str, model: str, stats: dict[str, Any], *, simulated: bo
         items.append(_span("nbstream-cache", f"cache {read:,} read · {written:,} written"))
     if int(stats.get("turns") or 0) > 1:
         items.append(_span("nbstream-turns", f"{stats['turns']} turns"))
+    if stats.get("truncated"):
+        items.append(_span("nbstream-truncated", "truncated", "the reply stopped at max_tokens: it is cut short"))
     badge = _span("nbstream-simulated", "SIMULATED", "Simulated output from the offline simulator") if simulated else ""
     label = _format.STATUS_LABELS.get(status, status)
     return (

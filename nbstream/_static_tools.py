@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from . import _format
+from ._content_html import links_html
 
 TOOL_STATUS_LABELS = {
     "forming": "writing arguments", "ready": "ready", "running": "running", "done": "done", "failed": "failed",
@@ -75,9 +76,11 @@ def _card(part: dict[str, Any]) -> str:
         f'<div class="nbstream-tool-head"><span class="nbstream-tool-name">{html.escape(name)}(…)</span>'
         f'<span class="nbstream-tool-status">{html.escape(TOOL_STATUS_LABELS.get(status, status))}</span>'
         + (f'<span class="nbstream-tool-duration">{duration}</span>' if duration else "")
+        + ('<span class="nbstream-tool-server">runs in the API</span>' if part.get("server") else "")
         + "</div>"
     )
     body = f'<pre class="nbstream-tool-args">{html.escape(shown_args)}</pre>' if shown_args else ""
+    body += links_html(part.get("links"))  # a server tool's results as links (http(s) only)
     if part.get("result") is not None:
         result, error = str(part["result"]), bool(part.get("is_error"))
         label = "error" if error else "result (empty)" if result == "" else "result"

@@ -201,7 +201,7 @@ class StreamWidget(NbstreamWidget):
     def _whole(self) -> Message:
         self._sent_stats.reset()
         whole: Message = {"text": self.run.text, "stats": self._sent_stats.of(rounded(_projection.stats(self.run)))}
-        if self.run.request.tools:
+        if _projection.uses_parts(self.run):
             whole["parts"] = _projection.parts(self.run)
         return whole
 
@@ -213,7 +213,7 @@ class StreamWidget(NbstreamWidget):
         run = self.run
         static_copy = self.displayed and in_notebook()
         if static_copy:
-            parts = _projection.parts(self.run) if self.run.request.tools else None
+            parts = _projection.parts(self.run) if _projection.uses_parts(self.run) else None
             # A call that cannot be retried needs no widget any more: its copy takes the view's place, so a
             # reopened notebook has no widget view left to fail. Else the copy goes below the view.
             retryable = self.run.retryable and result.status in _projection.RETRYABLE_STATUSES
@@ -231,7 +231,7 @@ class StreamWidget(NbstreamWidget):
                 self._channel.show_static_copy(bundle)
         with self.hold_sync():
             self.text = result.text
-            self.parts = _projection.parts(self.run) if self.run.request.tools else []
+            self.parts = _projection.parts(self.run) if _projection.uses_parts(self.run) else []
             self.show_text = not static_copy
             self._sync_state()
 

@@ -46,3 +46,14 @@ PAYLOADS = [
     "<img src=x onerror=window.__pwned=1",
     '<a href="https://example.com" onclick="window.__pwned=1">looks fine</a>',
 ]
+
+# Hostile text in the places beyond the answer's text (issue 17): a search result's title and URL, a cited
+# passage and its source, a fetched page's title, code execution's stdout/stderr. The simulator puts the
+# prompt in each of them (`echo=1` with server tools and citations); these URLs pass as http(s) and try
+# to break out of an attribute.
+URL_PAYLOADS = [
+    'https://example.com/"onmouseover="window.__pwned=1',
+    "https://example.com/'><img/src=x/onerror=window.__pwned=1>",
+    "http://example.com/</a><script>window.__pwned=1</script>",
+]
+EVERYWHERE = "[[sim: echo=1 server_tools=web_search,web_fetch,code_execution citations=web_search_result_location,char_location]]"

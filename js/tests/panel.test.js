@@ -664,3 +664,31 @@ test("a row with can_cancel false shows the waiting dots but no Cancel; the othe
   assert.equal(cancel(0).hidden, true);
   unmount(m);
 });
+
+test("a panel row shows thinking collapsed, a server tool's links and the sources under its answer", () => {
+  const model = panelModel(2); // small: the rows show their answers expanded
+  const m = mount(model);
+  const { delta: _none, ...entry } = rowEntry(0);
+  model.emit(frame(1, [{ ...entry, ops: [
+    { t: "thinking", id: "0.0", text: "", redacted: false, done: false },
+    { t: "thinking", id: "0.0", append: "pondering" },
+  ] }]));
+  raf.flush();
+  const row = rowEl(m.root, 0);
+  const thinking = row.querySelector("details.nbstream-thinking");
+  assert.ok(thinking && !thinking.open);
+  assert.equal(thinking.querySelector("summary").textContent, "thinking…");
+  model.emit(frame(2, [{ ...entry, ops: [
+    { t: "thinking", id: "0.0", done: true },
+    { t: "tool", id: "s1", name: "web_search", status: "done", input: "{}", server: true, result: "1 result",
+      links: [{ title: "A page", url: "https://example.com/a" }] },
+    { t: "text", text: "Cited\\[1\\]" },
+    { t: "source", n: 1, title: "A page", url: "https://example.com/a", location: null, cited_text: "quote" },
+  ] }]));
+  raf.flush();
+  assert.equal(row.querySelector(".nbstream-tool-links a").getAttribute("href"), "https://example.com/a");
+  const sources = row.querySelector(".nbstream-sources");
+  assert.ok(sources && !sources.hidden && sources.querySelector("a").textContent === "A page");
+  assert.equal(row.querySelector(".nbstream-thinking summary").textContent, "thought");
+  unmount(m);
+});

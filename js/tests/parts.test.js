@@ -42,7 +42,7 @@ test("tool ops create the part once (at the end), set the fields given and appen
   ]);
   assert.deepEqual(tr.parts[1], {
     t: "tool", id: "t1", name: "get_weather", status: "forming", input: '{"city": "Paris"}',
-    duration: null, result: null, is_error: false,
+    duration: null, result: null, is_error: false, server: false, links: [],
   });
   tr = applyOps(tr, [tool("t1", { status: "ready" }), tool("t1", { status: "running" })]);
   assert.equal(tr.parts[1].status, "running");

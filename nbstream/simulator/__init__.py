@@ -90,8 +90,10 @@ Tool use (when the request has ``tools`` with an ``input_schema``)
     gets the API's "unexpected `tool_use_id`" 400). ``max_tokens`` counts every block; a tool call that
     does not fit is dropped whole. ``stop_sequences`` apply to text answers only.
 Thinking
-    ``thinking=1`` puts a ``thinking`` block first (``thinking_delta`` tokens, counted as output, then one
-    ``signature_delta``).
+    ``thinking=1`` puts a ``thinking`` block first (``thinking_delta`` tokens, counted as output and in
+    ``usage.output_tokens_details.thinking_tokens``, then one ``signature_delta``); ``thinking_text=0``
+    sends no text for it, only the signature, after the same thinking time (the API's display omitted);
+    ``redacted=1`` adds a ``redacted_thinking`` block.
 Structured output
     A request with ``output_config.format`` (``{"type": "json_schema", "schema": ...}``) is answered with
     JSON fitting the schema, built from the prompt (its capitalised names for strings, its numbers for
@@ -103,6 +105,23 @@ Request parameters (no directive needed: checked as the API checks them, a 400 o
     least 1,024 and below ``max_tokens``, ``display``; ``disabled`` on Opus 5.5, Sonnet 5.5, Fable 5.1/5.2);
     ``output_config`` (``effort``, ``format``); ``tool_choice`` (a named tool must exist; ``any``/``tool``
     refused by Opus 5.5, Sonnet 5.5, Fable 5.1); ``speed``, ``service_tier``, ``metadata.user_id``.
+Server tools, citations, stop reasons, the unknown (``_content.py``)
+    ``server_tools=web_search,web_fetch,code_execution,bash_code_execution,text_editor_code_execution`` (any
+    of them, in order) starts the reply with a ``server_tool_use`` block per tool (its input streamed as
+    ``input_json_delta`` fragments) and its result block (``web_search_tool_result`` with three results,
+    ``web_fetch_tool_result``, ``code_execution_tool_result`` with stdout/stderr/return code, ...);
+    ``usage.server_tool_use`` counts the searches and fetches. Without the directive, the server tools the
+    request enables (``tools`` naming ``web_search``, ``web_fetch``, ``code_execution``) run on a new prompt.
+    ``server_error=1`` makes their results errors. ``citations=char_location,page_location,
+    content_block_location,web_search_result_location,search_result_location`` (or ``all``) splits the
+    answer into cited text blocks (``citations: []`` at the start, one ``citations_delta``), one per kind,
+    then the rest; a web search cites its first result unless told otherwise. ``stop=refusal`` (with
+    ``category=cyber|bio|frontier_llm|reasoning_extraction|general_harms``) ends after a few tokens with
+    ``stop_details``; ``stop=pause_turn`` (``pauses=N``, default 1) pauses the turn N times: a request whose
+    messages end with N assistant turns (the content sent back) gets the rest; ``stop=model_context_window_
+    exceeded`` ends half-way. ``unknown_block=1`` adds a block of type ``future_block`` with a delta of
+    type ``future_delta``. With ``echo=1`` the prompt is what the search results' titles and URLs, the cited
+    text and sources, the fetched page and the code's output say (hostile content for the tests).
 
 Example: ``"Tell me a story [[sim: tokens=40 fault=error_event error=overloaded_error after=10]]"``.
 ``count_tokens`` checks directives but applies none.

@@ -70,6 +70,12 @@ STREAM_ONLY_FAULTS = MID_STREAM_FAULTS | {
     "no_message_start",
     "delta_without_usage",
 }
+# What a reply may contain besides text and client tools (see _content).
+SERVER_TOOLS = ("web_search", "web_fetch", "code_execution", "bash_code_execution", "text_editor_code_execution")
+CITATIONS = ("char_location", "page_location", "content_block_location", "web_search_result_location",
+             "search_result_location")
+STOPS = ("refusal", "pause_turn", "model_context_window_exceeded")
+REFUSAL_CATEGORIES = ("cyber", "bio", "frontier_llm", "reasoning_extraction", "general_harms")
 # Result types of a request in a Message Batch (`batch_result=`).
 BATCH_RESULTS = frozenset({"succeeded", "errored", "canceled", "expired"})
 # Faults that happen before any response is sent; they work for streaming and JSON requests alike.
@@ -103,6 +109,15 @@ class Directive:
     tool_calls: int | None = None  # call this many tools (when the request has tools and ends with a prompt)
     tool_loop: bool = False  # call tools on every turn, even right after tool results
     thinking: bool = False  # start the reply with a thinking block
+    thinking_text: bool = True  # 0: the thinking block streams no text, only its signature (display omitted)
+    redacted: bool = False  # add a redacted_thinking block
+    server_tools: tuple[str, ...] = ()  # server tools this turn calls (web_search, web_fetch, code_execution ...)
+    server_error: bool = False  # the server tools' results are errors
+    citations: tuple[str, ...] = ()  # the answer cites sources of these kinds (char_location, page_location ...)
+    stop: str | None = None  # end with this stop reason: refusal, pause_turn, model_context_window_exceeded
+    category: str = "cyber"  # a refusal's stop_details category
+    pauses: int = 1  # with stop=pause_turn: how many times the turn pauses before it finishes
+    unknown_block: bool = False  # add a block of a type from the future, with a delta type from the future
     off_schema: bool = False  # with output_config.format: a reply that does not fit the schema
     batch_result: str = "succeeded"  # in a Message Batch: this request's result type
     # Keys as written, in order, for the request log (only what the prompt actually said).
@@ -156,6 +171,18 @@ def _one_of(choices: frozenset[Any], convert: Callable[[str], Any] = str) -> Cal
     return parse
 
 
+def _list_of(choices: tuple[str, ...], everything: str | None = None) -> Callable[[str], tuple[str, ...]]:
+    def parse(text: str) -> tuple[str, ...]:
+        if everything is not None and text == everything:
+            return choices
+        items = tuple(text.split(","))
+        if not items or any(item not in choices for item in items):
+            raise ValueError
+        return items
+
+    return parse
+
+
 def _choices(values: frozenset[Any]) -> str:
     return ", ".join(str(value) for value in sorted(values))
 
@@ -183,6 +210,15 @@ _KEYS: dict[str, tuple[Callable[[str], Any], str]] = {
     "thinking": (_boolean, "1 or 0"),
     "off_schema": (_boolean, "1 or 0"),
     "batch_result": (_one_of(BATCH_RESULTS), f"one of {_choices(BATCH_RESULTS)}"),
+    "thinking_text": (_boolean, "1 or 0"),
+    "redacted": (_boolean, "1 or 0"),
+    "server_tools": (_list_of(SERVER_TOOLS), f"a comma-separated list of {', '.join(SERVER_TOOLS)}"),
+    "server_error": (_boolean, "1 or 0"),
+    "citations": (_list_of(CITATIONS, "all"), f"all, or a comma-separated list of {', '.join(CITATIONS)}"),
+    "stop": (_one_of(frozenset(STOPS)), f"one of {', '.join(STOPS)}"),
+    "category": (_one_of(frozenset(REFUSAL_CATEGORIES)), f"one of {', '.join(REFUSAL_CATEGORIES)}"),
+    "pauses": (_integer(1), "an integer >= 1"),
+    "unknown_block": (_boolean, "1 or 0"),
 }
 
 

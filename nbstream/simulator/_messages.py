@@ -471,10 +471,11 @@ class _Streamer:
             for step in self.reply.steps():
                 if step.kind in ("token", "stop") and await self.maybe_fire():
                     return
-                if step.kind == "token":
+                if step.kind in ("token", "silent"):
                     await self.pace()
                     self.queued += 1
-                self.frame(step.event)
+                if step.kind != "silent":  # a thinking token the display omits: its time passes, nothing is sent
+                    self.frame(step.event)
                 if step.kind == "start":
                     self.index = step.event["index"]
                     if not pinged:  # the real API sends one ping right after the first block starts
@@ -487,7 +488,7 @@ class _Streamer:
                 "delta": {
                     "stop_reason": self.reply.stop_reason,
                     "stop_sequence": self.reply.stop_sequence,
-                    "stop_details": None,
+                    "stop_details": self.reply.stop_details,
                 },
             }
             if self.fault != "delta_without_usage":

@@ -18,6 +18,15 @@ from typing import Any, Literal, NamedTuple, Protocol
 
 from ._answers import after_tools, answer
 from ._cache import CacheUse
+from ._content import (
+    cite,
+    future_block,
+    pauses_done,
+    redacted_thinking,
+    requested_server_tools,
+    server_tool_blocks,
+    stop_details,
+)
 from ._directives import Directive, strip_directives
 from ._latency import PROFILES, profile_for
 from ._media import describe_media
@@ -75,10 +84,25 @@ class Usage:
     cache_creation_1h: int = 0
     cache_read: int = 0
     service_tier: str = "standard"
+    thinking_tokens: int = 0
+    web_search_requests: int = 0
+    web_fetch_requests: int = 0
+
+    def extras(self) -> dict[str, Any]:
+        """`output_tokens_details` and `server_tool_use`, when the reply thought or used server tools."""
+        out: dict[str, Any] = {}
+        if self.thinking_tokens:
+            out["output_tokens_details"] = {"thinking_tokens": self.thinking_tokens}
+        if self.web_search_requests or self.web_fetch_requests:
+            out["server_tool_use"] = {
+                "web_search_requests": self.web_search_requests, "web_fetch_requests": self.web_fetch_requests
+            }
+        return out
 
     def full(self, output_tokens: int | None = None) -> dict[str, Any]:
         """As in a Message and in `message_start` (where output_tokens is a placeholder)."""
-        return {
+        extras = self.extras() if output_tokens is None else {}
+        return extras | {
             "input_tokens": self.input_tokens,
             "cache_creation_input_tokens": self.cache_creation_5m + self.cache_creation_1h,
             "cache_read_input_tokens": self.cache_read,
@@ -92,7 +116,7 @@ class Usage:
 
     def delta(self, output_tokens: int) -> dict[str, Any]:
         """As in `message_delta`: cumulative totals, output_tokens so far."""
-        return {
+        return self.extras() | {
             "input_tokens": self.input_tokens,
             "cache_creation_input_tokens": self.cache_creation_5m + self.cache_creation_1h,
             "cache_read_input_tokens": self.cache_read,
@@ -103,7 +127,7 @@ class Usage:
 class Step(NamedTuple):
     """One event of a block's stream. Only `token` steps are paced by the rate and count as output tokens."""
 
-    kind: Literal["start", "token", "frame", "stop"]
+    kind: Literal["start", "token", "silent", "frame", "stop"]  # silent: paced and counted, but not sent
     event: dict[str, Any]
 
 
@@ -152,13 +176,15 @@ class TextBlock:
 class ThinkingBlock:
     """A thinking block: one `thinking_delta` per token, then the `signature_delta` just before the stop."""
 
-    def __init__(self, tokens: Sequence[str], signature: str | None = None) -> None:
+    def __init__(self, tokens: Sequence[str], signature: str | None = None, *, hidden: bool = False) -> None:
         self.tokens = list(tokens)
         self.output_tokens = len(self.tokens)
         self.signature = signature or base64.b64encode(b"sim" + secrets.token_bytes(45)).decode()
+        self.hidden = hidden  # display omitted: the model thinks (and is billed) but no text is sent
 
     def content(self) -> dict[str, Any]:
-        return {"type": "thinking", "thinking": "".join(self.tokens), "signature": self.signature}
+        text = "" if self.hidden else "".join(self.tokens)
+        return {"type": "thinking", "thinking": text, "signature": self.signature}
 
     def steps(self, index: int) -> Iterator[Step]:
         yield Step(
@@ -171,7 +197,7 @@ class ThinkingBlock:
         )
         for token in self.tokens:
             yield Step(
-                "token",
+                "silent" if self.hidden else "token",
                 {
                     "type": "content_block_delta",
                     "index": index,
@@ -189,7 +215,7 @@ class ThinkingBlock:
         yield Step("stop", {"type": "content_block_stop", "index": index})
 
     def cut(self, tokens: int) -> ThinkingBlock | None:
-        return ThinkingBlock(self.tokens[:tokens], self.signature) if tokens > 0 else None
+        return ThinkingBlock(self.tokens[:tokens], self.signature, hidden=self.hidden) if tokens > 0 else None
 
 
 class ToolUseBlock:
@@ -258,6 +284,7 @@ class Reply:
     stop_sequence: str | None
     usage: Usage
     seed: int = 0  # what the reply's text was drawn from (also varies its pace, see ``_latency``)
+    stop_details: dict[str, Any] | None = None  # a refusal's category and explanation
 
     def message(self, *, final: bool) -> dict[str, Any]:
         """The final Message, or (final=False) the empty one that `message_start` carries."""
@@ -269,7 +296,7 @@ class Reply:
             "content": [block.content() for block in self.blocks] if final else [],
             "stop_reason": self.stop_reason if final else None,
             "stop_sequence": self.stop_sequence if final else None,
-            "stop_details": None,
+            "stop_details": self.stop_details if final else None,
             "usage": self.usage.full() if final else self.usage.full(output_tokens=1),
         }
 
@@ -358,11 +385,13 @@ def plan_reply(
             if shapeable and (received := describe_media(body)):  # say what it got: it cannot see it
                 tokens = tokenize(received + "\n\n") + tokens
         tokens, stop_sequence = _cut_at_stop_sequence(tokens, body.get("stop_sequences"))
-        blocks = [TextBlock(tokens)]
         natural_stop = "stop_sequence" if stop_sequence is not None else "end_turn"
+        blocks, natural_stop = _beyond_text(body, directive, tokens, natural_stop, fresh=not results)
         lead = "The tool results are in, so I can answer now." if results else None
+    if directive.redacted:
+        blocks.insert(0, redacted_thinking())
     if directive.thinking:
-        blocks.insert(0, ThinkingBlock(tokenize(thinking(seed, lead))))
+        blocks.insert(0, ThinkingBlock(tokenize(thinking(seed, lead)), hidden=not directive.thinking_text))
     blocks, cut = _fit(blocks, int(body["max_tokens"]))
     stop_reason = "max_tokens" if cut else natural_stop
     cache = cache or CacheUse()
@@ -373,6 +402,9 @@ def plan_reply(
         cache_creation_1h=cache.write_1h,
         cache_read=cache.read,
         service_tier=service_tier,
+        thinking_tokens=sum(b.output_tokens for b in blocks if isinstance(b, ThinkingBlock)),
+        web_search_requests=_server_calls(blocks, "web_search"),
+        web_fetch_requests=_server_calls(blocks, "web_fetch"),
     )
     return Reply(
         "msg_sim_" + secrets.token_hex(12),
@@ -382,7 +414,35 @@ def plan_reply(
         None if cut else stop_sequence,
         usage,
         seed,
+        stop_details(directive) if stop_reason == "refusal" else None,
     )
+
+
+def _server_calls(blocks: list[Block], name: str) -> int:
+    return sum(1 for b in blocks if getattr(b, "name", None) == name and b.content()["type"] == "server_tool_use")
+
+
+def _beyond_text(
+    body: Mapping[str, Any], directive: Directive, tokens: list[str], stop: str, *, fresh: bool
+) -> tuple[list[Block], str]:
+    """The text answer with what else the directives (or the request's server tools) ask for: server tool
+    calls first, citations, a block type from the future, and the stop reasons of _content."""
+    echo = strip_directives(_last_user_text(body)) if directive.echo else None
+    continued = pauses_done(body)
+    servers = requested_server_tools(body, directive) if fresh and not continued else []
+    pre: list[Block] = server_tool_blocks(servers, _question(body), echo, directive.server_error)
+    if directive.unknown_block:
+        pre.append(future_block())
+    if directive.stop == "pause_turn" and continued < directive.pauses:
+        return pre or [TextBlock(tokenize("Working on it."))], "pause_turn"
+    kinds = list(directive.citations)
+    if not kinds and "web_search" in servers and not directive.server_error:
+        kinds = ["web_search_result_location"]
+    if directive.stop == "refusal":
+        tokens, stop = tokens[:6], "refusal"
+    elif directive.stop == "model_context_window_exceeded":
+        tokens, stop = tokens[: max(1, len(tokens) // 2)], "model_context_window_exceeded"
+    return [*pre, *cite(tokens, kinds, echo)], stop
 
 
 def _family_offset(model: str) -> int:

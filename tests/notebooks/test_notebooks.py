@@ -141,6 +141,41 @@ def test_batch_notebook_executes_headless(offline_env, tmp_path, monkeypatch):
     assert "nbstream-batches" in "".join(o.get("data", {}).get("text/html", "") for o in outputs)
 
 
+def test_what_claude_sends_executes_headless_with_every_part_in_its_static_copies(offline_env, tmp_path):
+    nb = execute("what_claude_sends.ipynb", tmp_path)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not any("Traceback" in o.get("text", "") for o in outputs)
+
+    def copy_of(marker: str) -> str:
+        cell = next(c for c in nb.cells if c.source.startswith("%%llm") and marker in c.source)
+        (html,) = [o.data["text/html"] for o in cell.outputs if "nbstream-static" in o.get("data", {}).get("text/html", "")]
+        return html
+
+    thinking = copy_of("TCP handshake in two sentences")
+    assert '<details class="nbstream-thinking" data-done="true">' in thinking and "thinking)" in thinking
+    assert "first text" in thinking
+    assert "the API did not show the text" in copy_of("thinking_text=0")
+    searched = copy_of("What is new in streaming APIs?")
+    assert "web_search(…)" in searched and "runs in the API" in searched and 'class="nbstream-sources"' in searched
+    assert "nbstream-tool-links" in searched and 'href="https://' in searched
+    assert searched.count("<li value=") == 1
+    assert copy_of("Summarise the documents").count("<li value=") == 3
+    fetched = copy_of("Fetch https://")
+    assert "web_fetch(…)" in fetched and "code_execution(…)" in fetched and "return code 0" in fetched
+    refused = copy_of("something harmful")
+    assert 'data-status="cut_off"' in refused and "Claude declined to answer (category: cyber security)" in refused
+    assert copy_of("thoroughly").count('data-kind="paused"') == 2
+    assert "nbstream-truncated" in copy_of("--max-tokens 20")
+    assert "unsupported block: future_block" in copy_of("unknown_block=1")
+
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "output tokens were thinking" in printed and "1 search, cost $" in printed
+    assert "cut_off refusal cyber" in printed and "future_block" in printed
+    saved = json.dumps(nb)
+    assert SECRET not in saved
+
+
 def test_classroom_notebook_executes_headless(offline_env, tmp_path, monkeypatch):
     monkeypatch.setenv("NBSTREAM_LOG", str(tmp_path / "calls.sqlite3"))
     nb = execute("classroom.ipynb", tmp_path)

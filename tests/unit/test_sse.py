@@ -3,7 +3,7 @@
 import pytest
 from sse import frames
 
-from nbstream._events import MessageStarted, SourceError, TextDelta
+from nbstream._events import MessageStarted, OtherDelta, SourceError, TextDelta
 from nbstream._sse import SSEParser, decode
 
 
@@ -38,10 +38,10 @@ def test_decoding_dispatches_on_the_json_type():
         "content_block_delta", '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}'
     ) == TextDelta(0, "Hi")
     assert decode("future_event", '{"type":"future_event","x":1}') is None  # forward compatible
-    assert (
-        decode("content_block_delta", '{"type":"content_block_delta","index":0,"delta":{"type":"future_delta"}}')
-        is None
-    )
+    # a delta type from the future is kept (shown as unsupported, in the result), never dropped
+    assert decode(
+        "content_block_delta", '{"type":"content_block_delta","index":0,"delta":{"type":"future_delta"}}'
+    ) == OtherDelta(0, {"type": "future_delta"})
 
 
 def test_an_error_event_is_a_mid_stream_failure_classified_by_its_type():
