@@ -177,6 +177,7 @@ class CallLog:
 
     @staticmethod
     def _execute(connection: sqlite3.Connection, kind: str, record: dict[str, Any]) -> None:
+        record = {k: v.encode() if isinstance(v, _AsJSON) else v for k, v in record.items()}
         names = list(record)
         if kind == "insert":
             marks = ", ".join("?" for _ in names)
@@ -254,10 +255,22 @@ def record(run: Any, log: CallLog, *, kind: str = "stream", **extra: Any) -> Non
     run.observe(lambda r, event: _on_run(tracked, r, event, recorder))
 
 
+class _AsJSON:
+    """A value the writer thread stores as JSON text (a long call's recording: not encoded on the loop)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def encode(self) -> str:
+        return json.dumps(self.value, ensure_ascii=False)
+
+
 def _on_run(tracked: _Tracked, run: Any, event: Any, recorder: Recorder | None = None) -> None:
     if run.done:
         recording = recorder.recording(run) if recorder is not None else None
-        ending = {"recording": json.dumps(recording, ensure_ascii=False)} if recording is not None else {}
+        ending = {"recording": _AsJSON(recording)} if recording is not None else {}  # encoded by the writer
         tracked.log.update({"call_id": tracked.call_id, **outcome(run.result), **ending})
         return
     tracked.dirty = True
