@@ -162,8 +162,14 @@ def safe_markdown(markdown_text: str, *, unsafe_links: bool | None = None) -> st
             fence = opened.group(2)
             out.append(line)
             continue
-        out.append(_escape_outside_code_spans(line, escape_brackets))
+        # Most lines of prose hold nothing to escape: kept as they are without the per-character walk.
+        needs = _NEEDS_ESCAPE_WITH_BRACKETS if escape_brackets else _NEEDS_ESCAPE
+        out.append(_escape_outside_code_spans(line, escape_brackets) if needs.search(line) else line)
     return "".join(out)
+
+
+_NEEDS_ESCAPE = re.compile(r"[\\`<$]|!\[")
+_NEEDS_ESCAPE_WITH_BRACKETS = re.compile(r"[\\`<$\[\]]")
 
 
 def _escape_outside_code_spans(line: str, escape_brackets: bool) -> str:
