@@ -701,7 +701,8 @@ def write_plots(path: Path, cfg: Config, rows: list[Row], data: dict[str, Any]) 
     colors = {"nbstream": "#1f77b4", "print": "#ff7f0e", "markdown": "#d62728", "ipywidgets": "#9467bd",
               "floor": "#2ca02c", "helper_floor": "#8c564b", "nbstream_httpx": "#17becf", "floor_aiohttp": "#bcbd22"}
     short = {"nbstream": "nbstream", "print": "1 print", "markdown": "2 Markdown", "ipywidgets": "3 ipywidgets",
-             "floor": "4 floor", "helper_floor": "SDK helper"}
+             "floor": "4 floor", "helper_floor": "SDK helper", "nbstream_httpx": "nbstream\n(httpx)",
+             "floor_aiohttp": "4b floor\n(aiohttp)"}
 
     def bars(ax: Any, key: str, tokens_list: tuple[int, ...], approaches: tuple[str, ...], scale: float = 1.0) -> None:
         width = 0.8 / max(1, len(tokens_list))

@@ -27,7 +27,7 @@ SMALL, BIG = min(CFG.sizes), max(CFG.sizes)
 KERNEL_METRICS = {
     # bytes: nbstream's traffic at two sizes (judged), O(n), the constants reported apart, the other ways
     f"bytes_ratio_{SMALL}": True, f"bytes_ratio_{BIG}": True, "bytes_on": True,
-    f"esm_{BIG}": False, f"static_{BIG}": False,
+    f"esm_{BIG}": False, f"static_{BIG}": True, f"static_bytes_{BIG}": False,
     f"bytes_vs_markdown_{BIG}": False, f"bytes_vs_ipywidgets_{BIG}": False, f"bytes_vs_print_{BIG}": False,
     # slow token rates: reported, not judged (a frame there carries less text than Jupyter's envelope)
     **{f"bytes_ratio_slow_{t}_{r:g}": False for t, r in CFG.slow_cases},
@@ -51,6 +51,8 @@ KERNEL_METRICS = {
 }
 BROWSER_METRICS = {
     "browser_longtask": True,
+    "browser_cancel": True,  # Cancel clicks in JupyterLab: click -> cancelled shown
+    "browser_panel_longtask": True,  # a panel whose rows all stream at once, in JupyterLab
     "browser_fps": False,
     "browser_longtasks": False,
     "browser_trace_cpu": False,
@@ -96,9 +98,11 @@ def test_smoke_run_produces_every_kernel_metric(tmp_path):
     assert rows["browser_longtask"]["verdict"] == "skipped"
     # the comparison ran every way of streaming through the real SDK, and the replies had the asked length
     single = results["samples"]["single"]
-    assert {s["approach"] for s in single} == {"nbstream", "print", "markdown", "ipywidgets", "floor", "helper_floor"}
+    assert {s["approach"] for s in single} == {
+        "nbstream", "nbstream_httpx", "print", "markdown", "ipywidgets", "floor", "floor_aiohttp", "helper_floor"
+    }  # both transports, side by side
     assert all(s["deltas"] == s["tokens"] for s in single), [(s["approach"], s["deltas"], s["tokens"]) for s in single]
-    assert all(s["status"] == "done" for s in single if s["approach"] == "nbstream")
+    assert all(s["status"] == "done" for s in single if s["approach"].startswith("nbstream"))
 
 
 @pytest.mark.browser
@@ -112,5 +116,8 @@ def test_smoke_run_produces_every_browser_metric(tmp_path):
     check_files(tmp_path, results)
     check_metrics(results, BROWSER_METRICS)
     lab = results["samples"]["browser"]
-    assert lab and all(s["ok"] and s["static_copy"] and not s["rate_limited"] for s in lab)
+    streams = [s for s in lab if not s.get("case")]
+    assert streams and all(s["ok"] and s["static_copy"] and not s["rate_limited"] for s in streams)
+    assert [s["cancel_ms"] > 0 for s in lab if s.get("case") == "cancel"] == [True] * CFG.cancel_clicks
+    assert [s["done_rows"] for s in lab if s.get("case") == "panel"] == [str(CFG.panel_browser_rows)]
     assert results["samples"]["frontend"], "the front-end probe did not run"
