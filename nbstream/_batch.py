@@ -26,6 +26,7 @@ from . import _batches_api
 from ._accumulate import message_events
 from ._errors import InputError
 from ._events import Failure, SourceError
+from ._ledger import session_budget
 from ._limiter import Limiter
 from ._log import current_log
 from ._request import Request
@@ -269,6 +270,11 @@ class BatchJob:
 
 
 def check_batch_requests(requests: list[Request]) -> None:
+    if session_budget() is not None:  # a batch cannot be stopped part-way, so no cap can hold it
+        raise InputError(
+            "a Message Batch cannot be stopped part-way, so it cannot run under nbstream.defaults.budget: "
+            "set it to None for the batch"
+        )
     for number, request in enumerate(requests, start=1):
         if request.tools:
             raise InputError(

@@ -168,25 +168,6 @@ def _answered_here(run: Run) -> bool:
     return bool(url) and is_loopback(url)
 
 
-# --- the session's budget ----------------------------------------------------------------------
-
-_session: Budget | None = None
-
-
-def session_budget() -> Budget | None:
-    """This kernel's budget (``nbstream.defaults.budget``), over everything the ledger has counted."""
-    global _session
-    from ._config import defaults
-
-    if defaults.budget is None:
-        return None
-    if _session is None:
-        from ._ledger import ledger
-
-        _session = Budget(lambda: defaults.budget, name="the session budget", base=ledger.total_cost)
-    return _session
-
-
 def tightest(budgets: Sequence[Budget]) -> dict[str, float] | None:
     """The budget with the least left, as ``{"spent", "cap"}``, for a view's header (None: no budget)."""
     shown = [b.as_dict() for b in budgets]

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import _format, _static_style
-from ._budget import session_budget
+from ._budget import Budget
+from ._config import defaults
 from ._events import FINAL_STATUSES, StatusChanged
 from ._result import Result
 from ._static_style import NO_MATH  # money in these tables is not math
@@ -145,3 +146,18 @@ ledger = Ledger()
 def spend() -> Spend:
     """Calls, tokens by kind (input, output, cache write, cache read) and cost so far in this kernel."""
     return ledger.spend()
+
+
+# --- the session's budget: a cap over what the ledger has counted -----------------------------------
+
+_session: Budget | None = None
+
+
+def session_budget() -> Budget | None:
+    """This kernel's budget (``nbstream.defaults.budget``), over everything the ledger has counted."""
+    global _session
+    if defaults.budget is None:
+        return None
+    if _session is None:
+        _session = Budget(lambda: defaults.budget, name="the session budget", base=ledger.total_cost)
+    return _session

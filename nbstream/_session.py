@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._budget import Budget, session_budget
+from ._budget import Budget
 from ._client import Endpoint
-from ._ledger import Ledger, ledger
+from ._ledger import Ledger, ledger, session_budget
 from ._limiter import Limiter
 from ._log import CallLog, current_log
 from ._offline import current_endpoint

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ._blocks import Step, TextBlock
 from ._directives import Directive
 
 _RESULT_TYPES = {
@@ -32,8 +33,6 @@ REFUSAL_EXPLANATION = "The request asks for help that could cause serious harm (
 
 
 def _step(kind: str, event: dict[str, Any]) -> Any:
-    from ._reply import Step  # the reply module imports this one
-
     return Step(kind, event)  # type: ignore[arg-type]
 
 
@@ -195,8 +194,6 @@ def citation(kind: str, cited: str, echo: str | None) -> dict[str, Any]:
 
 def cite(tokens: list[str], kinds: list[str], echo: str | None) -> list[Any]:
     """The text as blocks: one cited chunk per citation kind, then the rest uncited."""
-    from ._reply import TextBlock
-
     if not tokens or not kinds:
         return [TextBlock(tokens)]
     size = max(1, len(tokens) // (len(kinds) + 1))

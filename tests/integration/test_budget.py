@@ -113,3 +113,15 @@ async def test_raising_the_session_budget_lets_calls_through_again(simulator):
     nbstream.defaults.budget = 1.0
     again = await StreamWidget("short [[sim: tokens=10]]", model=MODEL)
     assert again.status == "done"
+
+
+def test_a_message_batch_is_refused_under_a_budget_before_anything_is_sent(simulator):
+    """A batch cannot be stopped part-way: under the session's budget (or its own) it is one line, not sent."""
+    nbstream.defaults.budget = 0.50
+    with pytest.raises(InputError, match="cannot run under nbstream.defaults.budget"):
+        ParallelPanel(["a", "b"], model=MODEL, batch=True)
+    with pytest.raises(InputError, match="budget does not combine with batch=True"):
+        ParallelPanel(["a", "b"], model=MODEL, batch=True, budget=0.10)
+    nbstream.defaults.budget = None
+    ParallelPanel(["a", "b"], model=MODEL, batch=True)  # without a budget: a batch as before
+    assert simulator.requests == []
