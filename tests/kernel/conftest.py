@@ -116,7 +116,13 @@ class KernelSession:
                 return reply["content"]
 
     def run(self, code: str, timeout: float = 60, cell_id: str | None = None) -> Execution:
-        return self.collect(self.start(code, cell_id), timeout=timeout)
+        execution = self.collect(self.start(code, cell_id), timeout=timeout)
+        if execution.reply and execution.reply.get("status") == "aborted":
+            # ipykernel 6 aborts the requests it receives just after a cell's error (stop_on_error) until
+            # its loop turns once more; a request sent as soon as that cell went idle can fall in the gap.
+            # Nothing ran: send it again, as a front end's user would.
+            execution = self.collect(self.start(code, cell_id), timeout=timeout)
+        return execution
 
     def ok(self, code: str, timeout: float = 60, cell_id: str | None = None) -> Execution:
         """Run code that must succeed; fail with the kernel's own error text otherwise."""
