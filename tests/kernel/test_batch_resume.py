@@ -69,6 +69,7 @@ def test_kill_mid_batch_then_resume_gets_every_result_once(kernel_factory, simul
         assert kinds.count("/v1/messages/batches") == 1  # submitted once, across both kernels
         assert kinds.count("/v1/messages/batches/{id}/results") == 1  # results read once
 
+        fresh.ok("from nbstream._log import current_log\ncurrent_log().flush()")  # the log writes from a thread
         connection = sqlite3.connect(log)
         rows = connection.execute("SELECT custom_id, status, cost FROM calls WHERE kind = 'batch'").fetchall()
         connection.close()
