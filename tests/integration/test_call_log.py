@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from log_rows import calls_in
 
 import nbstream
 from nbstream import InputError, StreamWidget
@@ -34,12 +35,7 @@ def log_path(tmp_path, routed):
 
 def rows(path) -> list[dict]:
     current_log().flush()
-    connection = sqlite3.connect(path)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute("SELECT * FROM calls ORDER BY started_at")]
-    finally:
-        connection.close()
+    return calls_in(path)
 
 
 async def test_a_call_is_logged_when_it_starts_while_it_streams_and_when_it_ends(log_path, monkeypatch):

@@ -5,11 +5,10 @@ a cell's --budget and %config LLMMagics.budget hold."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import nbformat
 import pytest
 from conftest import kernel_env
+from log_rows import calls_in
 from nbclient import NotebookClient
 
 pytestmark = pytest.mark.kernel
@@ -52,15 +51,6 @@ def replies(nb) -> list[str]:
     return texts
 
 
-def logged(path) -> list[dict]:
-    connection = sqlite3.connect(path)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute("SELECT * FROM calls ORDER BY started_at")]
-    finally:
-        connection.close()
-
-
 def test_a_lecture_re_run_with_replay_sends_zero_requests_and_shows_the_same_outputs(simulator, tmp_path):
     simulator.reset()
     env = {"ANTHROPIC_BASE_URL": simulator.base_url, "ANTHROPIC_API_KEY": "sk-test-kernel",
@@ -96,8 +86,8 @@ def test_a_recorded_lesson_answers_a_new_kernel_with_no_key_and_the_server_recei
     assert "answering from the lesson lesson.nbstream (4 recorded replies" in printed
     assert "recorded ['recorded', 'recorded']" in printed
 
-    recorded = {row["prompt"]: row for row in logged(tmp_path / "teacher.sqlite3")}
-    played = logged(student_log)
+    recorded = {row["prompt"]: row for row in calls_in(tmp_path / "teacher.sqlite3")}
+    played = calls_in(student_log)
     assert len(played) == 4 and {row["replay"] for row in played} == {"recorded"}
     errors = []
     for row in played:
