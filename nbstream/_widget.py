@@ -211,9 +211,9 @@ class StreamWidget(NbstreamWidget):
         # its first-use imports); the text moves to the static copy when that is written.
         self._sync_state()
         run = self.run
+        parts = _projection.parts(run) if _projection.uses_parts(run) else None  # one transcript: copy and trait
         static_copy = self.displayed and in_notebook()
         if static_copy:
-            parts = _projection.parts(self.run) if _projection.uses_parts(self.run) else None
             # A call that cannot be retried needs no widget any more: its copy takes the view's place, so a
             # reopened notebook has no widget view left to fail. Else the copy goes below the view.
             retryable = self.run.retryable and result.status in _projection.RETRYABLE_STATUSES
@@ -231,7 +231,7 @@ class StreamWidget(NbstreamWidget):
                 self._channel.show_static_copy(bundle)
         with self.hold_sync():
             self.text = result.text
-            self.parts = _projection.parts(self.run) if _projection.uses_parts(self.run) else []
+            self.parts = parts or []
             self.show_text = not static_copy
             self._sync_state()
 
