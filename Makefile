@@ -6,7 +6,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 BUNDLE  := nbstream/static/widget.js
-JS_SRC  := $(wildcard js/*.js js/*.css)
+JS_SRC  := $(wildcard js/*.js js/*.mjs js/*.css) nbstream/transcript.css
 
 # Jupyter refuses to start as root (containers, this project's CI machine) unless told it may.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -1,4 +1,4 @@
-// esbuild's text loader (package.json: --loader:.css=text) imports a stylesheet as its source text.
+// The build (js/build.mjs) imports a stylesheet as its minified text.
 declare module "*.css" {
   const css: string;
   export default css;
