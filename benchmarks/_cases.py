@@ -167,13 +167,14 @@ def run_measured(
 
 
 def single_stream(
-    kernel: BenchKernel, sim: SimulatorProcess, approach: str, tokens: int, rate: float, ttft: float, tag: str
+    kernel: BenchKernel, sim: SimulatorProcess, approach: str, tokens: int, rate: float, ttft: float, tag: str,
+    *, timed: bool = False,
 ) -> dict[str, Any]:
     prompt = f"Benchmark {tag}: {approach}, {tokens} tokens. {directive(tokens, rate, ttft)}"
     max_tokens = tokens + 100
     if approach in ("nbstream", "nbstream_httpx"):
         transport = "httpx" if approach == "nbstream_httpx" else "aiohttp"
-        code = f"await probe.nbstream_widget({prompt!r}, {max_tokens}, transport={transport!r})"
+        code = f"await probe.nbstream_widget({prompt!r}, {max_tokens}, transport={transport!r}, timed={timed!r})"
     else:
         code = f"await probe.approach({approach!r}, {prompt!r}, {max_tokens})"
     t0 = time.monotonic()
@@ -188,7 +189,7 @@ def single_stream(
     sim_last = record.get("ended_at")
     out_msgs = outgoing(approach, messages, r.get("first_delta"))
     sample: dict[str, Any] = {
-        "approach": approach, "tokens": tokens, "rate": rate, "tag": tag, "wall": wall,
+        "approach": approach, "tokens": tokens, "rate": rate, "tag": tag, "timed": timed, "wall": wall,
         "text_bytes": r.get("text_len"), "deltas": r.get("deltas"), "cpu": r["cpu"],
         "cpu_per_token_us": r["cpu"] / tokens * 1e6,
         "msgs": len(messages), "bytes": sum(m.size for m in messages),
@@ -240,7 +241,7 @@ def run_single(cfg: Config, sim: SimulatorProcess, progress: Progress, log_dir: 
         total = cfg.runs * len(cfg.sizes) * (len(APPROACHES) - len(NAIVE)) + cfg.naive_runs * len(cfg.sizes) * len(
             NAIVE
         )
-        total += min(cfg.runs, cfg.slow_runs) * len(cfg.slow_cases)
+        total += min(cfg.runs, cfg.slow_runs) * (len(cfg.slow_cases) + 1)
         done = 0
         for rep in range(cfg.runs):
             for tokens in cfg.sizes:
@@ -265,6 +266,13 @@ def run_single(cfg: Config, sim: SimulatorProcess, progress: Progress, log_dir: 
                     f"single streams [{done}/{total}] nbstream     {tokens:>6} tokens @ {rate:g}/s: "
                     f"{sample['wall']:.1f} s, traffic {sample.get('traffic_ratio', 0):.2f} x the reply"
                 )
+            if rep < cfg.slow_runs:  # the timers on the loop: runs of their own, their CPU not counted above
+                big = max(cfg.sizes)
+                sample = single_stream(kernel, sim, "nbstream", big, cfg.rate, cfg.ttft, f"timed rep {rep}", timed=True)
+                sample["rep"] = rep
+                samples.append(sample)
+                done += 1
+                progress(f"single streams [{done}/{total}] nbstream     {big:>6} tokens, observers timed")
     finally:
         kernel.shutdown()
     return samples

@@ -100,16 +100,22 @@ class Builder:
         return row
 
 
+def plain_run(sample: dict[str, Any]) -> bool:
+    """A single-stream run at the suite's rate with only the probe's delta observer (no slow rate, no timers)."""
+    return not sample.get("slow") and not sample.get("timed")
+
+
 def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
     b = Builder()
     single = data.get("single") or []
     big, small = max(cfg.sizes), min(cfg.sizes)
 
-    def pick(approach: str, tokens: int, rate: float | None = None, slow: bool = False) -> list[dict]:
+    def pick(approach: str, tokens: int, rate: float | None = None, slow: bool = False, timed: bool = False) -> list[dict]:
         rate = cfg.rate if rate is None else rate
         return [
             s for s in single
-            if s["approach"] == approach and s["tokens"] == tokens and s["rate"] == rate and bool(s.get("slow")) == slow
+            if s["approach"] == approach and s["tokens"] == tokens and s["rate"] == rate
+            and bool(s.get("slow")) == slow and bool(s.get("timed")) == timed
         ]
 
     def col(items: list[dict], key: str) -> list[Any]:
@@ -238,7 +244,7 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
 
     # --- added time to first token ----------------------------------------------------------------
     if single:
-        runs = [s for s in single if s["approach"] == "nbstream" and not s.get("slow")]
+        runs = [s for s in single if s["approach"] == "nbstream" and plain_run(s)]
         b.add("added time to first token (SDK delta → first comm message leaves)", "every single-stream run",
               "nbstream", col(runs, "added_ttft_ms"), "ms", target="< 2 ms median", check=lambda v: v < 2.0,
               note="kernel clock: the probe observer (first on the run) → the frame's header date", key="added_ttft")
@@ -406,8 +412,7 @@ def build_rows(cfg: Config, data: dict[str, Any]) -> list[Row]:
               [s["rss_peak"] / s["text_len"] for s in untraced], "x", key="mem_rss_peak")
 
     # --- call log --------------------------------------------------------------------------------------------
-    if single:
-        runs = pick("nbstream", big)
+    if runs := pick("nbstream", big, timed=True):
 
         def timer(s: dict, name: str, what: str) -> float | None:
             t = (s.get("timers") or {}).get(name)
@@ -551,7 +556,7 @@ def details(cfg: Config, data: dict[str, Any]) -> list[str]:
     out = ["## Details", ""]
     single = data.get("single") or []
     big = max(cfg.sizes)
-    runs = [s for s in single if s["approach"] == "nbstream" and s["tokens"] == big and not s.get("slow")]
+    runs = [s for s in single if s["approach"] == "nbstream" and s["tokens"] == big and plain_run(s)]
     if runs:
         parts = {k: spread([s["parts"][k] for s in runs])[0] for k in runs[0]["parts"]}
         text = spread([s["text_bytes"] for s in runs])[0]
@@ -710,7 +715,7 @@ def write_plots(path: Path, cfg: Config, rows: list[Row], data: dict[str, Any]) 
             meds, lows, highs = [], [], []
             for a in approaches:
                 vals = [s.get(key) for s in single if s["approach"] == a and s["tokens"] == tokens
-                        and s["rate"] == cfg.rate and not s.get("slow")]
+                        and s["rate"] == cfg.rate and plain_run(s)]
                 med, lo, hi, _ = spread(vals)
                 meds.append((med or 0) * scale)
                 lows.append(((med or 0) - (lo or 0)) * scale)

@@ -289,26 +289,34 @@ def _probe_observer(run: Any, event: Any) -> None:
 
 
 def _instrument(run: Any) -> dict[str, _Timer]:
-    """After display(): the probe first, then every observer timed (the widget's, the call log's)."""
+    """The probe first, then every observer timed (the widget's now; the call log's, added when the run
+    starts, as it is added)."""
     timers: dict[str, _Timer] = {}
-    wrapped = []
-    for observer in run._observers:
-        name = getattr(observer, "__qualname__", "")
+
+    def timed(observer: Any) -> Any:
+        name = getattr(observer, "__qualname__", "") or type(observer).__qualname__
         module = getattr(observer, "__module__", "")
-        if module == "nbstream._log":
+        if module in ("nbstream._log", "nbstream._recording"):
             key = "log_observer"
         elif "StreamWidget" in name:
             key = "widget_observer"
         else:
             key = "other_observer"
         timers[key] = timers.get(key) or _Timer()
-        wrapped.append(_timed_observer(timers[key], observer, cpu=key == "log_observer"))
-    run._observers[:] = [_probe_observer, *wrapped]
+        return _timed_observer(timers[key], observer, cpu=key == "log_observer")
+
+    run._observers[:] = [_probe_observer, *(timed(o) for o in run._observers)]
+    original = run.observe
+    run.observe = lambda observer: original(timed(observer))  # an instance attribute: this run only
     return timers
 
 
-async def nbstream_widget(prompt: str, max_tokens: int, keep: bool = False, transport: str = "aiohttp") -> None:
-    """nbstream as a user drives it: ``await StreamWidget(prompt).display()`` (probes added between)."""
+async def nbstream_widget(
+    prompt: str, max_tokens: int, keep: bool = False, transport: str = "aiohttp", timed: bool = False
+) -> None:
+    """nbstream as a user drives it: ``await StreamWidget(prompt).display()``, with the probe's delta
+    observer (the floors have the same). ``timed``: every observer also timed, for the runs whose
+    figures are those timers (a timer costs two clock reads per event: not in the CPU runs)."""
     import nbstream
     from nbstream import StreamWidget
 
@@ -316,8 +324,12 @@ async def nbstream_widget(prompt: str, max_tokens: int, keep: bool = False, tran
     log_timers = _patch_log_timers()
     _reset_log_timers()
     widget = StreamWidget(prompt, max_tokens=max_tokens)
+    if timed:
+        timers = _instrument(widget.run)
+    else:
+        timers = {}
+        widget.run._observers.insert(0, _probe_observer)
     widget.display()  # starts the run: its task is created, nothing has streamed yet
-    timers = _instrument(widget.run)
     result = await widget
     state["status"] = result.status
     state["text_len"] = len(result.text.encode())

@@ -29,7 +29,7 @@ from typing import Any
 from ._config import defaults
 from ._errors import InputError
 from ._events import Usage
-from ._recording import Recorder, request_key
+from ._recording import Recorder, recording_json, request_key
 from ._result import Result
 from ._static_style import NO_MATH  # money in these tables is not math
 from ._validate import check_positive_int
@@ -250,8 +250,6 @@ def record(run: Any, log: CallLog, *, kind: str = "stream", **extra: Any) -> Non
         "request_key": request_key(request.params()), **extra,
     })
     recorder = Recorder() if kind == "stream" else None
-    if recorder is not None:
-        run.observe(recorder)
     run.observe(lambda r, event: _on_run(tracked, r, event, recorder))
 
 
@@ -264,20 +262,20 @@ class _AsJSON:
         self.value = value
 
     def encode(self) -> str:
-        return json.dumps(self.value, ensure_ascii=False)
+        return json.dumps(self.value, ensure_ascii=False, default=recording_json)
 
 
 def _on_run(tracked: _Tracked, run: Any, event: Any, recorder: Recorder | None = None) -> None:
+    # On every event of the call (one observer for the log): kept to a flag and, between commits, a timer.
+    if recorder is not None:
+        recorder(run, event)
     if run.done:
         recording = recorder.recording(run) if recorder is not None else None
         ending = {"recording": _AsJSON(recording)} if recording is not None else {}  # encoded by the writer
         tracked.log.update({"call_id": tracked.call_id, **outcome(run.result), **ending})
         return
     tracked.dirty = True
-    now = time.monotonic()
-    if now - tracked.last_commit >= COMMIT_EVERY:
-        _commit_partial(tracked, run, now)
-    else:
+    if tracked.timer is None:
         _schedule(tracked, run)
 
 
@@ -291,10 +289,8 @@ def _commit_partial(tracked: _Tracked, run: Any, now: float) -> None:
 
 
 def _schedule(tracked: _Tracked, run: Any) -> None:
-    # A stream that goes quiet still gets its last text committed within COMMIT_EVERY seconds.
-    if tracked.timer is not None:
-        return
-
+    # The partial text is committed COMMIT_EVERY seconds after the last commit (at once after a quiet
+    # spell), so a stream that goes quiet still has its last text in the log within that time.
     def fire() -> None:
         tracked.timer = None
         if tracked.dirty and not run.done:

@@ -16,6 +16,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import traitlets
@@ -26,14 +27,14 @@ from ._batch import BatchCall, BatchJob, check_batch_requests, custom_ids, logge
 from ._budget import Budget, budget_of, budget_text, tightest
 from ._channel import Channel, Message
 from ._errors import InputError
-from ._events import MessageStarted, SourceError
+from ._events import FINAL_STATUSES, MessageStarted, SourceError, StatusChanged
 from ._frames import Changes, FrameContent, rounded
 from ._limiter import Limiter
 from ._panel_summary import summarize
 from ._request import CallOptions, Request, make_request
 from ._result import Result
 from ._run import Run
-from ._static_copy import panel_copy_bundle
+from ._static_copy import panel_copy_bundle, panel_row_copy
 from ._validate import DEFAULT_CONCURRENCY, check_positive_int, check_seconds
 from ._view import NbstreamWidget, in_notebook
 
@@ -66,6 +67,12 @@ def build_rows(prompts: object, **shared: Any) -> tuple[list[Request], list[str]
         requests.append(request)
         labels.append(str(row.get("label") or f"#{number}"))
     return requests, labels
+
+
+# The static copy is rendered off the kernel's loop, on one thread: each row's answer as the row ends
+# (while other rows still stream), the whole copy at the end. One thread, not a pool: every thread
+# doing Python work takes the GIL from the loop in turn.
+_copy_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nbstream-copy")
 
 
 class ParallelPanel(NbstreamWidget):
@@ -130,6 +137,7 @@ class ParallelPanel(NbstreamWidget):
         self._pending_size = 0
         self._sent: dict[int, tuple[Changes, Changes]] = {}  # per row: fields and stats the view has
         self._resets: set[int] = set()
+        self._row_copies: dict[int, tuple[Result, Future[tuple[str, str]]]] = {}  # per row: its result's copy
         self._task: asyncio.Task[list[Result]] | None = None
         self.summary = self._summary()
         self.handle_intent("cancel", lambda msg: self.cancel(int(msg["row"])))
@@ -324,6 +332,9 @@ class ParallelPanel(NbstreamWidget):
     def _on_run(self, i: int, run: Run, event: object) -> None:
         if run is not self._runs[i]:
             return  # a row that was retried: its old run no longer speaks
+        if type(event) is StatusChanged and event.status in FINAL_STATUSES and run.result is not None:
+            if self.displayed and in_notebook():
+                self._row_copies[i] = (run.result, _copy_worker.submit(panel_row_copy, self.labels[i], run.result))
         content = self._contents[i]
         self._changed.add(i)
         before = content.size
@@ -390,19 +401,27 @@ class ParallelPanel(NbstreamWidget):
         summary["budget"] = budget_text(tightest(self._runs[0].budgets)) or None
         return summary
 
+    def _row_copy(self, i: int, result: Result) -> Future[tuple[str, str]]:
+        """Row i's section of the static copy: the one rendered when it ended, or rendered now (a row
+        restored from a batch, or a panel displayed after its rows ended)."""
+        rendered = self._row_copies.get(i)
+        if rendered is not None and rendered[0] is result:
+            return rendered[1]
+        future = _copy_worker.submit(panel_row_copy, self.labels[i], result)
+        self._row_copies[i] = (result, future)
+        return future
+
     async def _finish(self) -> None:
         self._ended_at = max(run.ended_at or self._origin for run in self._runs)
         self._channel.frames.flush_now()
         show_copy = self.displayed and in_notebook()
         if show_copy:
             # Rows still processing (a batch we stopped waiting for) have no copy yet.
-            done = [
-                (label, run.result)
-                for label, run in zip(self.labels, self._runs, strict=True)
-                if run.result is not None
-            ]
-            bundle = await asyncio.to_thread(  # rendering 200 answers must not hold up the kernel's loop
-                panel_copy_bundle, [label for label, _ in done], [r for _, r in done], self._summary()
+            done = [(i, run.result) for i, run in enumerate(self._runs) if run.result is not None]
+            sections = await asyncio.gather(*(asyncio.wrap_future(self._row_copy(i, result)) for i, result in done))
+            labels, results = [self.labels[i] for i, _ in done], [result for _, result in done]
+            bundle = await asyncio.wrap_future(
+                _copy_worker.submit(panel_copy_bundle, labels, results, self._summary(), sections)
             )
             self._channel.show_static_copy(bundle)
         with self.hold_sync():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from typing import TYPE_CHECKING, Any
 
 import nh3
@@ -107,10 +108,23 @@ def _keep_safe_classes(tag: str, attr: str, value: str) -> str | None:
     return value if tag in _HEADINGS and value == TOC_IGNORE else None
 
 
+class _Parsers(threading.local):
+    """One parser per thread (building one costs more than rendering a short answer; a panel renders
+    its rows' copies one after another, on a worker thread)."""
+
+    def __init__(self) -> None:
+        self.check = _LinkCheck()
+        self.parser = _parser(self.check)
+
+
+_parsers = _Parsers()
+
+
 def _render(markdown_text: str) -> tuple[str, bool]:
     """Sanitised HTML, and whether any link was refused (one parse serves both forms)."""
-    check = _LinkCheck()
-    rendered = _parser(check).render(markdown_text)
+    check, parser = _parsers.check, _parsers.parser
+    check.refused = False
+    rendered = parser.render(markdown_text)
     html_text = nh3.clean(
         rendered,
         tags=_ALLOWED_TAGS,
@@ -331,8 +345,26 @@ def panel_summary_line(summary: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[str, Any]) -> dict[str, str]:
-    """The static copy of a whole panel: totals, a table of rows, and each answer (collapsed)."""
+def panel_row_copy(label: str, result: Result) -> tuple[str, str]:
+    """One row's answer in a panel's copy: (a collapsed HTML section, a Markdown section). Rendered as
+    each row ends, so a panel's end has little left to do."""
+    title = f"{label} · {result.model} · {_format.STATUS_LABELS.get(result.status, result.status)}"
+    error = f" · {result.error}" if result.error and result.status != "done" else ""
+    answer_html, answer_md = both_forms(result.text) if result.text else ("", "")
+    section = (
+        f'<details data-status="{html.escape(result.status, quote=True)}">'
+        f"<summary>{html.escape(title + error)}</summary>"
+        f'<div class="nbstream-text">{answer_html}</div></details>'
+    )
+    return section, f"\n#### {_escape_markdown_inline(title + error)}\n\n{answer_md.rstrip()}"
+
+
+def panel_copy_bundle(
+    labels: list[str], results: list[Result], summary: dict[str, Any],
+    rows: list[tuple[str, str]] | None = None,
+) -> dict[str, str]:
+    """The static copy of a whole panel: totals, a table of rows, and each answer (collapsed).
+    ``rows``: each row's :func:`panel_row_copy`, if already rendered."""
     head = panel_summary_line(summary)
     columns = ("row", "model", "status", "tokens out", "TTFT", "duration", "cost")
     table_rows = [
@@ -353,16 +385,11 @@ def panel_copy_bundle(labels: list[str], results: list[Result], summary: dict[st
     ]
     md = [f"*{_escape_markdown_inline(head)}*", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     md += ["| " + " | ".join(_escape_markdown_inline(v) for v in row) + " |" for row in table_rows]
-    for label, r in zip(labels, results, strict=True):
-        title = f"{label} · {r.model} · {_format.STATUS_LABELS.get(r.status, r.status)}"
-        error = f" · {r.error}" if r.error and r.status != "done" else ""
-        answer_html, answer_md = both_forms(r.text) if r.text else ("", "")
-        page.append(
-            f'<details data-status="{html.escape(r.status, quote=True)}">'
-            f"<summary>{html.escape(title + error)}</summary>"
-            f'<div class="nbstream-text">{answer_html}</div></details>'
-        )
-        md += ["", f"#### {_escape_markdown_inline(title + error)}", "", answer_md.rstrip()]
+    if rows is None:
+        rows = [panel_row_copy(label, r) for label, r in zip(labels, results, strict=True)]
+    for section_html, section_md in rows:
+        page.append(section_html)
+        md.append(section_md)
     page.append("</div>")
     copy = "".join(page)
     return {
