@@ -6,6 +6,7 @@ is kept as a list of chunks joined on demand, so a long reply costs O(n), not O(
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -60,6 +61,17 @@ def token_weight(text: str) -> float:
         elif len(piece) > 1:
             weight += 1.0  # a run of spaces (indentation) is one token
     return weight
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_weight(text: str) -> float:
+    return token_weight(text)
+
+
+def delta_weight(text: str) -> float:
+    """token_weight() of one streamed delta. A delta is mostly one token, and tokens repeat (" the",
+    " of", "\n\n"): short ones are remembered, which makes the live estimate nearly free per delta."""
+    return _short_weight(text) if len(text) <= 32 else token_weight(text)
 
 
 class MalformedStream(Exception):
@@ -173,17 +185,14 @@ class Snapshot:
 
     def apply(self, event: StreamEvent) -> None:
         """Fold one event in. Raises :class:`MalformedStream` for an event the grammar forbids."""
+        if type(event) is TextDelta:  # nearly every event: before the match below, which tries each case
+            self._add_delta(event.index, event.text)
+            return
         match event:
             case TextDelta(index=index, text=text) | ThinkingDelta(index=index, text=text):
-                self._block(index).append(text)
-                self.output_chars += len(text)
-                self.output_deltas += 1
-                self.output_weight += token_weight(text)
+                self._add_delta(index, text)
             case ToolInputDelta(index=index, partial_json=partial):
-                self._block(index).append(partial)
-                self.output_chars += len(partial)
-                self.output_deltas += 1
-                self.output_weight += token_weight(partial)
+                self._add_delta(index, partial)
             case MessageStarted(message_id=message_id, model=model, usage=usage):
                 self.message_id, self.model, self.usage, self.started = message_id, model_name(model), usage, True
             case BlockStarted(index=index, kind=kind, tool_id=tool_id, tool_name=tool_name, data=data, block=start):
@@ -201,6 +210,12 @@ class Snapshot:
                 self.usage = self.usage.merged(usage)
             case MessageStopped():
                 self.stopped = True
+
+    def _add_delta(self, index: int, text: str) -> None:
+        self._block(index).append(text)
+        self.output_chars += len(text)
+        self.output_deltas += 1
+        self.output_weight += delta_weight(text)
 
     def _block(self, index: int) -> Block:
         try:
