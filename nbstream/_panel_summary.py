@@ -10,7 +10,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from . import _projection
 from ._limiter import Limiter
 from ._run import Run
 
@@ -40,11 +39,11 @@ def summarize(
         input_tokens += usage.input_tokens
         output_tokens += usage.output_tokens
         estimated |= usage.estimated
-        stats = _projection.stats(run)
-        if stats["cost"] is None:
+        run_cost = run.cost()  # the figure each row shows (_projection.stats)
+        if run_cost is None:
             cost_partial = True
         else:
-            cost += stats["cost"]
+            cost += run_cost
         if (ttft := run.ttft()) is not None:
             ttfts.append(ttft)
         if run.started_at is not None:

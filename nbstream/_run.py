@@ -107,6 +107,8 @@ class Run:
         self.status: str = "queued"
         self.turns: list[Snapshot] = []  # finished model turns before the current one
         self.snapshot = Snapshot()  # the current model turn
+        # _turn_usage's last estimate: (snapshot, its usage, its deltas, their weight, the estimate)
+        self._estimate: tuple[Snapshot, Usage, int, float, Usage] | None = None
         self.messages: list[dict[str, Any]] = request.messages()  # the conversation as last sent
         self.failure: Failure | None = None
         self.result: Result | None = None
@@ -476,7 +478,13 @@ class Run:
             return snap.usage
         if not snap.started and not snap.output_deltas:
             return Usage()
-        return Usage(
+        # A view asks several times per frame (tokens, cost, the uncached cost, a panel's totals): the
+        # estimate is made once per state of the turn (its reported usage and deltas so far).
+        last = self._estimate
+        if (last is not None and last[0] is snap and last[1] is snap.usage and last[2] == snap.output_deltas
+                and last[3] == snap.output_weight):
+            return last[4]
+        usage = Usage(
             input_tokens=snap.usage.input_tokens,
             output_tokens=snap.estimated_output_tokens(),
             cache_creation_input_tokens=snap.usage.cache_creation_input_tokens,
@@ -485,6 +493,8 @@ class Run:
             service_tier=snap.usage.service_tier,
             estimated=True,
         )
+        self._estimate = (snap, snap.usage, snap.output_deltas, snap.output_weight, usage)
+        return usage
 
     def added_turns(self) -> list[dict[str, Any]]:
         """The messages this call added to its conversation: the prompt, tool rounds, the answer.
