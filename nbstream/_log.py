@@ -177,7 +177,7 @@ class CallLog:
 
     @staticmethod
     def _execute(connection: sqlite3.Connection, kind: str, record: dict[str, Any]) -> None:
-        record = {k: v.encode() if isinstance(v, _AsJSON) else v for k, v in record.items()}
+        record = {k: v.encode() if isinstance(v, _RecordingJSON) else v for k, v in record.items()}
         names = list(record)
         if kind == "insert":
             marks = ", ".join("?" for _ in names)
@@ -253,16 +253,16 @@ def record(run: Any, log: CallLog, *, kind: str = "stream", **extra: Any) -> Non
     run.observe(lambda r, event: _on_run(tracked, r, event, recorder))
 
 
-class _AsJSON:
-    """A value the writer thread stores as JSON text (a long call's recording: not encoded on the loop)."""
+class _RecordingJSON:
+    """A call's recording, stored as JSON text made by the writer thread (a long call's: not on the loop)."""
 
     __slots__ = ("value",)
 
-    def __init__(self, value: object) -> None:
+    def __init__(self, value: dict[str, Any]) -> None:
         self.value = value
 
     def encode(self) -> str:
-        return json.dumps(self.value, ensure_ascii=False, default=recording_json)
+        return recording_json(self.value)
 
 
 def _on_run(tracked: _Tracked, run: Any, event: Any, recorder: Recorder | None = None) -> None:
@@ -271,7 +271,7 @@ def _on_run(tracked: _Tracked, run: Any, event: Any, recorder: Recorder | None =
         recorder(run, event)
     if run.done:
         recording = recorder.recording(run) if recorder is not None else None
-        ending = {"recording": _AsJSON(recording)} if recording is not None else {}  # encoded by the writer
+        ending = {"recording": _RecordingJSON(recording)} if recording is not None else {}  # encoded by the writer
         tracked.log.update({"call_id": tracked.call_id, **outcome(run.result), **ending})
         return
     tracked.dirty = True

@@ -105,16 +105,20 @@ def _turn(turn: _Turn, snap: Snapshot) -> dict[str, Any]:
             "cache_creation": {"ephemeral_1h_input_tokens": usage.cache_creation_1h_tokens},
         },
         "blocks": blocks,
-        "deltas": turn.deltas,  # as [[block, characters, ms], ...] in its JSON (recording_json)
+        "deltas": turn.deltas,  # [[block, characters, ms], ...] in its JSON (recording_json)
     }
 
 
-def recording_json(value: object) -> object:
-    """``json.dumps``'s ``default`` for a recording: its flat delta arrays as triples. The log's writer
-    thread encodes it, so the loop never builds the list (20,000 deltas in a long reply)."""
-    if isinstance(value, array):
-        return [value[i : i + 3].tolist() for i in range(0, len(value), 3)]
+def _as_triples(value: object) -> object:
+    if isinstance(value, array):  # a turn's flat deltas: zipped in C (a long reply has 20,000)
+        return list(zip(value[0::3], value[1::3], value[2::3], strict=True))
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def recording_json(recording: dict[str, Any]) -> str:
+    """A recording as the call log stores it, its deltas as ``[[block, characters, ms], ...]``; made on
+    the log's writer thread, never on the loop."""
+    return json.dumps(recording, ensure_ascii=False, default=_as_triples)
 
 
 def ttft_of(turn: dict[str, Any]) -> float | None:
