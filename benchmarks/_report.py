@@ -649,7 +649,9 @@ def write_markdown(path: Path, cfg: Config, rows: list[Row], meta: dict[str, Any
         "",
         ("- **nbstream**: `await StreamWidget(prompt).display()` in a cell (the browser part: a `%%llm` cell), "
         "the call log on (`NBSTREAM_LOG` = a temp file). An observer placed first on the run records when the SDK "
-        "hands over each text delta; every observer and the call log's code on the loop are timed."),
+        "hands over each text delta (the floors record the same). In separate runs (\"observers timed\") every "
+        "observer and the call log's code on the loop are also timed: those timers cost two clock reads per "
+        "event, so the CPU figures come from the runs without them."),
         ("- **1. print loop**: `async with client.messages.stream(...) as s: async for text in s.text_stream: "
         "print(text, end=\"\", flush=True)`."),
         ("- **2. Markdown re-render**: `handle = display(Markdown(\"\"), display_id=True)`, then "
