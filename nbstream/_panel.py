@@ -339,9 +339,9 @@ class ParallelPanel(NbstreamWidget):
     def _on_run(self, i: int, run: Run, event: object) -> None:
         if run is not self._runs[i]:
             return  # a row that was retried: its old run no longer speaks
-        if type(event) is StatusChanged and event.status in FINAL_STATUSES and run.result is not None:
-            if self.displayed and in_notebook():
-                self._row_copies[i] = (run.result, _copy_worker.submit(panel_row_copy, self.labels[i], run.result))
+        result = run.result if type(event) is StatusChanged and event.status in FINAL_STATUSES else None
+        if result is not None and self.displayed and in_notebook():
+            self._row_copy(i, result)  # its section of the static copy, rendered now on the copy thread
         content = self._contents[i]
         self._changed.add(i)
         before = content.size
@@ -409,8 +409,8 @@ class ParallelPanel(NbstreamWidget):
         return summary
 
     def _row_copy(self, i: int, result: Result) -> Future[tuple[str, str]]:
-        """Row i's section of the static copy: the one rendered when it ended, or rendered now (a row
-        restored from a batch, or a panel displayed after its rows ended)."""
+        """Row i's section of the static copy for this result: rendered once, on the copy thread (when the
+        row ends, or at the panel's end for a row restored from a batch)."""
         rendered = self._row_copies.get(i)
         if rendered is not None and rendered[0] is result:
             return rendered[1]
