@@ -54,6 +54,7 @@ def is_safe_url(url: str) -> bool:
 # code shows it as written; the placeholder becomes "&lt;" in the HTML. Autolinks to web and mail
 # addresses keep theirs.
 _LT = "\ue000"  # a private-use character: nothing else writes it (one in the text is replaced first)
+_LT_IN_URL = "".join(f"%{b:02X}" for b in _LT.encode())
 _MODEL_LT = re.compile(r"<(?!(?:https?|mailto):[^\s<>]*>)", re.I)  # every "<" but an autolink's
 _EXTENSIONS = ["table", "strikethrough"]
 # An image (shown as a link: a remote image is a tracking pixel) or a link, as cmark writes them.
@@ -116,7 +117,8 @@ def _render(markdown_text: str) -> tuple[str, bool]:
     """Sanitised HTML, and whether any link was refused (one parse serves both forms)."""
     source = _MODEL_LT.sub(_LT, markdown_text.replace(_LT, "\ufffd"))
     rendered = cmarkgfm.markdown_to_html_with_extensions(source, options=0, extensions=_EXTENSIONS)
-    rendered, refused = _links(_unescape_lt(rendered.replace(_LT, "&lt;")))
+    rendered = rendered.replace(_LT, "&lt;").replace(_LT_IN_URL, "%3C")  # in a link's address, percent-encoded
+    rendered, refused = _links(_unescape_lt(rendered))
     # A model's headings are not the notebook's: JupyterLab's table of contents leaves them out (it
     # would otherwise build a component per heading of every answer).
     rendered = _HEADING.sub(f'<h\\1 class="{TOC_IGNORE}">', rendered)

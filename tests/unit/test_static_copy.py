@@ -84,3 +84,27 @@ def test_the_bundle_carries_the_answer_and_a_provenance_line():
     assert "cut off" in bundle["text/plain"] and "Connection lost" in bundle["text/plain"]
     assert 'data-status="cut_off"' in bundle["text/html"]
     assert "simulated" in bundle["text/html"]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("a <b>bold</b> c", "<p>a &lt;b&gt;bold&lt;/b&gt; c</p>"),  # raw HTML is text, as in the live widget
+        ("`x <y>`", "<code>x &lt;y&gt;</code>"),  # code shows what was written
+        ("    if a <b:\n", "<pre><code>if a &lt;b:\n</code></pre>"),
+        ("\\<div> escaped", "<p>&lt;div&gt; escaped</p>"),
+        ("x < y and y > z", "<p>x &lt; y and y &gt; z</p>"),
+        ("[docs](javascript:alert(1)) here", "<p>docs here</p>"),  # a refused link is its label
+        ("[page](x.html)", "<p>page</p>"),  # relative: it would point into the notebook server
+        ("~~gone~~ and ~this~", "<p><del>gone</del> and <del>this</del></p>"),  # as marked shows it
+    ],
+)
+def test_html_form_shows_what_the_live_widget_shows(text, shown):
+    assert shown in render_html(text)
+
+
+def test_links_keep_their_address_and_autolinks_stay_links():
+    html = render_html("[q](https://x.org/?q=<b>) and <https://y.org/z>, [![pic](https://x.org/p.png)](https://x.org)")
+    assert 'href="https://x.org/?q=%3Cb%3E"' in html  # the "<" in an address stays in it
+    assert 'href="https://y.org/z"' in html and ">https://y.org/z</a>" in html
+    assert html.count("<a ") == 3 and ">pic</a>" in html  # the image in a link: that one link, its text
