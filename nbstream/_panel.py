@@ -300,13 +300,6 @@ class ParallelPanel(NbstreamWidget):
 
     async def _settle(self) -> None:
         """Run every row to its end; a row retried meanwhile joins at once."""
-        for run in self._runs:
-            if run._task is None and not run.done:
-                # One row's first step per turn of the loop: each builds and sends its request (about a
-                # millisecond of CPU, more on a slow machine), and fifty at once in one turn would keep
-                # the user's other cells, and this panel's frames, waiting for all of them.
-                run.start()
-                await asyncio.sleep(0)
         while pending := [run.start() for run in self._runs if not run.done]:
             await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
 
