@@ -31,10 +31,12 @@ fi
     "${pip[@]}" install -c "$pins" -r "$reqs"
     if [ "$stack" = colab ]; then
         "${pip[@]}" freeze --all > "$dir/colab-set.txt"
-        # Wheels of the Colab set and of nbstream's other dependencies (the SDK), for the install test.
-        "${pip[@]}" download -c "$pins" -d "$dir/wheels" -r "$reqs" "anthropic[aiohttp]>=2.10,<3" hatchling
+        # Wheels of the Colab set and of nbstream's other dependencies (the SDK, cmarkgfm), for the install test.
+        "${pip[@]}" download -c "$pins" -d "$dir/wheels" -r "$reqs" "anthropic[aiohttp]>=2.10,<3" cmarkgfm hatchling
     fi
-    "${pip[@]}" install -c "$pins" -r "$test_reqs" "anthropic[aiohttp]>=2.10,<3"
+    # nbstream's dependencies that Colab does not ship, at the floors pyproject.toml names (cmarkgfm: its
+    # first release with wheels for Python 3.11), so the floors are what these legs test.
+    "${pip[@]}" install -c "$pins" -r "$test_reqs" "anthropic[aiohttp]>=2.10,<3" "cmarkgfm==2022.10.27"
     touch "$dir/.complete"
 } >&2
 echo "$dir"
