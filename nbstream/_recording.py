@@ -43,7 +43,6 @@ class _Turn:
     deltas: array[int] = field(default_factory=lambda: array("i"))
 
 
-
 class Recorder:
     """A run's observer: the key and the delta timings of every model turn (the rest is in the run)."""
 

@@ -48,7 +48,7 @@ def is_safe_url(url: str) -> bool:
     return match is not None and match.group(1).lower() in SAFE_SCHEMES
 
 
-# cmark-gfm (GitHub's CommonMark parser, in C) renders the copy: twenty times faster than a parser in
+# cmark-gfm (GitHub's CommonMark parser, in C) renders the copy: about ten times faster than a parser in
 # Python, which matters on the kernel's CPU at the end of a long reply or of a 200-row panel. What a model
 # writes is never markup, so its "<" reaches the parser as a placeholder character: no raw HTML, and
 # code shows it as written; the placeholder becomes "&lt;" in the HTML. Autolinks to web and mail
@@ -57,14 +57,11 @@ _LT = "\ue000"  # a private-use character: nothing else writes it (one in the te
 _LT_IN_URL = "".join(f"%{b:02X}" for b in _LT.encode())
 _MODEL_LT = re.compile(r"<(?!(?:https?|mailto):[^\s<>]*>)", re.I)  # every "<" but an autolink's
 _EXTENSIONS = ["table", "strikethrough"]
-# An image (shown as a link: a remote image is a tracking pixel) or a link, as cmark writes them.
-_LINK_OR_IMAGE = re.compile(
-    r'<a href="([^"]*)"( title="[^"]*")?>(.*?)</a>|<img src="([^"]*)" alt="([^"]*)"(?: title="[^"]*")? />', re.S
-)
-_IMAGE = re.compile(r'<img src="[^"]*" alt="([^"]*)"(?: title="[^"]*")? />')
+# A link, or an image (shown as a link: a remote image is a tracking pixel), as cmark writes them.
+_IMG = r'<img src="([^"]*)" alt="([^"]*)"(?: title="[^"]*")? />'
+_IMAGE = re.compile(_IMG)
+_LINK_OR_IMAGE = re.compile(r'<a href="([^"]*)"( title="[^"]*")?>(.*?)</a>|' + _IMG, re.S)
 _HEADING = re.compile(r"<h([1-6])>")
-
-
 _CODE = re.compile(r"(<code[^>]*>.*?</code>)", re.S)
 
 
@@ -90,7 +87,7 @@ def _links(rendered: str) -> tuple[str, bool]:
                 return f'<a href="{src}">{alt or "image"}</a>'
             refused = True
             return alt
-        inner = _IMAGE.sub(lambda m: m.group(1), inner)  # an image inside a link: its text
+        inner = _IMAGE.sub(lambda m: m.group(2), inner)  # an image inside a link: its text
         if is_safe_url(html.unescape(href)):
             return f'<a href="{href}"{title or ""}>{inner}</a>'
         refused = True
@@ -357,11 +354,10 @@ def panel_row_copy(label: str, result: Result) -> tuple[str, str]:
 
 
 def panel_copy_bundle(
-    labels: list[str], results: list[Result], summary: dict[str, Any],
-    rows: list[tuple[str, str]] | None = None,
+    labels: list[str], results: list[Result], summary: dict[str, Any], sections: list[tuple[str, str]]
 ) -> dict[str, str]:
-    """The static copy of a whole panel: totals, a table of rows, and each answer (collapsed).
-    ``rows``: each row's :func:`panel_row_copy`, if already rendered."""
+    """The static copy of a whole panel: totals, a table of rows, and each answer (collapsed): its
+    ``sections``, each row's :func:`panel_row_copy`."""
     head = panel_summary_line(summary)
     columns = ("row", "model", "status", "tokens out", "TTFT", "duration", "cost")
     table_rows = [
@@ -382,9 +378,7 @@ def panel_copy_bundle(
     ]
     md = [f"*{_escape_markdown_inline(head)}*", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     md += ["| " + " | ".join(_escape_markdown_inline(v) for v in row) + " |" for row in table_rows]
-    if rows is None:
-        rows = [panel_row_copy(label, r) for label, r in zip(labels, results, strict=True)]
-    for section_html, section_md in rows:
+    for section_html, section_md in sections:
         page.append(section_html)
         md.append(section_md)
     page.append("</div>")
